@@ -1,0 +1,4 @@
+fn main() {
+    uniffi::generate_scaffolding("udl/weixinkit.udl")
+        .expect("uniffi scaffolding from udl/weixinkit.udl");
+}

@@ -1,0 +1,55 @@
+//! # weixinkit
+//!
+//! The hard parts of the WeChat and WeCom third-party platforms in one Rust core, with the
+//! same behaviour from Rust, Python, Kotlin and PHP.
+//!
+//! This release covers receiving and answering pushes:
+//! - [`MessageCrypto`]: WXBizMsgCrypt done strictly (URL verification, decrypting pushes in
+//!   XML or JSON envelopes, encrypting passive replies), with an explicit
+//!   [`ReceiverIdPolicy`] and an optional timestamp window;
+//! - [`check_signature`]: the plain Official Account server check;
+//! - [`parse_message`]: typed [`Event`]s for platform pushes and user messages, every field
+//!   kept;
+//! - [`text_reply`], [`image_reply`], [`news_reply`]: passive replies.
+//!
+//! Errors carry the WXBizMsgCrypt code ([`Error::code`]) users know from Tencent's samples.
+//!
+//! ```
+//! use weixinkit::{Event, MessageCrypto};
+//!
+//! // What WeChat does: encrypt a push and sign it.
+//! let crypto = MessageCrypto::new("token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1")?;
+//! let push = "<xml><AppId>wx1</AppId><CreateTime>1700000000</CreateTime>\
+//!     <InfoType>component_verify_ticket</InfoType>\
+//!     <ComponentVerifyTicket>ticket@@@abc</ComponentVerifyTicket></xml>";
+//! let encrypt = crypto.encrypt(push)?;
+//! let sig = weixinkit::msg_signature("token", "1700000000", "nonce", &encrypt);
+//! let body = format!("<xml><AppId>wx1</AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+//!
+//! // What your callback does: verify, decrypt, parse.
+//! let message = crypto.decrypt_message(&sig, "1700000000", "nonce", &body)?;
+//! match message.event {
+//!     Event::ComponentVerifyTicket { ticket, .. } => assert_eq!(ticket, "ticket@@@abc"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! # Ok::<(), weixinkit::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod crypto;
+mod error;
+pub mod ffi;
+pub mod message;
+
+pub use crypto::{
+    check_signature, decode_aes_key, msg_signature, CryptoOptions, MessageCrypto, ReceiverIdPolicy,
+};
+pub use error::{codes, Error, Result};
+pub use message::{
+    image_reply, news_reply, parse_message, text_reply, Article, AuthorizationNotice, Event,
+    Message, MessageHeader,
+};
+
+// uniffi's generated code refers to `crate::UniFfiTag`; the scaffolding lives in `ffi::uniffi`.
+#[doc(hidden)]
+pub use ffi::uniffi::UniFfiTag;

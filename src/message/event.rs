@@ -1,0 +1,562 @@
+//! Typed events, classified from the leaf fields of a push.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+
+/// Sender, receiver and time of a user message or event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageHeader {
+    /// The account that received it (Official Account original id, corp id).
+    pub to_user_name: String,
+    /// The sender (openid, WeCom UserID).
+    pub from_user_name: String,
+    /// Unix seconds.
+    pub create_time: i64,
+}
+
+/// Open Platform `authorized` / `updateauthorized` notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationNotice {
+    /// The component (third-party platform) appid.
+    pub app_id: String,
+    /// Unix seconds.
+    pub create_time: i64,
+    /// The authorizing Official Account / mini program.
+    pub authorizer_appid: String,
+    /// Exchange it with `api_query_auth` promptly.
+    pub authorization_code: String,
+    /// As sent; values above 10^9 are absolute Unix seconds, smaller ones a duration.
+    pub authorization_code_expired_time: i64,
+    /// The pre-auth code the authorization link carried.
+    pub pre_auth_code: String,
+}
+
+/// Every push weixinkit knows. Unknown kinds are `Other…`, never an error.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)] // fields are named after the wire fields they hold
+pub enum Event {
+    /// Open Platform ticket, every 10 minutes: store it durably.
+    ComponentVerifyTicket {
+        app_id: String,
+        create_time: i64,
+        ticket: String,
+    },
+    /// An account authorized the platform.
+    Authorized {
+        notice: AuthorizationNotice,
+    },
+    /// An account changed the permissions it granted.
+    UpdateAuthorized {
+        notice: AuthorizationNotice,
+    },
+    /// An account revoked the authorization.
+    Unauthorized {
+        app_id: String,
+        create_time: i64,
+        authorizer_appid: String,
+    },
+    /// Fast registration of a mini program (`notify_third_fasteregister`).
+    FastRegister {
+        app_id: String,
+        create_time: i64,
+        appid: String,
+        status: i64,
+        auth_code: String,
+        msg: String,
+    },
+    /// WeCom suite ticket, every 10 minutes.
+    SuiteTicket {
+        suite_id: String,
+        timestamp: i64,
+        ticket: String,
+    },
+    /// WeCom corp installed the app: exchange `auth_code` for the permanent code.
+    CreateAuth {
+        suite_id: String,
+        timestamp: i64,
+        auth_code: String,
+        state: String,
+    },
+    /// WeCom corp changed the app's authorization.
+    ChangeAuth {
+        suite_id: String,
+        timestamp: i64,
+        auth_corp_id: String,
+        state: String,
+    },
+    /// WeCom corp removed the app.
+    CancelAuth {
+        suite_id: String,
+        timestamp: i64,
+        auth_corp_id: String,
+    },
+    /// WeCom custom app's secret was reset.
+    ResetPermanentCode {
+        suite_id: String,
+        timestamp: i64,
+        auth_code: String,
+    },
+    /// WeCom contact change (details in the message's fields).
+    ChangeContact {
+        suite_id: String,
+        timestamp: i64,
+        auth_corp_id: String,
+        change_type: String,
+    },
+    /// A platform push with another `InfoType`.
+    OtherInfo {
+        info_type: String,
+    },
+    Text {
+        header: MessageHeader,
+        content: String,
+        msg_id: String,
+    },
+    Image {
+        header: MessageHeader,
+        pic_url: String,
+        media_id: String,
+        msg_id: String,
+    },
+    Voice {
+        header: MessageHeader,
+        media_id: String,
+        format: String,
+        recognition: Option<String>,
+        msg_id: String,
+    },
+    Video {
+        header: MessageHeader,
+        media_id: String,
+        thumb_media_id: String,
+        msg_id: String,
+    },
+    ShortVideo {
+        header: MessageHeader,
+        media_id: String,
+        thumb_media_id: String,
+        msg_id: String,
+    },
+    Location {
+        header: MessageHeader,
+        location_x: f64,
+        location_y: f64,
+        scale: i64,
+        label: String,
+        msg_id: String,
+    },
+    Link {
+        header: MessageHeader,
+        title: String,
+        description: String,
+        url: String,
+        msg_id: String,
+    },
+    /// A user message with another `MsgType`.
+    OtherMessage {
+        header: MessageHeader,
+        msg_type: String,
+    },
+    Subscribe {
+        header: MessageHeader,
+        event_key: String,
+        ticket: Option<String>,
+    },
+    Unsubscribe {
+        header: MessageHeader,
+    },
+    Scan {
+        header: MessageHeader,
+        event_key: String,
+        ticket: Option<String>,
+    },
+    /// The `LOCATION` event (periodic location report).
+    LocationReport {
+        header: MessageHeader,
+        latitude: f64,
+        longitude: f64,
+        precision: f64,
+    },
+    Click {
+        header: MessageHeader,
+        event_key: String,
+    },
+    View {
+        header: MessageHeader,
+        url: String,
+        menu_id: Option<String>,
+    },
+    /// A user event with another `Event`.
+    OtherEvent {
+        header: MessageHeader,
+        event: String,
+    },
+}
+
+struct Fields<'a>(&'a HashMap<String, Vec<String>>);
+
+impl Fields<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_owned()
+    }
+
+    fn required(&self, name: &str) -> Result<String> {
+        match self.get(name) {
+            Some(v) if !v.is_empty() => Ok(v.to_owned()),
+            _ => Err(Error::parse(format!("missing <{name}>"))),
+        }
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        self.get(name).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    fn int(&self, name: &str) -> Result<i64> {
+        let raw = self
+            .get(name)
+            .ok_or_else(|| Error::parse(format!("missing <{name}>")))?;
+        raw.parse()
+            .map_err(|_| Error::parse(format!("<{name}> is not an integer: {raw:?}")))
+    }
+
+    fn int_or_zero(&self, name: &str) -> Result<i64> {
+        match self.get(name) {
+            None | Some("") => Ok(0),
+            Some(_) => self.int(name),
+        }
+    }
+
+    fn float_or_zero(&self, name: &str) -> Result<f64> {
+        match self.get(name) {
+            None | Some("") => Ok(0.0),
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| Error::parse(format!("<{name}> is not a number: {raw:?}"))),
+        }
+    }
+
+    fn notice(&self) -> Result<AuthorizationNotice> {
+        Ok(AuthorizationNotice {
+            app_id: self.required("AppId")?,
+            create_time: self.int("CreateTime")?,
+            authorizer_appid: self.required("AuthorizerAppid")?,
+            authorization_code: self.required("AuthorizationCode")?,
+            authorization_code_expired_time: self.int_or_zero("AuthorizationCodeExpiredTime")?,
+            pre_auth_code: self.text("PreAuthCode"),
+        })
+    }
+
+    fn header(&self) -> Result<MessageHeader> {
+        Ok(MessageHeader {
+            to_user_name: self.required("ToUserName")?,
+            from_user_name: self.required("FromUserName")?,
+            create_time: self.int("CreateTime")?,
+        })
+    }
+}
+
+pub(crate) fn classify(map: &HashMap<String, Vec<String>>) -> Result<Event> {
+    let f = Fields(map);
+    if let Some(info_type) = f.get("InfoType") {
+        return info_event(&f, info_type);
+    }
+    if let Some(msg_type) = f.get("MsgType") {
+        return user_event(&f, msg_type);
+    }
+    Err(Error::parse(
+        "neither <InfoType> nor <MsgType>: not a push message",
+    ))
+}
+
+fn info_event(f: &Fields<'_>, info_type: &str) -> Result<Event> {
+    Ok(match info_type {
+        "component_verify_ticket" => Event::ComponentVerifyTicket {
+            app_id: f.required("AppId")?,
+            create_time: f.int("CreateTime")?,
+            ticket: f.required("ComponentVerifyTicket")?,
+        },
+        "authorized" => Event::Authorized {
+            notice: f.notice()?,
+        },
+        "updateauthorized" => Event::UpdateAuthorized {
+            notice: f.notice()?,
+        },
+        "unauthorized" => Event::Unauthorized {
+            app_id: f.required("AppId")?,
+            create_time: f.int("CreateTime")?,
+            authorizer_appid: f.required("AuthorizerAppid")?,
+        },
+        "notify_third_fasteregister" => Event::FastRegister {
+            app_id: f.required("AppId")?,
+            create_time: f.int("CreateTime")?,
+            appid: f.text("appid"),
+            status: f.int_or_zero("status")?,
+            auth_code: f.text("auth_code"),
+            msg: f.text("msg"),
+        },
+        "suite_ticket" => Event::SuiteTicket {
+            suite_id: f.required("SuiteId")?,
+            timestamp: f.int("TimeStamp")?,
+            ticket: f.required("SuiteTicket")?,
+        },
+        "create_auth" => Event::CreateAuth {
+            suite_id: f.required("SuiteId")?,
+            timestamp: f.int("TimeStamp")?,
+            auth_code: f.required("AuthCode")?,
+            state: f.text("State"),
+        },
+        "change_auth" => Event::ChangeAuth {
+            suite_id: f.required("SuiteId")?,
+            timestamp: f.int("TimeStamp")?,
+            auth_corp_id: f.required("AuthCorpId")?,
+            state: f.text("State"),
+        },
+        "cancel_auth" => Event::CancelAuth {
+            suite_id: f.required("SuiteId")?,
+            timestamp: f.int("TimeStamp")?,
+            auth_corp_id: f.required("AuthCorpId")?,
+        },
+        "reset_permanent_code" => Event::ResetPermanentCode {
+            suite_id: f.required("SuiteId")?,
+            timestamp: f.int("TimeStamp")?,
+            auth_code: f.required("AuthCode")?,
+        },
+        "change_contact" => Event::ChangeContact {
+            suite_id: f.required("SuiteId")?,
+            timestamp: f.int("TimeStamp")?,
+            auth_corp_id: f.required("AuthCorpId")?,
+            change_type: f.required("ChangeType")?,
+        },
+        other => Event::OtherInfo {
+            info_type: other.to_owned(),
+        },
+    })
+}
+
+fn user_event(f: &Fields<'_>, msg_type: &str) -> Result<Event> {
+    let header = f.header()?;
+    let msg_id = || f.text("MsgId");
+    Ok(match msg_type {
+        "text" => Event::Text {
+            header,
+            content: f.text("Content"),
+            msg_id: msg_id(),
+        },
+        "image" => Event::Image {
+            header,
+            pic_url: f.text("PicUrl"),
+            media_id: f.text("MediaId"),
+            msg_id: msg_id(),
+        },
+        "voice" => Event::Voice {
+            header,
+            media_id: f.text("MediaId"),
+            format: f.text("Format"),
+            recognition: f.optional("Recognition"),
+            msg_id: msg_id(),
+        },
+        "video" => Event::Video {
+            header,
+            media_id: f.text("MediaId"),
+            thumb_media_id: f.text("ThumbMediaId"),
+            msg_id: msg_id(),
+        },
+        "shortvideo" => Event::ShortVideo {
+            header,
+            media_id: f.text("MediaId"),
+            thumb_media_id: f.text("ThumbMediaId"),
+            msg_id: msg_id(),
+        },
+        "location" => Event::Location {
+            header,
+            location_x: f.float_or_zero("Location_X")?,
+            location_y: f.float_or_zero("Location_Y")?,
+            scale: f.int_or_zero("Scale")?,
+            label: f.text("Label"),
+            msg_id: msg_id(),
+        },
+        "link" => Event::Link {
+            header,
+            title: f.text("Title"),
+            description: f.text("Description"),
+            url: f.text("Url"),
+            msg_id: msg_id(),
+        },
+        "event" => {
+            let event = f.required("Event")?;
+            let is = |name: &str| event.eq_ignore_ascii_case(name);
+            if is("subscribe") {
+                Event::Subscribe {
+                    header,
+                    event_key: f.text("EventKey"),
+                    ticket: f.optional("Ticket"),
+                }
+            } else if is("unsubscribe") {
+                Event::Unsubscribe { header }
+            } else if is("scan") {
+                Event::Scan {
+                    header,
+                    event_key: f.text("EventKey"),
+                    ticket: f.optional("Ticket"),
+                }
+            } else if is("location") {
+                Event::LocationReport {
+                    header,
+                    latitude: f.float_or_zero("Latitude")?,
+                    longitude: f.float_or_zero("Longitude")?,
+                    precision: f.float_or_zero("Precision")?,
+                }
+            } else if is("click") {
+                Event::Click {
+                    header,
+                    event_key: f.text("EventKey"),
+                }
+            } else if is("view") {
+                Event::View {
+                    header,
+                    url: f.text("EventKey"),
+                    menu_id: f.optional("MenuId"),
+                }
+            } else {
+                Event::OtherEvent { header, event }
+            }
+        }
+        other => Event::OtherMessage {
+            header,
+            msg_type: other.to_owned(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::message::{parse_message, Event};
+
+    fn user(body: &str) -> Event {
+        parse_message(&format!(
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>7</CreateTime>{body}</xml>"
+        ))
+        .unwrap()
+        .event
+    }
+
+    #[test]
+    fn classifies_every_user_message_type() {
+        assert!(
+            matches!(user("<MsgType>image</MsgType><PicUrl>p</PicUrl><MediaId>m</MediaId>"), Event::Image { pic_url, .. } if pic_url == "p")
+        );
+        assert!(matches!(
+            user("<MsgType>voice</MsgType><MediaId>m</MediaId><Format>amr</Format>"),
+            Event::Voice {
+                recognition: None,
+                ..
+            }
+        ));
+        assert!(
+            matches!(user("<MsgType>voice</MsgType><Recognition>你好</Recognition>"), Event::Voice { recognition: Some(r), .. } if r == "你好")
+        );
+        assert!(
+            matches!(user("<MsgType>video</MsgType><ThumbMediaId>t</ThumbMediaId>"), Event::Video { thumb_media_id, .. } if thumb_media_id == "t")
+        );
+        assert!(matches!(
+            user("<MsgType>shortvideo</MsgType>"),
+            Event::ShortVideo { .. }
+        ));
+        assert!(matches!(
+            user("<MsgType>location</MsgType><Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y><Scale>20</Scale><Label>L</Label>"),
+            Event::Location { location_x, scale: 20, .. } if (location_x - 23.134521).abs() < 1e-9
+        ));
+        assert!(
+            matches!(user("<MsgType>link</MsgType><Url>u</Url>"), Event::Link { url, .. } if url == "u")
+        );
+        assert!(
+            matches!(user("<MsgType>miniprogrampage</MsgType>"), Event::OtherMessage { msg_type, .. } if msg_type == "miniprogrampage")
+        );
+    }
+
+    #[test]
+    fn classifies_every_user_event() {
+        let ev = |e: &str| {
+            user(&format!(
+                "<MsgType>event</MsgType><Event>{e}</Event><EventKey>k</EventKey>"
+            ))
+        };
+        assert!(matches!(
+            ev("subscribe"),
+            Event::Subscribe { ticket: None, .. }
+        ));
+        assert!(matches!(ev("unsubscribe"), Event::Unsubscribe { .. }));
+        assert!(matches!(ev("SCAN"), Event::Scan { event_key, .. } if event_key == "k"));
+        assert!(matches!(ev("LOCATION"), Event::LocationReport { .. }));
+        assert!(matches!(ev("CLICK"), Event::Click { .. }));
+        assert!(
+            matches!(ev("click"), Event::Click { .. }),
+            "WeCom sends lower case"
+        );
+        assert!(matches!(ev("VIEW"), Event::View { url, menu_id: None, .. } if url == "k"));
+        assert!(
+            matches!(ev("TEMPLATESENDJOBFINISH"), Event::OtherEvent { event, .. } if event == "TEMPLATESENDJOBFINISH")
+        );
+        assert!(matches!(
+            user("<MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_1</EventKey><Ticket>T</Ticket>"),
+            Event::Subscribe { ticket: Some(t), .. } if t == "T"
+        ));
+    }
+
+    #[test]
+    fn missing_or_non_numeric_required_fields_are_named_in_the_error() {
+        let err = parse_message("<xml><InfoType>component_verify_ticket</InfoType><AppId>a</AppId><CreateTime>1</CreateTime></xml>").unwrap_err();
+        assert!(err.to_string().contains("ComponentVerifyTicket"), "{err}");
+        let err = parse_message("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>soon</CreateTime><MsgType>text</MsgType></xml>").unwrap_err();
+        assert!(err.to_string().contains("CreateTime"), "{err}");
+        let err = parse_message("<xml><Foo>1</Foo></xml>").unwrap_err();
+        assert_eq!(err.code(), -40002);
+    }
+
+    #[test]
+    fn unknown_info_types_are_kept_not_rejected() {
+        let m =
+            parse_message("<xml><InfoType>notify_third_fastverifybetaapp</InfoType><X>1</X></xml>")
+                .unwrap();
+        assert!(
+            matches!(m.event, Event::OtherInfo { ref info_type } if info_type == "notify_third_fastverifybetaapp")
+        );
+        assert_eq!(m.field("X"), Some("1"));
+    }
+
+    #[test]
+    fn wecom_suite_pushes_are_typed() {
+        let p = |body: &str| {
+            parse_message(&format!(
+                "<xml><SuiteId>s</SuiteId><TimeStamp>9</TimeStamp>{body}</xml>"
+            ))
+            .unwrap()
+            .event
+        };
+        assert!(
+            matches!(p("<InfoType>change_auth</InfoType><AuthCorpId>c</AuthCorpId>"), Event::ChangeAuth { auth_corp_id, .. } if auth_corp_id == "c")
+        );
+        assert!(matches!(
+            p("<InfoType>cancel_auth</InfoType><AuthCorpId>c</AuthCorpId>"),
+            Event::CancelAuth { timestamp: 9, .. }
+        ));
+        assert!(matches!(
+            p("<InfoType>change_contact</InfoType><AuthCorpId>c</AuthCorpId><ChangeType>create_user</ChangeType><UserID>u</UserID>"),
+            Event::ChangeContact { change_type, .. } if change_type == "create_user"
+        ));
+    }
+
+    #[test]
+    fn fast_register_keeps_its_lower_case_fields() {
+        let m = parse_message("<xml><AppId>c</AppId><CreateTime>1</CreateTime><InfoType>notify_third_fasteregister</InfoType><appid>wxnew</appid><status>0</status><auth_code>A</auth_code><msg>OK</msg><info><name>n</name></info></xml>").unwrap();
+        assert!(
+            matches!(m.event, Event::FastRegister { ref appid, status: 0, ref auth_code, .. } if appid == "wxnew" && auth_code == "A")
+        );
+        assert_eq!(m.field("info/name"), Some("n"));
+    }
+}

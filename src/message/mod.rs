@@ -1,0 +1,121 @@
+//! Push messages: one entry point, [`parse_message`], for platform pushes (`InfoType`) and
+//! user messages and events (`MsgType`), in XML or JSON, plus passive reply builders.
+
+mod event;
+mod reply;
+pub(crate) mod xml;
+
+use std::collections::HashMap;
+
+pub use event::{AuthorizationNotice, Event, MessageHeader};
+pub use reply::{image_reply, news_reply, text_reply, Article};
+
+use crate::error::{Error, Result};
+
+/// A parsed push: the typed [`Event`] and every leaf field, so nothing is lost.
+///
+/// `fields` maps each leaf element's path below the root (`ExtraInfo/AuthOpenKfIdList/OpenKfId`)
+/// to its trimmed texts in document order; it holds the typed fields too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// What the push is.
+    pub event: Event,
+    /// Every leaf element's text, by path.
+    pub fields: HashMap<String, Vec<String>>,
+}
+
+impl Message {
+    /// The first text at `path`, if any.
+    ///
+    /// ```
+    /// let m = weixinkit::parse_message("<xml><InfoType>x</InfoType><A><B>1</B></A></xml>")?;
+    /// assert_eq!(m.field("A/B"), Some("1"));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
+    pub fn field(&self, path: &str) -> Option<&str> {
+        self.fields
+            .get(path)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+}
+
+/// Parse a decrypted push (XML, or JSON when it starts with `{`).
+///
+/// ```
+/// use weixinkit::{parse_message, Event};
+/// let m = parse_message(
+///     "<xml><AppId>wx1</AppId><CreateTime>1413192605</CreateTime>\
+///      <InfoType>component_verify_ticket</InfoType>\
+///      <ComponentVerifyTicket><![CDATA[ticket@@@x]]></ComponentVerifyTicket></xml>",
+/// )?;
+/// assert!(matches!(m.event, Event::ComponentVerifyTicket { ref ticket, .. } if ticket == "ticket@@@x"));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
+pub fn parse_message(xml_or_json: &str) -> Result<Message> {
+    let doc = xml_or_json.trim_start();
+    let fields = if doc.starts_with('{') {
+        json_fields(doc)?
+    } else {
+        xml::leaf_fields(doc)?
+    };
+    let event = event::classify(&fields)?;
+    Ok(Message { event, fields })
+}
+
+fn json_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
+    let value: serde_json::Value =
+        serde_json::from_str(doc).map_err(|e| Error::parse(format!("JSON: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(Error::parse("JSON: the message is not an object"));
+    };
+    let mut fields = HashMap::new();
+    for (key, value) in map {
+        flatten_json(key, value, &mut fields);
+    }
+    Ok(fields)
+}
+
+fn flatten_json(path: String, value: serde_json::Value, out: &mut HashMap<String, Vec<String>>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                flatten_json(format!("{path}/{key}"), inner, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                flatten_json(path.clone(), item, out);
+            }
+        }
+        Value::String(s) => out.entry(path).or_default().push(s),
+        Value::Null => out.entry(path).or_default().push(String::new()),
+        other => out.entry(path).or_default().push(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_messages_flatten_like_xml() {
+        let m = parse_message(
+            r#"{"ToUserName":"wx","FromUserName":"u","CreateTime":1409659813,"MsgType":"text","Content":"hello","MsgId":123,"Nested":{"List":[1,2]},"N":null}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(m.event, Event::Text { ref content, ref msg_id, .. } if content == "hello" && msg_id == "123")
+        );
+        assert_eq!(m.fields["Nested/List"], vec!["1", "2"]);
+        assert_eq!(m.field("N"), Some(""));
+    }
+
+    #[test]
+    fn json_that_is_not_an_object_is_an_error() {
+        for doc in ["[1]", "{", "{\"MsgType\": }"] {
+            assert_eq!(parse_message(doc).unwrap_err().code(), -40002, "{doc}");
+        }
+    }
+}

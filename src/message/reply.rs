@@ -1,0 +1,156 @@
+//! Passive reply builders (the XML an Official Account answers a user message with).
+
+use super::xml::cdata;
+use crate::error::{codes, Error, Result};
+
+/// One article of a news reply.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Article {
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub description: String,
+    /// Cover picture URL.
+    pub pic_url: String,
+    /// Link opened on tap.
+    pub url: String,
+}
+
+fn head(to_user_name: &str, from_user_name: &str, create_time: i64, msg_type: &str) -> String {
+    format!(
+        "<xml><ToUserName>{}</ToUserName><FromUserName>{}</FromUserName><CreateTime>{create_time}</CreateTime><MsgType>{}</MsgType>",
+        cdata(to_user_name),
+        cdata(from_user_name),
+        cdata(msg_type),
+    )
+}
+
+/// A text reply. `to_user_name` is the push's `FromUserName`, `from_user_name` its `ToUserName`.
+///
+/// ```
+/// let xml = weixinkit::text_reply("openid", "gh_1", 1700000000, "你好 ]]> there");
+/// let m = weixinkit::parse_message(&xml)?;
+/// assert_eq!(m.field("Content"), Some("你好 ]]> there"));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
+pub fn text_reply(
+    to_user_name: &str,
+    from_user_name: &str,
+    create_time: i64,
+    content: &str,
+) -> String {
+    let mut xml = head(to_user_name, from_user_name, create_time, "text");
+    xml.push_str("<Content>");
+    xml.push_str(&cdata(content));
+    xml.push_str("</Content></xml>");
+    xml
+}
+
+/// An image reply with a `media_id` from the media upload API.
+///
+/// ```
+/// let xml = weixinkit::image_reply("openid", "gh_1", 1700000000, "MEDIA");
+/// assert!(xml.contains("<Image><MediaId><![CDATA[MEDIA]]></MediaId></Image>"));
+/// ```
+pub fn image_reply(
+    to_user_name: &str,
+    from_user_name: &str,
+    create_time: i64,
+    media_id: &str,
+) -> String {
+    let mut xml = head(to_user_name, from_user_name, create_time, "image");
+    xml.push_str("<Image><MediaId>");
+    xml.push_str(&cdata(media_id));
+    xml.push_str("</MediaId></Image></xml>");
+    xml
+}
+
+/// Most articles WeChat accepts in one news reply.
+pub const MAX_ARTICLES: usize = 8;
+
+/// A news reply with 1..=8 articles.
+///
+/// ```
+/// use weixinkit::{news_reply, Article};
+/// let a = Article { title: "T".into(), url: "https://example.com".into(), ..Default::default() };
+/// let xml = news_reply("openid", "gh_1", 1700000000, &[a])?;
+/// assert!(xml.contains("<ArticleCount>1</ArticleCount>"));
+/// assert!(news_reply("openid", "gh_1", 1, &[]).is_err());
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
+pub fn news_reply(
+    to_user_name: &str,
+    from_user_name: &str,
+    create_time: i64,
+    articles: &[Article],
+) -> Result<String> {
+    if articles.is_empty() || articles.len() > MAX_ARTICLES {
+        return Err(Error::InvalidInput {
+            code: codes::GEN_RETURN_XML,
+            reason: format!(
+                "a news reply needs 1 to {MAX_ARTICLES} articles, got {}",
+                articles.len()
+            ),
+        });
+    }
+    let mut xml = head(to_user_name, from_user_name, create_time, "news");
+    xml.push_str(&format!(
+        "<ArticleCount>{}</ArticleCount><Articles>",
+        articles.len()
+    ));
+    for a in articles {
+        xml.push_str(&format!(
+            "<item><Title>{}</Title><Description>{}</Description><PicUrl>{}</PicUrl><Url>{}</Url></item>",
+            cdata(&a.title),
+            cdata(&a.description),
+            cdata(&a.pic_url),
+            cdata(&a.url),
+        ));
+    }
+    xml.push_str("</Articles></xml>");
+    Ok(xml)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{parse_message, Event};
+
+    #[test]
+    fn text_reply_parses_back_as_a_text_message() {
+        let xml = text_reply("to", "from", 42, "hi");
+        let m = parse_message(&xml).unwrap();
+        match m.event {
+            Event::Text {
+                header, content, ..
+            } => {
+                assert_eq!(
+                    (
+                        header.to_user_name.as_str(),
+                        header.from_user_name.as_str(),
+                        header.create_time
+                    ),
+                    ("to", "from", 42)
+                );
+                assert_eq!(content, "hi");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn news_reply_keeps_every_article_in_order() {
+        let arts: Vec<Article> = (0..8)
+            .map(|i| Article {
+                title: format!("t{i}"),
+                ..Default::default()
+            })
+            .collect();
+        let m = parse_message(&news_reply("a", "b", 1, &arts).unwrap()).unwrap();
+        assert_eq!(
+            m.fields["Articles/item/Title"],
+            (0..8).map(|i| format!("t{i}")).collect::<Vec<_>>()
+        );
+        assert!(news_reply("a", "b", 1, &[arts.clone(), arts].concat()).is_err());
+    }
+}

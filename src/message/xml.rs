@@ -1,0 +1,256 @@
+//! Lossless XML reading: every leaf element's text by path, with whitespace trimmed around
+//! (never inside) CDATA sections; clear errors for anything that is not well-formed.
+
+use std::collections::HashMap;
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesRef, Event as XmlEvent};
+use quick_xml::name::QName;
+use quick_xml::Reader;
+
+use crate::error::{Error, Result};
+
+/// Text of one element: text nodes are trimmed at the element's edges, CDATA kept verbatim.
+#[derive(Default)]
+struct TextBuf {
+    text: String,
+    /// Byte range covered by CDATA sections (first start, last end).
+    cdata: Option<(usize, usize)>,
+}
+
+impl TextBuf {
+    fn push_text(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    fn push_cdata(&mut self, s: &str) {
+        let start = self.text.len();
+        self.text.push_str(s);
+        let end = self.text.len();
+        self.cdata = Some(match self.cdata {
+            Some((first, _)) => (first, end),
+            None => (start, end),
+        });
+    }
+
+    fn push_ref(&mut self, r: &BytesRef<'_>) -> Result<()> {
+        if let Some(c) = r
+            .resolve_char_ref()
+            .map_err(|e| Error::parse(format!("XML: {e}")))?
+        {
+            self.text.push(c);
+            return Ok(());
+        }
+        let name = r.decode().map_err(|e| Error::parse(format!("XML: {e}")))?;
+        match resolve_predefined_entity(&name) {
+            Some(s) => {
+                self.text.push_str(s);
+                Ok(())
+            }
+            None => Err(Error::parse(format!("XML: unknown entity &{name};"))),
+        }
+    }
+
+    fn finish(mut self) -> String {
+        let is_ws = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+        let (keep_from, keep_to) = self.cdata.unwrap_or((self.text.len(), 0));
+        let lead = self.text.len() - self.text.trim_start_matches(is_ws).len();
+        let start = lead.min(keep_from);
+        let trail = self.text.trim_end_matches(is_ws).len();
+        let end = trail.max(keep_to).max(start);
+        self.text.truncate(end);
+        self.text.drain(..start);
+        self.text
+    }
+}
+
+fn xml_err(e: impl std::fmt::Display) -> Error {
+    Error::parse(format!("XML: {e}"))
+}
+
+/// Append a text-ish event to `buf`; `Ok(false)` when the event is not text.
+fn push_textual(buf: &mut TextBuf, ev: &XmlEvent<'_>) -> Result<bool> {
+    match ev {
+        XmlEvent::Text(t) => buf.push_text(&t.xml_content().map_err(xml_err)?),
+        XmlEvent::CData(c) => buf.push_cdata(&c.decode().map_err(xml_err)?),
+        XmlEvent::GeneralRef(r) => buf.push_ref(r)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Read the text of the element just opened (`name`) up to its end tag; child elements are
+/// an error.
+pub(crate) fn text_of(reader: &mut Reader<&[u8]>, name: QName<'_>) -> Result<String> {
+    let mut buf = TextBuf::default();
+    loop {
+        let ev = reader.read_event().map_err(xml_err)?;
+        match &ev {
+            XmlEvent::End(e) if e.name() == name => return Ok(buf.finish()),
+            XmlEvent::Start(_) | XmlEvent::Empty(_) | XmlEvent::End(_) => {
+                return Err(Error::parse("XML: unexpected element inside a text field"))
+            }
+            XmlEvent::Eof => return Err(Error::parse("XML: document ends inside an element")),
+            XmlEvent::Comment(_) | XmlEvent::PI(_) => {}
+            other => {
+                if !push_textual(&mut buf, other)? {
+                    return Err(Error::parse("XML: unexpected content inside a text field"));
+                }
+            }
+        }
+    }
+}
+
+/// `<![CDATA[…]]>` around `s`, splitting any `]]>` inside it.
+pub(crate) fn cdata(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 12);
+    out.push_str("<![CDATA[");
+    out.push_str(&s.replace("]]>", "]]]]><![CDATA[>"));
+    out.push_str("]]>");
+    out
+}
+
+struct Open {
+    path_len: usize,
+    has_children: bool,
+    text: TextBuf,
+}
+
+/// Every leaf element below the root: path (`A/B/C`) → texts in document order.
+pub(crate) fn leaf_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
+    let mut reader = Reader::from_str(doc);
+    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+    let mut stack: Vec<Open> = Vec::with_capacity(4);
+    let mut path = String::with_capacity(64);
+    let mut seen_root = false;
+    loop {
+        let ev = reader.read_event().map_err(xml_err)?;
+        match &ev {
+            XmlEvent::Start(e) | XmlEvent::Empty(e) => {
+                let empty = matches!(ev, XmlEvent::Empty(_));
+                let path_len = path.len();
+                match stack.last_mut() {
+                    Some(parent) => {
+                        parent.has_children = true;
+                        if stack.len() > 1 {
+                            path.push('/');
+                        }
+                        path.push_str(std::str::from_utf8(e.name().as_ref()).map_err(xml_err)?);
+                    }
+                    None if seen_root => {
+                        return Err(Error::parse("XML: more than one root element"))
+                    }
+                    None => seen_root = true,
+                }
+                if empty {
+                    if stack.is_empty() {
+                        // `<xml/>`: a root with nothing in it.
+                    } else {
+                        fields.entry(path.clone()).or_default().push(String::new());
+                    }
+                    path.truncate(path_len);
+                } else {
+                    stack.push(Open {
+                        path_len,
+                        has_children: false,
+                        text: TextBuf::default(),
+                    });
+                }
+            }
+            XmlEvent::End(_) => {
+                let open = stack.pop().expect("quick-xml checks end names");
+                if !open.has_children && !stack.is_empty() {
+                    fields
+                        .entry(path.clone())
+                        .or_default()
+                        .push(open.text.finish());
+                }
+                path.truncate(open.path_len);
+            }
+            XmlEvent::Eof => break,
+            XmlEvent::DocType(_) => return Err(Error::parse("XML: DOCTYPE is not allowed")),
+            XmlEvent::Decl(_) | XmlEvent::Comment(_) | XmlEvent::PI(_) => {}
+            other => match stack.last_mut() {
+                Some(open) => {
+                    push_textual(&mut open.text, other)?;
+                }
+                None => {
+                    let stray = matches!(other, XmlEvent::Text(t) if t.iter().all(|b| b.is_ascii_whitespace()));
+                    if !stray {
+                        return Err(Error::parse("XML: content outside the root element"));
+                    }
+                }
+            },
+        }
+    }
+    if !stack.is_empty() {
+        return Err(Error::parse("XML: document ends inside an element"));
+    }
+    if !seen_root {
+        return Err(Error::parse("XML: no root element"));
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(doc: &str, key: &str) -> String {
+        leaf_fields(doc).unwrap()[key][0].clone()
+    }
+
+    #[test]
+    fn trims_around_cdata_but_not_inside() {
+        assert_eq!(one("<xml><A> <![CDATA[x]]>\n</A></xml>", "A"), "x");
+        assert_eq!(one("<xml><A><![CDATA[ keep ]]></A></xml>", "A"), " keep ");
+        assert_eq!(one("<xml><A>  plain text </A></xml>", "A"), "plain text");
+        assert_eq!(
+            one("<xml><A><![CDATA[a]]> mid <![CDATA[b]]></A></xml>", "A"),
+            "a mid b"
+        );
+        assert_eq!(one("<xml><A>   </A></xml>", "A"), "");
+    }
+
+    #[test]
+    fn resolves_entities_and_char_refs() {
+        assert_eq!(
+            one("<xml><A>a &amp; b &lt;&#x4e2d;&#25991;</A></xml>", "A"),
+            "a & b <中文"
+        );
+        assert!(leaf_fields("<xml><A>&nbsp;</A></xml>").is_err());
+    }
+
+    #[test]
+    fn keeps_nested_and_repeated_leaves_and_empty_elements() {
+        let f =
+            leaf_fields("<xml><E><L><I>1</I><I>2</I></L></E><Empty></Empty><Self/></xml>").unwrap();
+        assert_eq!(f["E/L/I"], vec!["1", "2"]);
+        assert_eq!(f["Empty"], vec![""]);
+        assert_eq!(f["Self"], vec![""]);
+        assert!(!f.contains_key("E"));
+    }
+
+    #[test]
+    fn malformed_documents_are_errors_not_panics() {
+        for doc in [
+            "",
+            "   ",
+            "<xml><A>1</A><xml>",
+            "<xml><A>1</B></xml>",
+            "<xml></xml><xml></xml>",
+            "text<xml/>",
+            "<xml><A>1</A></xml>trailing",
+            "<!DOCTYPE x [<!ENTITY e 'x'>]><xml>&e;</xml>",
+            "<xml><A>\u{0}</A",
+        ] {
+            assert!(leaf_fields(doc).is_err(), "{doc:?} accepted");
+        }
+    }
+
+    #[test]
+    fn cdata_escapes_its_terminator() {
+        let wrapped = format!("<xml><A>{}</A></xml>", cdata("x]]>y"));
+        assert_eq!(one(&wrapped, "A"), "x]]>y");
+    }
+}
