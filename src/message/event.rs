@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 use crate::error::{Error, Result};
 
 /// Sender, receiver and time of a user message or event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageHeader {
     /// The account that received it (Official Account original id, corp id).
     pub to_user_name: String,
@@ -16,7 +18,7 @@ pub struct MessageHeader {
 }
 
 /// Open Platform `authorized` / `updateauthorized` notification.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorizationNotice {
     /// The component (third-party platform) appid.
     pub app_id: String,
@@ -33,7 +35,10 @@ pub struct AuthorizationNotice {
 }
 
 /// Every push weixinkit knows. Unknown kinds are `Other…`, never an error.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized (C ABI, logs) as an object tagged by `"type"` in snake_case:
+/// `{"type":"component_verify_ticket","app_id":…,"create_time":…,"ticket":…}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 #[allow(missing_docs)] // fields are named after the wire fields they hold
 pub enum Event {
     /// Open Platform ticket, every 10 minutes: store it durably.

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 ///
 /// `fields` maps each leaf element's path below the root (`ExtraInfo/AuthOpenKfIdList/OpenKfId`)
 /// to its trimmed texts in document order; it holds the typed fields too.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Message {
     /// What the push is.
     pub event: Event,
@@ -110,6 +110,16 @@ mod tests {
         );
         assert_eq!(m.fields["Nested/List"], vec!["1", "2"]);
         assert_eq!(m.field("N"), Some(""));
+    }
+
+    #[test]
+    fn serializes_as_a_tagged_event_with_its_fields() {
+        let m = parse_message("<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>5</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>").unwrap();
+        let v: serde_json::Value = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["event"]["type"], "subscribe");
+        assert_eq!(v["event"]["header"]["create_time"], 5);
+        assert_eq!(v["event"]["ticket"], serde_json::Value::Null);
+        assert_eq!(v["fields"]["Event"][0], "subscribe");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use super::xml::cdata;
 use crate::error::{codes, Error, Result};
 
-/// One article of a news reply.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// One article of a news reply (JSON: `{"title","description","pic_url","url"}`, all optional).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Article {
     /// Title.
     pub title: String,
