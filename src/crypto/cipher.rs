@@ -1,7 +1,7 @@
 //! AES-256-CBC over `random(16) ‖ len_be32 ‖ msg ‖ receiver_id ‖ PKCS#7-to-32 pad`.
 
 use aes::cipher::block_padding::NoPadding;
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
@@ -15,14 +15,43 @@ pub(crate) const BLOCK: usize = 32;
 type Decryptor = cbc::Decryptor<aes::Aes256>;
 type Encryptor = cbc::Encryptor<aes::Aes256>;
 
-pub(crate) fn decrypt(key: &AesKey, encrypt: &str, receiver: &ReceiverIdPolicy) -> Result<String> {
+/// The expanded AES-256 key schedule and the IV, computed once per [`super::MessageCrypto`].
+#[derive(Clone)]
+pub(crate) struct Cipher {
+    aes: aes::Aes256,
+    iv: [u8; 16],
+}
+
+impl Cipher {
+    pub(crate) fn new(key: &AesKey) -> Self {
+        Cipher {
+            aes: aes::Aes256::new(&key.0.into()),
+            iv: key.iv(),
+        }
+    }
+
+    fn decryptor(&self) -> Decryptor {
+        Decryptor::inner_iv_init(self.aes.clone(), &self.iv.into())
+    }
+
+    fn encryptor(&self) -> Encryptor {
+        Encryptor::inner_iv_init(self.aes.clone(), &self.iv.into())
+    }
+}
+
+pub(crate) fn decrypt(
+    cipher: &Cipher,
+    encrypt: &str,
+    receiver: &ReceiverIdPolicy,
+) -> Result<String> {
     // Strict base64: standard alphabet, canonical padding, no stray bits.
     let mut buf = STANDARD.decode(encrypt).map_err(|_| Error::InvalidBase64)?;
     if buf.is_empty() || buf.len() % BLOCK != 0 {
         return Err(Error::InvalidCiphertext(buf.len()));
     }
     let len = buf.len();
-    Decryptor::new(&key.0.into(), &key.iv().into())
+    cipher
+        .decryptor()
         .decrypt_padded_mut::<NoPadding>(&mut buf)
         .map_err(|_| Error::InvalidCiphertext(len))?;
     let pad = usize::from(buf[len - 1]);
@@ -51,7 +80,7 @@ pub(crate) fn decrypt(key: &AesKey, encrypt: &str, receiver: &ReceiverIdPolicy) 
     }
 }
 
-pub(crate) fn encrypt(key: &AesKey, msg: &[u8], receiver_id: &[u8], random: [u8; 16]) -> String {
+pub(crate) fn encrypt(cipher: &Cipher, msg: &[u8], receiver_id: &[u8], random: [u8; 16]) -> String {
     let body = 16 + 4 + msg.len() + receiver_id.len();
     let pad = BLOCK - body % BLOCK; // 1..=32
     let mut buf = Vec::with_capacity(body + pad);
@@ -63,7 +92,8 @@ pub(crate) fn encrypt(key: &AesKey, msg: &[u8], receiver_id: &[u8], random: [u8;
     buf.extend_from_slice(receiver_id);
     buf.resize(body + pad, pad as u8);
     let total = buf.len();
-    Encryptor::new(&key.0.into(), &key.iv().into())
+    cipher
+        .encryptor()
         .encrypt_padded_mut::<NoPadding>(&mut buf, total)
         .expect("buffer is a whole number of blocks");
     STANDARD.encode(&buf)
@@ -73,16 +103,18 @@ pub(crate) fn encrypt(key: &AesKey, msg: &[u8], receiver_id: &[u8], random: [u8;
 mod tests {
     use super::*;
 
-    fn key() -> AesKey {
-        AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap()
+    fn key() -> Cipher {
+        Cipher::new(
+            &AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap(),
+        )
     }
 
     /// Encrypt raw plaintext bytes (already padded) to craft malformed buffers.
     fn raw(bytes: &[u8]) -> String {
         let mut buf = bytes.to_vec();
         let n = buf.len();
-        let k = key();
-        Encryptor::new(&k.0.into(), &k.iv().into())
+        key()
+            .encryptor()
             .encrypt_padded_mut::<NoPadding>(&mut buf, n)
             .unwrap();
         STANDARD.encode(buf)

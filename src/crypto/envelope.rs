@@ -1,6 +1,8 @@
 //! The envelopes around `Encrypt`: XML (`<xml><Encrypt>…`) and JSON (`{"encrypt": …}`),
 //! on the way in and on the way out.
 
+use std::borrow::Cow;
+
 use quick_xml::events::Event as XmlEvent;
 use quick_xml::Reader;
 use serde::{Deserialize, Serialize};
@@ -9,7 +11,7 @@ use crate::error::{codes, Error, Result};
 use crate::message::xml::{cdata, text_of};
 
 /// Find the one `Encrypt` value in a POST body (XML or JSON, chosen by the first character).
-pub(crate) fn extract_encrypt(body: &str) -> Result<String> {
+pub(crate) fn extract_encrypt(body: &str) -> Result<Cow<'_, str>> {
     let trimmed = body.trim_start();
     if trimmed.starts_with('{') {
         from_json(trimmed)
@@ -24,17 +26,18 @@ struct JsonEnvelope {
     encrypt: Option<String>,
 }
 
-fn from_json(body: &str) -> Result<String> {
+fn from_json(body: &str) -> Result<Cow<'_, str>> {
     let env: JsonEnvelope =
         serde_json::from_str(body).map_err(|e| Error::parse(format!("JSON envelope: {e}")))?;
     env.encrypt
+        .map(Cow::Owned)
         .ok_or_else(|| Error::parse("JSON envelope has no \"encrypt\" field"))
 }
 
-fn from_xml(body: &str) -> Result<String> {
+fn from_xml(body: &str) -> Result<Cow<'_, str>> {
     let mut reader = Reader::from_str(body);
     let mut depth = 0usize;
-    let mut found: Option<String> = None;
+    let mut found: Option<Cow<'_, str>> = None;
     loop {
         match reader.read_event() {
             Ok(XmlEvent::Start(e)) => {

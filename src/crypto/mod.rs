@@ -113,7 +113,7 @@ pub struct CryptoOptions {
 #[derive(Clone)]
 pub struct MessageCrypto {
     token: String,
-    key: AesKey,
+    cipher: cipher::Cipher,
     receiver_id: ReceiverIdPolicy,
     max_clock_skew_secs: Option<u32>,
 }
@@ -122,7 +122,7 @@ impl fmt::Debug for MessageCrypto {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageCrypto")
             .field("token", &"<redacted>")
-            .field("key", &self.key)
+            .field("key", &"<redacted>")
             .field("receiver_id", &self.receiver_id)
             .field("max_clock_skew_secs", &self.max_clock_skew_secs)
             .finish()
@@ -176,7 +176,7 @@ impl MessageCrypto {
         }
         Ok(MessageCrypto {
             token: token.to_owned(),
-            key,
+            cipher: cipher::Cipher::new(&key),
             receiver_id: options.receiver_id,
             max_clock_skew_secs: options.max_clock_skew_secs,
         })
@@ -220,7 +220,7 @@ impl MessageCrypto {
             return Err(Error::InvalidSignature);
         }
         self.check_fresh(timestamp, now_unix_secs)?;
-        let msg = cipher::decrypt(&self.key, encrypt, &self.receiver_id)?;
+        let msg = cipher::decrypt(&self.cipher, encrypt, &self.receiver_id)?;
         Ok(msg)
     }
 
@@ -279,7 +279,7 @@ impl MessageCrypto {
     pub fn encrypt_with_random(&self, plaintext: &str, random: [u8; 16]) -> Result<String> {
         let id = self.receiver_id.reply_id()?;
         Ok(cipher::encrypt(
-            &self.key,
+            &self.cipher,
             plaintext.as_bytes(),
             id.as_bytes(),
             random,

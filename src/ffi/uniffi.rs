@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 pub use crate::crypto::{CryptoOptions, ReceiverIdPolicy};
-pub use crate::message::{Article, AuthorizationNotice, Event, Message, MessageHeader};
+pub use crate::message::{Article, AuthorizationNotice, Event, MessageHeader};
 use crate::Error;
 
 /// The error every foreign call raises: one variant per failed check, each with the
@@ -54,6 +54,21 @@ impl From<Error> for WeixinkitError {
 }
 
 type R<T> = Result<T, WeixinkitError>;
+
+/// A parsed push as the foreign languages see it: the fields grouped by path.
+pub struct Message {
+    pub event: Event,
+    pub fields: HashMap<String, Vec<String>>,
+}
+
+impl From<crate::Message> for Message {
+    fn from(m: crate::Message) -> Self {
+        Message {
+            event: m.event,
+            fields: m.fields.into_map(),
+        }
+    }
+}
 
 /// WXBizMsgCrypt for one account (see [`crate::MessageCrypto`]).
 pub struct MessageCrypto(crate::MessageCrypto);
@@ -104,7 +119,8 @@ impl MessageCrypto {
     ) -> R<Message> {
         Ok(self
             .0
-            .decrypt_message(msg_signature, timestamp, nonce, body)?)
+            .decrypt_message(msg_signature, timestamp, nonce, body)?
+            .into())
     }
 
     pub fn verify_url(
@@ -141,7 +157,7 @@ pub fn decode_aes_key(encoding_aes_key: &str) -> R<Vec<u8>> {
 }
 
 pub fn parse_message(xml_or_json: &str) -> R<Message> {
-    Ok(crate::parse_message(xml_or_json)?)
+    Ok(crate::parse_message(xml_or_json)?.into())
 }
 
 pub fn text_reply(
@@ -175,9 +191,5 @@ pub fn news_reply(
         &articles,
     )?)
 }
-
-// The generated code names `HashMap` for `record<string, …>`.
-#[allow(unused_imports)]
-use HashMap as _;
 
 uniffi::include_scaffolding!("weixinkit");

@@ -1,9 +1,8 @@
 //! Typed events, classified from the leaf fields of a push.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
+use super::Fields as Leaves;
 use crate::error::{Error, Result};
 
 /// Sender, receiver and time of a user message or event.
@@ -199,11 +198,11 @@ pub enum Event {
     },
 }
 
-struct Fields<'a>(&'a HashMap<String, Vec<String>>);
+struct Fields<'a>(&'a Leaves);
 
 impl Fields<'_> {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
+        self.0.get(name)
     }
 
     fn text(&self, name: &str) -> String {
@@ -265,7 +264,7 @@ impl Fields<'_> {
     }
 }
 
-pub(crate) fn classify(map: &HashMap<String, Vec<String>>) -> Result<Event> {
+pub(crate) fn classify(map: &Leaves) -> Result<Event> {
     let f = Fields(map);
     if let Some(info_type) = f.get("InfoType") {
         return info_event(&f, info_type);

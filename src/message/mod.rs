@@ -2,26 +2,26 @@
 //! user messages and events (`MsgType`), in XML or JSON, plus passive reply builders.
 
 mod event;
+mod fields;
 mod reply;
 pub(crate) mod xml;
 
-use std::collections::HashMap;
-
 pub use event::{AuthorizationNotice, Event, MessageHeader};
+pub use fields::Fields;
 pub use reply::{image_reply, news_reply, text_reply, Article};
 
 use crate::error::{Error, Result};
 
 /// A parsed push: the typed [`Event`] and every leaf field, so nothing is lost.
 ///
-/// `fields` maps each leaf element's path below the root (`ExtraInfo/AuthOpenKfIdList/OpenKfId`)
-/// to its trimmed texts in document order; it holds the typed fields too.
+/// `fields` holds each leaf element's trimmed text by its path below the root
+/// (`ExtraInfo/AuthOpenKfIdList/OpenKfId`), in document order; the typed fields too.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Message {
     /// What the push is.
     pub event: Event,
     /// Every leaf element's text, by path.
-    pub fields: HashMap<String, Vec<String>>,
+    pub fields: Fields,
 }
 
 impl Message {
@@ -33,10 +33,7 @@ impl Message {
     /// # Ok::<(), weixinkit::Error>(())
     /// ```
     pub fn field(&self, path: &str) -> Option<&str> {
-        self.fields
-            .get(path)
-            .and_then(|v| v.first())
-            .map(String::as_str)
+        self.fields.get(path)
     }
 }
 
@@ -53,30 +50,41 @@ impl Message {
 /// # Ok::<(), weixinkit::Error>(())
 /// ```
 pub fn parse_message(xml_or_json: &str) -> Result<Message> {
-    let doc = xml_or_json.trim_start();
-    let fields = if doc.starts_with('{') {
-        json_fields(doc)?
-    } else {
-        xml::leaf_fields(doc)?
-    };
+    let fields = parse_fields(xml_or_json)?;
     let event = event::classify(&fields)?;
     Ok(Message { event, fields })
 }
 
-fn json_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
+/// Every leaf field of any XML or JSON document (an envelope, say), without classifying it.
+///
+/// ```
+/// let f = weixinkit::message::parse_fields("<xml><ToUserName>wx</ToUserName><Encrypt>e</Encrypt></xml>")?;
+/// assert_eq!(f.get("Encrypt"), Some("e"));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
+pub fn parse_fields(xml_or_json: &str) -> Result<Fields> {
+    let doc = xml_or_json.trim_start();
+    if doc.starts_with('{') {
+        json_fields(doc)
+    } else {
+        xml::leaf_fields(doc)
+    }
+}
+
+fn json_fields(doc: &str) -> Result<Fields> {
     let value: serde_json::Value =
         serde_json::from_str(doc).map_err(|e| Error::parse(format!("JSON: {e}")))?;
     let serde_json::Value::Object(map) = value else {
         return Err(Error::parse("JSON: the message is not an object"));
     };
-    let mut fields = HashMap::new();
+    let mut fields = Fields::with_capacity(16);
     for (key, value) in map {
         flatten_json(key, value, &mut fields);
     }
     Ok(fields)
 }
 
-fn flatten_json(path: String, value: serde_json::Value, out: &mut HashMap<String, Vec<String>>) {
+fn flatten_json(path: String, value: serde_json::Value, out: &mut Fields) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
@@ -89,9 +97,9 @@ fn flatten_json(path: String, value: serde_json::Value, out: &mut HashMap<String
                 flatten_json(path.clone(), item, out);
             }
         }
-        Value::String(s) => out.entry(path).or_default().push(s),
-        Value::Null => out.entry(path).or_default().push(String::new()),
-        other => out.entry(path).or_default().push(other.to_string()),
+        Value::String(s) => out.push(path, s),
+        Value::Null => out.push(path, String::new()),
+        other => out.push(path, other.to_string()),
     }
 }
 
@@ -108,7 +116,10 @@ mod tests {
         assert!(
             matches!(m.event, Event::Text { ref content, ref msg_id, .. } if content == "hello" && msg_id == "123")
         );
-        assert_eq!(m.fields["Nested/List"], vec!["1", "2"]);
+        assert_eq!(
+            m.fields.get_all("Nested/List").collect::<Vec<_>>(),
+            ["1", "2"]
+        );
         assert_eq!(m.field("N"), Some(""));
     }
 

@@ -1,31 +1,61 @@
 //! Lossless XML reading: every leaf element's text by path, with whitespace trimmed around
 //! (never inside) CDATA sections; clear errors for anything that is not well-formed.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, Event as XmlEvent};
 use quick_xml::name::QName;
 use quick_xml::Reader;
 
+use super::Fields;
 use crate::error::{Error, Result};
 
 /// Text of one element: text nodes are trimmed at the element's edges, CDATA kept verbatim.
+/// Borrows from the document when the element holds a single section (the common case).
 #[derive(Default)]
-struct TextBuf {
-    text: String,
+struct TextBuf<'a> {
+    text: Cow<'a, str>,
     /// Byte range covered by CDATA sections (first start, last end).
     cdata: Option<(usize, usize)>,
+    /// Whitespace-only text seen after content: kept only if more content follows.
+    pending_ws: Option<Cow<'a, str>>,
 }
 
-impl TextBuf {
-    fn push_text(&mut self, s: &str) {
-        self.text.push_str(s);
+fn is_xml_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+impl<'a> TextBuf<'a> {
+    fn append(&mut self, s: Cow<'a, str>) {
+        if let Some(ws) = self.pending_ws.take() {
+            self.text.to_mut().push_str(&ws);
+        }
+        if self.text.is_empty() {
+            self.text = s;
+        } else {
+            self.text.to_mut().push_str(&s);
+        }
     }
 
-    fn push_cdata(&mut self, s: &str) {
-        let start = self.text.len();
-        self.text.push_str(s);
+    fn push_text(&mut self, s: Cow<'a, str>) {
+        if s.chars().all(is_xml_ws) {
+            // Leading and trailing whitespace-only nodes are trimmed anyway; between two
+            // sections it is kept.
+            if !self.text.is_empty() {
+                match &mut self.pending_ws {
+                    Some(ws) => ws.to_mut().push_str(&s),
+                    None => self.pending_ws = Some(s),
+                }
+            }
+            return;
+        }
+        self.append(s);
+    }
+
+    fn push_cdata(&mut self, s: Cow<'a, str>) {
+        let start = self.text.len() + self.pending_ws.as_ref().map_or(0, |w| w.len());
+        self.append(s);
         let end = self.text.len();
         self.cdata = Some(match self.cdata {
             Some((first, _)) => (first, end),
@@ -34,33 +64,35 @@ impl TextBuf {
     }
 
     fn push_ref(&mut self, r: &BytesRef<'_>) -> Result<()> {
-        if let Some(c) = r
-            .resolve_char_ref()
-            .map_err(|e| Error::parse(format!("XML: {e}")))?
-        {
-            self.text.push(c);
+        if let Some(c) = r.resolve_char_ref().map_err(xml_err)? {
+            self.append(Cow::Owned(c.to_string()));
             return Ok(());
         }
-        let name = r.decode().map_err(|e| Error::parse(format!("XML: {e}")))?;
+        let name = r.decode().map_err(xml_err)?;
         match resolve_predefined_entity(&name) {
             Some(s) => {
-                self.text.push_str(s);
+                self.append(Cow::Borrowed(s));
                 Ok(())
             }
             None => Err(Error::parse(format!("XML: unknown entity &{name};"))),
         }
     }
 
-    fn finish(mut self) -> String {
-        let is_ws = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
-        let (keep_from, keep_to) = self.cdata.unwrap_or((self.text.len(), 0));
-        let lead = self.text.len() - self.text.trim_start_matches(is_ws).len();
+    fn finish(self) -> Cow<'a, str> {
+        let text = self.text;
+        let (keep_from, keep_to) = self.cdata.unwrap_or((text.len(), 0));
+        let lead = text.len() - text.trim_start_matches(is_xml_ws).len();
         let start = lead.min(keep_from);
-        let trail = self.text.trim_end_matches(is_ws).len();
+        let trail = text.trim_end_matches(is_xml_ws).len();
         let end = trail.max(keep_to).max(start);
-        self.text.truncate(end);
-        self.text.drain(..start);
-        self.text
+        match text {
+            Cow::Borrowed(s) => Cow::Borrowed(&s[start..end]),
+            Cow::Owned(mut s) => {
+                s.truncate(end);
+                s.drain(..start);
+                Cow::Owned(s)
+            }
+        }
     }
 }
 
@@ -69,10 +101,10 @@ fn xml_err(e: impl std::fmt::Display) -> Error {
 }
 
 /// Append a text-ish event to `buf`; `Ok(false)` when the event is not text.
-fn push_textual(buf: &mut TextBuf, ev: &XmlEvent<'_>) -> Result<bool> {
+fn push_textual<'a>(buf: &mut TextBuf<'a>, ev: &XmlEvent<'a>) -> Result<bool> {
     match ev {
-        XmlEvent::Text(t) => buf.push_text(&t.xml_content().map_err(xml_err)?),
-        XmlEvent::CData(c) => buf.push_cdata(&c.decode().map_err(xml_err)?),
+        XmlEvent::Text(t) => buf.push_text(t.xml_content().map_err(xml_err)?),
+        XmlEvent::CData(c) => buf.push_cdata(c.decode().map_err(xml_err)?),
         XmlEvent::GeneralRef(r) => buf.push_ref(r)?,
         _ => return Ok(false),
     }
@@ -81,7 +113,7 @@ fn push_textual(buf: &mut TextBuf, ev: &XmlEvent<'_>) -> Result<bool> {
 
 /// Read the text of the element just opened (`name`) up to its end tag; child elements are
 /// an error.
-pub(crate) fn text_of(reader: &mut Reader<&[u8]>, name: QName<'_>) -> Result<String> {
+pub(crate) fn text_of<'a>(reader: &mut Reader<&'a [u8]>, name: QName<'_>) -> Result<Cow<'a, str>> {
     let mut buf = TextBuf::default();
     loop {
         let ev = reader.read_event().map_err(xml_err)?;
@@ -110,16 +142,16 @@ pub(crate) fn cdata(s: &str) -> String {
     out
 }
 
-struct Open {
+struct Open<'a> {
     path_len: usize,
     has_children: bool,
-    text: TextBuf,
+    text: TextBuf<'a>,
 }
 
 /// Every leaf element below the root: path (`A/B/C`) → texts in document order.
-pub(crate) fn leaf_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
+pub(crate) fn leaf_fields(doc: &str) -> Result<Fields> {
     let mut reader = Reader::from_str(doc);
-    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+    let mut fields = Fields::with_capacity(16);
     let mut stack: Vec<Open> = Vec::with_capacity(4);
     let mut path = String::with_capacity(64);
     let mut seen_root = false;
@@ -146,7 +178,7 @@ pub(crate) fn leaf_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
                     if stack.is_empty() {
                         // `<xml/>`: a root with nothing in it.
                     } else {
-                        fields.entry(path.clone()).or_default().push(String::new());
+                        fields.push(path.clone(), String::new());
                     }
                     path.truncate(path_len);
                 } else {
@@ -160,10 +192,7 @@ pub(crate) fn leaf_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
             XmlEvent::End(_) => {
                 let open = stack.pop().expect("quick-xml checks end names");
                 if !open.has_children && !stack.is_empty() {
-                    fields
-                        .entry(path.clone())
-                        .or_default()
-                        .push(open.text.finish());
+                    fields.push(path.clone(), open.text.finish().into_owned());
                 }
                 path.truncate(open.path_len);
             }
@@ -196,8 +225,25 @@ pub(crate) fn leaf_fields(doc: &str) -> Result<HashMap<String, Vec<String>>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn whitespace_between_sections_is_kept_and_single_sections_borrow() {
+        assert_eq!(
+            one("<xml><A><![CDATA[a]]> <![CDATA[b]]></A></xml>", "A"),
+            "a b"
+        );
+        assert_eq!(one("<xml><A>x &amp; </A></xml>", "A"), "x &");
+        assert_eq!(one("<xml><A> \n </A></xml>", "A"), "");
+        let mut reader = Reader::from_str("<E>\n <![CDATA[abc]]>\n</E>");
+        let XmlEvent::Start(e) = reader.read_event().unwrap() else {
+            panic!()
+        };
+        let name = e.name().as_ref().to_vec();
+        let text = text_of(&mut reader, QName(&name)).unwrap();
+        assert!(matches!(text, Cow::Borrowed("abc")), "{text:?}");
+    }
+
     fn one(doc: &str, key: &str) -> String {
-        leaf_fields(doc).unwrap()[key][0].clone()
+        leaf_fields(doc).unwrap().get(key).unwrap().to_owned()
     }
 
     #[test]
@@ -225,10 +271,10 @@ mod tests {
     fn keeps_nested_and_repeated_leaves_and_empty_elements() {
         let f =
             leaf_fields("<xml><E><L><I>1</I><I>2</I></L></E><Empty></Empty><Self/></xml>").unwrap();
-        assert_eq!(f["E/L/I"], vec!["1", "2"]);
-        assert_eq!(f["Empty"], vec![""]);
-        assert_eq!(f["Self"], vec![""]);
-        assert!(!f.contains_key("E"));
+        assert_eq!(f.get_all("E/L/I").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(f.get("Empty"), Some(""));
+        assert_eq!(f.get("Self"), Some(""));
+        assert!(!f.contains("E"));
     }
 
     #[test]

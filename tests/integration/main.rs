@@ -1,1 +1,4 @@
+//! The one integration-test binary (each file in tests/ would link separately).
 
+mod properties;
+mod vectors;
