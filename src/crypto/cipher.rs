@@ -2,8 +2,7 @@
 
 use aes::cipher::block_padding::NoPadding;
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
+use base64_simd::STANDARD;
 
 use super::key::AesKey;
 use super::ReceiverIdPolicy;
@@ -45,7 +44,9 @@ pub(crate) fn decrypt(
     receiver: &ReceiverIdPolicy,
 ) -> Result<String> {
     // Strict base64: standard alphabet, canonical padding, no stray bits.
-    let mut buf = STANDARD.decode(encrypt).map_err(|_| Error::InvalidBase64)?;
+    let mut buf = STANDARD
+        .decode_to_vec(encrypt)
+        .map_err(|_| Error::InvalidBase64)?;
     if buf.is_empty() || buf.len() % BLOCK != 0 {
         return Err(Error::InvalidCiphertext(buf.len()));
     }
@@ -67,17 +68,17 @@ pub(crate) fn decrypt(
     if msg_len > rest.len() {
         return Err(Error::InvalidBuffer("length field exceeds the buffer"));
     }
-    let (msg, actual_id) = rest.split_at(msg_len);
+    let actual_id = &rest[msg_len..];
     if !receiver.accepts(actual_id) {
         return Err(Error::ReceiverIdMismatch {
             actual: String::from_utf8_lossy(actual_id).into_owned(),
             expected: receiver.describe(),
         });
     }
-    match std::str::from_utf8(msg) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(_) => Err(Error::InvalidBuffer("message is not UTF-8")),
-    }
+    // Reuse the buffer for the message: drop the id and padding, then the 20-byte header.
+    buf.truncate(20 + msg_len);
+    buf.drain(..20);
+    String::from_utf8(buf).map_err(|_| Error::InvalidBuffer("message is not UTF-8"))
 }
 
 pub(crate) fn encrypt(cipher: &Cipher, msg: &[u8], receiver_id: &[u8], random: [u8; 16]) -> String {
@@ -96,7 +97,7 @@ pub(crate) fn encrypt(cipher: &Cipher, msg: &[u8], receiver_id: &[u8], random: [
         .encryptor()
         .encrypt_padded_mut::<NoPadding>(&mut buf, total)
         .expect("buffer is a whole number of blocks");
-    STANDARD.encode(&buf)
+    STANDARD.encode_to_string(&buf)
 }
 
 #[cfg(test)]
@@ -117,7 +118,7 @@ mod tests {
             .encryptor()
             .encrypt_padded_mut::<NoPadding>(&mut buf, n)
             .unwrap();
-        STANDARD.encode(buf)
+        STANDARD.encode_to_string(buf)
     }
 
     fn open(enc: &str) -> Result<String> {
@@ -129,7 +130,7 @@ mod tests {
         for n in 0..100 {
             let msg = "x".repeat(n);
             let enc = encrypt(&key(), msg.as_bytes(), b"id", [7; 16]);
-            let len = STANDARD.decode(&enc).unwrap().len();
+            let len = STANDARD.decode_to_vec(&enc).unwrap().len();
             assert_eq!(len % 32, 0);
             let pad = len - (20 + n + 2);
             assert!((1..=32).contains(&pad), "n={n} pad={pad}");
@@ -180,7 +181,7 @@ mod tests {
     fn sixteen_byte_multiples_and_empty_input_are_rejected() {
         assert_eq!(open(""), Err(Error::InvalidCiphertext(0)));
         assert_eq!(
-            open(&STANDARD.encode([0u8; 48])),
+            open(&STANDARD.encode_to_string([0u8; 48])),
             Err(Error::InvalidCiphertext(48))
         );
         assert_eq!(open("not base64!"), Err(Error::InvalidBase64));

@@ -143,58 +143,79 @@ pub(crate) fn cdata(s: &str) -> String {
 }
 
 struct Open<'a> {
+    /// `path` length before this element.
     path_len: usize,
+    /// Where this element's name starts in `path` (for the end-tag check).
+    name_start: usize,
     has_children: bool,
     text: TextBuf<'a>,
 }
 
-/// Every leaf element below the root: path (`A/B/C`) → texts in document order.
+/// Every leaf element below the root, keyed by path (`A/B/C`), in document order.
 pub(crate) fn leaf_fields(doc: &str) -> Result<Fields> {
     let mut reader = Reader::from_str(doc);
+    // End tags are checked against `path` below; quick-xml's own check would keep a second
+    // copy of every open name.
+    reader.config_mut().check_end_names = false;
     let mut fields = Fields::with_capacity(16);
     let mut stack: Vec<Open> = Vec::with_capacity(4);
+    // Root name, then `/name` per open element; keys are the part after the root's `/`.
     let mut path = String::with_capacity(64);
-    let mut seen_root = false;
+    let mut key_start = 0;
     loop {
         let ev = reader.read_event().map_err(xml_err)?;
         match &ev {
             XmlEvent::Start(e) | XmlEvent::Empty(e) => {
-                let empty = matches!(ev, XmlEvent::Empty(_));
-                let path_len = path.len();
-                match stack.last_mut() {
-                    Some(parent) => {
-                        parent.has_children = true;
-                        if stack.len() > 1 {
-                            path.push('/');
-                        }
-                        path.push_str(std::str::from_utf8(e.name().as_ref()).map_err(xml_err)?);
-                    }
-                    None if seen_root => {
-                        return Err(Error::parse("XML: more than one root element"))
-                    }
-                    None => seen_root = true,
+                if stack.is_empty() && !path.is_empty() {
+                    return Err(Error::parse("XML: more than one root element"));
                 }
-                if empty {
-                    if stack.is_empty() {
-                        // `<xml/>`: a root with nothing in it.
-                    } else {
-                        fields.push(path.clone(), String::new());
+                if let Some(parent) = stack.last_mut() {
+                    parent.has_children = true;
+                }
+                let path_len = path.len();
+                if !stack.is_empty() {
+                    path.push('/');
+                }
+                let name_start = path.len();
+                path.push_str(std::str::from_utf8(e.name().as_ref()).map_err(xml_err)?);
+                if stack.is_empty() {
+                    key_start = path.len() + 1;
+                }
+                if matches!(ev, XmlEvent::Empty(_)) {
+                    if !stack.is_empty() {
+                        fields.push(path[key_start..].to_owned(), String::new());
+                        path.truncate(path_len);
                     }
-                    path.truncate(path_len);
+                    // `<xml/>` keeps its name in `path` so a second root is still caught.
                 } else {
                     stack.push(Open {
                         path_len,
+                        name_start,
                         has_children: false,
                         text: TextBuf::default(),
                     });
                 }
             }
-            XmlEvent::End(_) => {
-                let open = stack.pop().expect("quick-xml checks end names");
-                if !open.has_children && !stack.is_empty() {
-                    fields.push(path.clone(), open.text.finish().into_owned());
+            XmlEvent::End(e) => {
+                let open = stack
+                    .pop()
+                    .ok_or_else(|| Error::parse("XML: end tag without a start tag"))?;
+                if e.name().as_ref() != path[open.name_start..].as_bytes() {
+                    return Err(Error::parse(format!(
+                        "XML: </{}> closes <{}>",
+                        String::from_utf8_lossy(e.name().as_ref()),
+                        &path[open.name_start..]
+                    )));
                 }
-                path.truncate(open.path_len);
+                if !open.has_children && !stack.is_empty() {
+                    fields.push(
+                        path[key_start..].to_owned(),
+                        open.text.finish().into_owned(),
+                    );
+                }
+                if !stack.is_empty() {
+                    path.truncate(open.path_len);
+                }
             }
             XmlEvent::Eof => break,
             XmlEvent::DocType(_) => return Err(Error::parse("XML: DOCTYPE is not allowed")),
@@ -215,7 +236,7 @@ pub(crate) fn leaf_fields(doc: &str) -> Result<Fields> {
     if !stack.is_empty() {
         return Err(Error::parse("XML: document ends inside an element"));
     }
-    if !seen_root {
+    if path.is_empty() {
         return Err(Error::parse("XML: no root element"));
     }
     Ok(fields)
@@ -289,6 +310,10 @@ mod tests {
             "<xml><A>1</A></xml>trailing",
             "<!DOCTYPE x [<!ENTITY e 'x'>]><xml>&e;</xml>",
             "<xml><A>\u{0}</A",
+            "<xml><A>1</A></B>",
+            "</xml>",
+            "<xml/><xml/>",
+            "<xml><A><B>1</A></B></xml>",
         ] {
             assert!(leaf_fields(doc).is_err(), "{doc:?} accepted");
         }
