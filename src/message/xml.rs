@@ -200,7 +200,7 @@ pub(crate) fn leaf_fields(doc: &str) -> Result<Fields> {
                 let open = stack
                     .pop()
                     .ok_or_else(|| Error::parse("XML: end tag without a start tag"))?;
-                if e.name().as_ref() != path[open.name_start..].as_bytes() {
+                if e.name().as_ref() != &path.as_bytes()[open.name_start..] {
                     return Err(Error::parse(format!(
                         "XML: </{}> closes <{}>",
                         String::from_utf8_lossy(e.name().as_ref()),
