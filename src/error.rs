@@ -2,6 +2,13 @@
 //! WXBizMsgCrypt code users know from Tencent's sample libraries (see [`Error::code`]).
 
 /// WXBizMsgCrypt codes, as returned by Tencent's sample libraries (never by the server).
+///
+/// ```
+/// use weixinkit::{codes, MessageCrypto};
+/// let c = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1")?;
+/// assert_eq!(c.decrypt("bad", "1", "n", "x").unwrap_err().code(), codes::VALIDATE_SIGNATURE);
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
 pub mod codes {
     /// `ValidateSignatureError`
     pub const VALIDATE_SIGNATURE: i32 = -40001;
@@ -78,6 +85,10 @@ pub enum Error {
 
 impl Error {
     /// The WXBizMsgCrypt code for this failure (-40001 … -40011).
+    ///
+    /// ```
+    /// assert_eq!(weixinkit::parse_message("<xml>").unwrap_err().code(), -40002);
+    /// ```
     pub fn code(&self) -> i32 {
         use codes::*;
         match self {
@@ -94,6 +105,10 @@ impl Error {
 
     /// A stable, language-neutral name of the failed check (`invalid_signature`, …), shared by
     /// the C ABI and the host bindings.
+    ///
+    /// ```
+    /// assert_eq!(weixinkit::parse_message("{").unwrap_err().kind(), "parse");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidAesKey(_) => "invalid_aes_key",

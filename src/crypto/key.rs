@@ -19,6 +19,13 @@ const LENIENT_TAIL: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The 32-byte AES-256 key; its first 16 bytes are the CBC IV. `Debug` never shows it.
+///
+/// ```
+/// use weixinkit::crypto::AesKey;
+/// let key = AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")?;
+/// assert_eq!(format!("{key:?}"), "AesKey(<redacted>)");
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AesKey(pub(crate) [u8; 32]);
 
@@ -31,6 +38,16 @@ impl fmt::Debug for AesKey {
 impl AesKey {
     /// Decode a 43-character EncodingAESKey (strict everywhere but the last character's
     /// unused bits).
+    ///
+    /// ```
+    /// use weixinkit::crypto::AesKey;
+    /// // "G" carries non-zero unused bits; the canonical form ends in "E".
+    /// let lenient = AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")?;
+    /// let canonical = AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFE")?;
+    /// assert_eq!(lenient, canonical);
+    /// assert!(AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDE-G").is_err());
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn from_encoding_aes_key(encoding_aes_key: &str) -> Result<Self> {
         if encoding_aes_key.len() != 43 {
             return Err(Error::InvalidAesKey("must be exactly 43 characters"));
@@ -46,6 +63,13 @@ impl AesKey {
     }
 
     /// The raw key bytes.
+    ///
+    /// ```
+    /// # use weixinkit::crypto::AesKey;
+    /// let key = AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")?;
+    /// assert_eq!(key.as_bytes()[..4], [0x69, 0xb7, 0x1d, 0x79]);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -4,6 +4,13 @@
 //! Check order on the receiving side (each failure has its own [`Error`] variant):
 //! key → signature → timestamp window → base64 → length → padding → length field → receiver id
 //! → UTF-8.
+//!
+//! ```
+//! use weixinkit::crypto::{check_signature, MessageCrypto};
+//! // The plain Official Account check from Tencent's sample.
+//! assert!(check_signature("spamtest", "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a", "1409735669", "1320562132"));
+//! # let _ = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1");
+//! ```
 
 mod cipher;
 mod envelope;
@@ -45,6 +52,12 @@ pub enum ReceiverIdPolicy {
 
 impl ReceiverIdPolicy {
     /// Whether `actual` satisfies the policy (byte for byte).
+    ///
+    /// ```
+    /// use weixinkit::ReceiverIdPolicy;
+    /// assert!(ReceiverIdPolicy::from("").accepts(b""));
+    /// assert!(ReceiverIdPolicy::Unchecked.accepts(b"anything"));
+    /// ```
     pub fn accepts(&self, actual: &[u8]) -> bool {
         match self {
             ReceiverIdPolicy::Exact { id } => id.as_bytes() == actual,
@@ -87,6 +100,15 @@ impl From<String> for ReceiverIdPolicy {
 }
 
 /// Options for [`MessageCrypto::with_options`].
+///
+/// ```
+/// use weixinkit::{CryptoOptions, ReceiverIdPolicy};
+/// let wecom_suite = CryptoOptions {
+///     receiver_id: ReceiverIdPolicy::AnyOf { ids: vec!["suite_id".into(), "corp_id".into()] },
+///     max_clock_skew_secs: Some(300),
+/// };
+/// # let _ = wecom_suite;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CryptoOptions {
     /// How the receiver id is checked.
@@ -133,6 +155,13 @@ impl MessageCrypto {
     /// Build with an exact receiver id (appid, corpid, suite id, or "" for WeCom bots).
     ///
     /// Fails with [`Error::InvalidAesKey`] unless `encoding_aes_key` is 43 base64 characters.
+    ///
+    /// ```
+    /// use weixinkit::{Error, MessageCrypto};
+    /// assert!(MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1").is_ok());
+    /// let err = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", "wx1").unwrap_err();
+    /// assert!(matches!(err, Error::InvalidAesKey(_)));
+    /// ```
     pub fn new(
         token: &str,
         encoding_aes_key: &str,
@@ -183,6 +212,13 @@ impl MessageCrypto {
     }
 
     /// The receiver id policy in force.
+    ///
+    /// ```
+    /// # use weixinkit::{MessageCrypto, ReceiverIdPolicy};
+    /// let c = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1")?;
+    /// assert_eq!(c.receiver_id(), &ReceiverIdPolicy::from("wx1"));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn receiver_id(&self) -> &ReceiverIdPolicy {
         &self.receiver_id
     }
@@ -207,7 +243,20 @@ impl MessageCrypto {
         self.decrypt_at(msg_signature, timestamp, nonce, encrypt, unix_now())
     }
 
-    /// [`decrypt`](Self::decrypt) with the current time given (tests, replays).
+    /// [`decrypt`](Self::decrypt) with the current time given (tests, replays). The time
+    /// matters only when a freshness window is configured.
+    ///
+    /// ```
+    /// use weixinkit::{msg_signature, CryptoOptions, Error, MessageCrypto};
+    /// let c = MessageCrypto::with_options("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    ///     CryptoOptions { receiver_id: "wx1".into(), max_clock_skew_secs: Some(300) })?;
+    /// let enc = c.encrypt("hi")?;
+    /// let sig = msg_signature("t", "1700000000", "n", &enc);
+    /// assert_eq!(c.decrypt_at(&sig, "1700000000", "n", &enc, 1700000100)?, "hi");
+    /// let late = c.decrypt_at(&sig, "1700000000", "n", &enc, 1700000301).unwrap_err();
+    /// assert!(matches!(late, Error::StaleTimestamp(_)));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn decrypt_at(
         &self,
         msg_signature: &str,
@@ -229,6 +278,16 @@ impl MessageCrypto {
     /// (`{"encrypt": …}` / `{"Encrypt": …}`).
     ///
     /// The receiver id is never taken from the envelope's `ToUserName`: only the policy counts.
+    ///
+    /// ```
+    /// # use weixinkit::MessageCrypto;
+    /// // Tencent's WeCom sample request (JSON envelope).
+    /// let c = MessageCrypto::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let body = r#"{"tousername":"wx5823bf96d3bd56c7","encrypt":"CZWs4CWRpI4VolQlvn4dlEC1alN2MUEY2VklGehgBVLBrlVF7SyT+SV+Toj43l4ayJ9UMGKphktKKmP7B2j/P1ey67XB8PBgS7Wr5/8+w/yWriZv3Vmoo/MH3/1HsIWZrPQ3N2mJrelStIfI2Y8kLKXA7EhfZgZX4o+ffdkZDM76SEl79Ib9mw7TGjZ9Aw/x/A2VjNbV1E8BtEbRxYYcQippYNw7hr8sFfa3nW1xLdxokt8QkRX83vK3DFP2F6TQFPL2Tu98UwhcUpPvdJBuu1/yiOQIScppV3eOuLWEsko=","agentid":"218"}"#;
+    /// let plain = c.decrypt_body("0623cbc5a8cbee5bcc137c70de99575366fc2af3", "1409659813", "1372623149", body)?;
+    /// assert!(plain.contains(r#""Content":"hello""#));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn decrypt_body(
         &self,
         msg_signature: &str,
@@ -241,6 +300,18 @@ impl MessageCrypto {
     }
 
     /// [`decrypt_body`](Self::decrypt_body) then [`parse_message`].
+    ///
+    /// ```
+    /// # use weixinkit::{Event, MessageCrypto};
+    /// let c = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1")?;
+    /// let xml = weixinkit::text_reply("gh_1", "openid", 1, "hello"); // any message will do
+    /// let enc = c.encrypt(&xml)?;
+    /// let sig = weixinkit::msg_signature("t", "1", "n", &enc);
+    /// let body = format!("<xml><Encrypt><![CDATA[{enc}]]></Encrypt></xml>");
+    /// let m = c.decrypt_message(&sig, "1", "n", &body)?;
+    /// assert!(matches!(m.event, Event::Text { ref content, .. } if content == "hello"));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn decrypt_message(
         &self,
         msg_signature: &str,
@@ -253,6 +324,16 @@ impl MessageCrypto {
 
     /// WeCom URL verification: check `msg_signature` over `echostr` (already URL-decoded),
     /// decrypt it and return the plaintext to answer with.
+    ///
+    /// ```
+    /// # use weixinkit::MessageCrypto;
+    /// // Tencent's published WeCom sample request.
+    /// let c = MessageCrypto::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let echo = c.verify_url("5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "1409659589", "263014780",
+    ///     "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==")?;
+    /// assert_eq!(echo, "1616140317555161061");
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn verify_url(
         &self,
         msg_signature: &str,
@@ -264,6 +345,13 @@ impl MessageCrypto {
     }
 
     /// Encrypt `plaintext` with a fresh random prefix; returns the base64 `Encrypt` value.
+    ///
+    /// ```
+    /// # use weixinkit::MessageCrypto;
+    /// let c = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1")?;
+    /// assert_ne!(c.encrypt("same")?, c.encrypt("same")?); // random prefix
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn encrypt(&self, plaintext: &str) -> Result<String> {
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).map_err(|_| Error::InvalidInput {
@@ -287,6 +375,16 @@ impl MessageCrypto {
     }
 
     /// Encrypt a passive reply and wrap it in the XML envelope WeChat expects.
+    ///
+    /// ```
+    /// # use weixinkit::MessageCrypto;
+    /// let c = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx1")?;
+    /// let env = c.encrypt_reply("<xml>…</xml>", "1409304348", "xxxxxx")?;
+    /// let f = weixinkit::message::parse_fields(&env)?;
+    /// let sig = f.get("MsgSignature").unwrap();
+    /// assert_eq!(c.decrypt_body(sig, "1409304348", "xxxxxx", &env)?, "<xml>…</xml>");
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn encrypt_reply(&self, plaintext: &str, timestamp: &str, nonce: &str) -> Result<String> {
         let encrypt = self.encrypt(plaintext)?;
         let signature = msg_signature(&self.token, timestamp, nonce, &encrypt);
@@ -295,6 +393,16 @@ impl MessageCrypto {
 
     /// Encrypt a passive reply into the JSON envelope
     /// (`{"encrypt","msgsignature","timestamp","nonce"}`).
+    ///
+    /// ```
+    /// # use weixinkit::MessageCrypto;
+    /// let c = MessageCrypto::new("t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "ww1")?;
+    /// let env = c.encrypt_reply_json(r#"{"MsgType":"text"}"#, "1", "n")?;
+    /// let f = weixinkit::message::parse_fields(&env)?;
+    /// assert_eq!(f.get("timestamp"), Some("1"));
+    /// assert_eq!(c.decrypt_body(f.get("msgsignature").unwrap(), "1", "n", &env)?, r#"{"MsgType":"text"}"#);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn encrypt_reply_json(
         &self,
         plaintext: &str,

@@ -6,6 +6,15 @@ use super::Fields as Leaves;
 use crate::error::{Error, Result};
 
 /// Sender, receiver and time of a user message or event.
+///
+/// ```
+/// use weixinkit::{parse_message, Event};
+/// let m = parse_message("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName>\
+///     <CreateTime>7</CreateTime><MsgType>event</MsgType><Event>unsubscribe</Event></xml>")?;
+/// let Event::Unsubscribe { header } = m.event else { panic!() };
+/// assert_eq!((header.from_user_name.as_str(), header.create_time), ("o1", 7));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageHeader {
     /// The account that received it (Official Account original id, corp id).
@@ -17,6 +26,16 @@ pub struct MessageHeader {
 }
 
 /// Open Platform `authorized` / `updateauthorized` notification.
+///
+/// ```
+/// use weixinkit::{parse_message, Event};
+/// let m = parse_message("<xml><AppId>c</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType>\
+///     <AuthorizerAppid>wxa</AuthorizerAppid><AuthorizationCode>code</AuthorizationCode>\
+///     <AuthorizationCodeExpiredTime>3600</AuthorizationCodeExpiredTime><PreAuthCode>p</PreAuthCode></xml>")?;
+/// let Event::Authorized { notice } = m.event else { panic!() };
+/// assert_eq!((notice.authorizer_appid.as_str(), notice.authorization_code.as_str()), ("wxa", "code"));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorizationNotice {
     /// The component (third-party platform) appid.
@@ -34,6 +53,14 @@ pub struct AuthorizationNotice {
 }
 
 /// Every push weixinkit knows. Unknown kinds are `Other…`, never an error.
+///
+/// ```
+/// use weixinkit::{parse_message, Event};
+/// let m = parse_message("<xml><SuiteId>ww1</SuiteId><InfoType> <![CDATA[suite_ticket]]></InfoType>\
+///     <TimeStamp>1403610513</TimeStamp><SuiteTicket><![CDATA[t]]></SuiteTicket></xml>")?;
+/// assert!(matches!(m.event, Event::SuiteTicket { ref ticket, .. } if ticket == "t"));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
 /// Serialized (C ABI, logs) as an object tagged by `"type"` in snake_case:
 /// `{"type":"component_verify_ticket","app_id":…,"create_time":…,"ticket":…}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -29,6 +29,12 @@ impl Fields {
     }
 
     /// The first text at `path`.
+    ///
+    /// ```
+    /// let f = weixinkit::message::parse_fields("<xml><A>1</A><A>2</A></xml>")?;
+    /// assert_eq!(f.get("A"), Some("1"));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn get(&self, path: &str) -> Option<&str> {
         self.0
             .iter()
@@ -37,6 +43,12 @@ impl Fields {
     }
 
     /// Every text at `path`, in document order.
+    ///
+    /// ```
+    /// let f = weixinkit::message::parse_fields("<xml><A>1</A><A>2</A></xml>")?;
+    /// assert_eq!(f.get_all("A").collect::<Vec<_>>(), ["1", "2"]);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn get_all<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0
             .iter()
@@ -45,26 +57,55 @@ impl Fields {
     }
 
     /// Whether any element has this path.
+    ///
+    /// ```
+    /// let f = weixinkit::message::parse_fields("<xml><A/></xml>")?;
+    /// assert!(f.contains("A") && !f.contains("B"));
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn contains(&self, path: &str) -> bool {
         self.get(path).is_some()
     }
 
     /// `(path, text)` pairs in document order.
+    ///
+    /// ```
+    /// let f = weixinkit::message::parse_fields("<xml><B>2</B><A>1</A></xml>")?;
+    /// assert_eq!(f.iter().collect::<Vec<_>>(), [("B", "2"), ("A", "1")]);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(p, t)| (p.as_str(), t.as_str()))
     }
 
     /// Number of leaf elements.
+    ///
+    /// ```
+    /// let f = weixinkit::message::parse_fields("<xml><A>1</A><A>2</A></xml>")?;
+    /// assert_eq!(f.len(), 2);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Whether there are none.
+    ///
+    /// ```
+    /// assert!(weixinkit::message::parse_fields("<xml/>")?.is_empty());
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Group by path: path → texts in document order.
+    ///
+    /// ```
+    /// let f = weixinkit::message::parse_fields("<xml><A>1</A><B>x</B><A>2</A></xml>")?;
+    /// assert_eq!(f.into_map()["A"], ["1", "2"]);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
     pub fn into_map(self) -> HashMap<String, Vec<String>> {
         let mut map: HashMap<String, Vec<String>> = HashMap::with_capacity(self.0.len());
         for (path, text) in self.0 {

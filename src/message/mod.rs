@@ -8,11 +8,18 @@ pub(crate) mod xml;
 
 pub use event::{AuthorizationNotice, Event, MessageHeader};
 pub use fields::Fields;
-pub use reply::{image_reply, news_reply, text_reply, Article};
+pub use reply::{image_reply, news_reply, text_reply, Article, MAX_ARTICLES};
 
 use crate::error::{Error, Result};
 
 /// A parsed push: the typed [`Event`] and every leaf field, so nothing is lost.
+///
+/// ```
+/// let m = weixinkit::parse_message("<xml><InfoType>future_kind</InfoType><New>1</New></xml>")?;
+/// assert!(matches!(m.event, weixinkit::Event::OtherInfo { .. }));
+/// assert_eq!(m.field("New"), Some("1"));
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
 ///
 /// `fields` holds each leaf element's trimmed text by its path below the root
 /// (`ExtraInfo/AuthOpenKfIdList/OpenKfId`), in document order; the typed fields too.

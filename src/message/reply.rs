@@ -3,7 +3,8 @@
 use super::xml::cdata;
 use crate::error::{codes, Error, Result};
 
-/// One article of a news reply (JSON: `{"title","description","pic_url","url"}`, all optional).
+/// One article of a news reply, built with struct update syntax
+/// (`Article { title: "…".into(), ..Default::default() }`; see [`news_reply`]) (JSON: `{"title","description","pic_url","url"}`, all optional).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Article {
@@ -67,6 +68,11 @@ pub fn image_reply(
 }
 
 /// Most articles WeChat accepts in one news reply.
+///
+/// ```
+/// let many = vec![weixinkit::Article::default(); weixinkit::message::MAX_ARTICLES + 1];
+/// assert!(weixinkit::news_reply("o", "gh", 1, &many).is_err());
+/// ```
 pub const MAX_ARTICLES: usize = 8;
 
 /// A news reply with 1..=8 articles.

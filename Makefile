@@ -1,0 +1,22 @@
+# weixinkit: the two commands a newcomer needs are `make demo` and `make test`.
+.PHONY: demo test bench fuzz header
+
+## Receive sample pushes: verify, decrypt and print the typed events.
+demo:
+	cargo run --quiet --example demo
+
+## Every test suite (Rust, PHP, Kotlin, Python), installing what each needs.
+test:
+	bash scripts/test.sh
+
+## Benchmarks: criterion (Rust) plus the Python and PHP binding scripts, release builds.
+bench:
+	bash scripts/bench.sh
+
+## Fuzz decrypt and parse (cargo-fuzz, nightly); SECONDS per target.
+fuzz:
+	bash scripts/fuzz.sh $(or $(SECONDS),60)
+
+## Regenerate the PHP header after changing the C ABI (the Rust suite fails when it drifts).
+header:
+	WEIXINKIT_BLESS=1 cargo test --test integration php_header

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every test suite: Rust (unit, integration, doc, clippy, fmt), PHP, Kotlin, Python.
+# Installs what each needs on a fresh Debian machine (php-cli, maturin, Maven deps…) and
+# is safe to run twice. Runs every suite even when one fails; exits non-zero if any failed.
+set -uo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+export PATH="$HOME/.cargo/bin:$PATH"
+export WEIXINKIT_VECTORS="${WEIXINKIT_VECTORS:-$repo/../shared/vectors}"
+export CARGO_TERM_COLOR=never
+
+if [ ! -f "$WEIXINKIT_VECTORS/crypto.json" ]; then
+    echo "test.sh: shared vectors not found at $WEIXINKIT_VECTORS (clone ../shared beside the repo or set WEIXINKIT_VECTORS)" >&2
+    exit 2
+fi
+command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust with rustup" >&2; exit 2; }
+
+declare -a names=() results=()
+run() {
+    local name="$1"; shift
+    echo
+    echo "==================== $name ===================="
+    local start=$SECONDS
+    if "$@"; then results+=("ok"); else results+=("FAILED"); fi
+    names+=("$name ($((SECONDS - start))s)")
+}
+
+rust() {
+    cargo fmt --all -- --check &&
+        cargo clippy --all-targets --quiet -- -D warnings &&
+        cargo test --all-targets &&
+        cargo test --doc
+}
+
+run "Rust" rust
+run "PHP" bash bindings/php/test.sh
+run "Kotlin" bash bindings/kotlin/test.sh
+run "Python" bash bindings/python/test.sh
+
+echo
+echo "==================== summary ===================="
+failed=0
+for i in "${!names[@]}"; do
+    printf '  %-24s %s\n' "${names[$i]}" "${results[$i]}"
+    [ "${results[$i]}" = ok ] || failed=1
+done
+exit $failed
