@@ -28,6 +28,7 @@ run() {
 rust() {
     cargo fmt --all -- --check &&
         cargo clippy --all-targets --quiet -- -D warnings &&
+        cargo clippy --lib --features python --quiet -- -D warnings &&
         cargo test --all-targets &&
         cargo test --doc
 }
