@@ -1,1 +1,1082 @@
-//! C ABI for PHP (see bindings/php).
+//! The C ABI: what PHP (FFI) and C callers link against. The header is
+//! `bindings/php/weixinkit.h`, generated from this file by cbindgen (`cbindgen.toml`) and
+//! checked for drift by the `php_header` integration test.
+//!
+//! Conventions, the same for every export:
+//! - every name starts with `wxk_`;
+//! - strings go in as a pointer and a byte length (no NUL needed, no `strlen`), must be UTF-8
+//!   and must not be NULL (a NULL pointer is an `invalid_input` error, even with length 0);
+//! - fallible calls return an `int32_t` status: `0` on success, otherwise the negative
+//!   WXBizMsgCrypt code of the failure (`-40001` ... `-40011`; `-1` if the library itself failed);
+//! - the result string comes back through `char **out` (and its byte length through
+//!   `size_t *out_len`, which may be NULL). On failure `*out` holds the error instead, as JSON:
+//!   `{"kind":"invalid_signature","code":-40001,"message":"signature mismatch"}`;
+//! - every `char *` handed out is owned by the caller and released with [`wxk_string_free`];
+//!   every `WxkCrypto *` with [`wxk_crypto_free`];
+//! - a panic never crosses the boundary: it becomes status `-1` with kind `internal`.
+//!
+//! Each export converts its arguments, calls the core and converts the result back.
+
+use std::ffi::c_char;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use crate::error::codes;
+use crate::{Article, CryptoOptions, Error, MessageCrypto, ReceiverIdPolicy};
+
+/// Status of a successful call.
+const OK: i32 = 0;
+/// Status (and error code) when the library itself failed (a panic caught at the boundary).
+const INTERNAL: i32 = -1;
+
+/// A `MessageCrypto` handle: one account's token, AES key and receiver id policy.
+///
+/// Create it with [`wxk_crypto_new`] or [`wxk_crypto_new_with_options`], release it with
+/// [`wxk_crypto_free`]. It is immutable, so one handle may be used from several threads.
+pub struct WxkCrypto(MessageCrypto);
+
+// ---------------------------------------------------------------------------------------------
+// Owned strings handed to the caller.
+//
+// The allocation starts with a hidden header holding its capacity, so that `wxk_string_free`
+// can release it from the pointer alone, whatever bytes (even NUL) the string contains. The
+// caller's pointer is just past the header; the bytes are followed by a NUL for C callers.
+
+const HEADER: usize = std::mem::size_of::<usize>();
+
+struct OutBuf(Vec<u8>);
+
+impl OutBuf {
+    fn with_capacity(len: usize) -> Self {
+        let mut buf = Vec::with_capacity(HEADER + len + 1);
+        buf.extend_from_slice(&[0; HEADER]);
+        OutBuf(buf)
+    }
+
+    fn from_str(s: &str) -> Self {
+        let mut out = Self::with_capacity(s.len());
+        out.0.extend_from_slice(s.as_bytes());
+        out
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> Result<Self, Error> {
+        let mut out = Self::with_capacity(1024);
+        serde_json::to_writer(&mut out.0, value).map_err(|e| Error::InvalidInput {
+            code: INTERNAL,
+            reason: format!("cannot serialize the result: {e}"),
+        })?;
+        Ok(out)
+    }
+
+    /// Hand the bytes over: returns the caller's pointer and the byte length (without NUL).
+    fn into_raw(mut self) -> (*mut c_char, usize) {
+        let len = self.0.len() - HEADER;
+        self.0.push(0);
+        let cap = self.0.capacity();
+        self.0[..HEADER].copy_from_slice(&cap.to_ne_bytes());
+        let mut buf = ManuallyDrop::new(self.0);
+        // SAFETY: HEADER < buf.len(), so the offset stays inside the allocation.
+        let data = unsafe { buf.as_mut_ptr().add(HEADER) };
+        (data.cast(), len)
+    }
+
+    /// Release a pointer made by [`into_raw`](Self::into_raw).
+    ///
+    /// # Safety
+    /// `data` must come from `into_raw` and not have been released yet.
+    unsafe fn release(data: *mut c_char) {
+        let base = data.cast::<u8>().sub(HEADER);
+        let cap = usize::from_ne_bytes(ptr::read(base.cast::<[u8; HEADER]>()));
+        drop(Vec::from_raw_parts(base, 0, cap));
+    }
+}
+
+impl From<String> for OutBuf {
+    fn from(s: String) -> Self {
+        OutBuf::from_str(&s)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments and results.
+
+fn invalid_input(code: i32, reason: impl Into<String>) -> Error {
+    Error::InvalidInput {
+        code,
+        reason: reason.into(),
+    }
+}
+
+/// Borrow a `(pointer, length)` argument as UTF-8.
+///
+/// # Safety
+/// Unless NULL, `ptr` must point to `len` readable bytes that stay valid for `'a`.
+unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(invalid_input(
+            codes::PARSE_XML,
+            format!("`{name}` is a NULL pointer"),
+        ));
+    }
+    if len > isize::MAX as usize {
+        return Err(invalid_input(
+            codes::PARSE_XML,
+            format!("`{name}` is too long"),
+        ));
+    }
+    let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
+    std::str::from_utf8(bytes)
+        .map_err(|_| invalid_input(codes::PARSE_XML, format!("`{name}` is not valid UTF-8")))
+}
+
+/// Borrow the core object behind a handle.
+///
+/// # Safety
+/// Unless NULL, `crypto` must come from `wxk_crypto_new*` and not have been freed.
+unsafe fn crypto_arg<'a>(crypto: *const WxkCrypto) -> Result<&'a MessageCrypto, Error> {
+    crypto
+        .as_ref()
+        .map(|c| &c.0)
+        .ok_or_else(|| invalid_input(codes::PARSE_XML, "`crypto` is a NULL pointer"))
+}
+
+fn error_json(kind: &str, code: i32, message: &str) -> OutBuf {
+    #[derive(serde::Serialize)]
+    struct ErrorJson<'a> {
+        kind: &'a str,
+        code: i32,
+        message: &'a str,
+    }
+    let body = ErrorJson {
+        kind,
+        code,
+        message,
+    };
+    let mut out = OutBuf::with_capacity(128);
+    // Writing plain strings and an integer into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out.0, &body);
+    out
+}
+
+fn error_out(e: &Error) -> OutBuf {
+    if e.code() == INTERNAL {
+        return error_json("internal", INTERNAL, &e.to_string());
+    }
+    error_json(e.kind(), e.code(), &e.to_string())
+}
+
+/// Store `buf` in the caller's out-parameters (or drop it when `out` is NULL).
+///
+/// # Safety
+/// `out` and `out_len` must each be NULL or valid for a write.
+unsafe fn put(out: *mut *mut c_char, out_len: *mut usize, buf: OutBuf) {
+    if out.is_null() {
+        return;
+    }
+    let (data, len) = buf.into_raw();
+    *out = data;
+    if !out_len.is_null() {
+        *out_len = len;
+    }
+}
+
+/// Run `body` behind a panic boundary and report its result through `out`/`out_len`: the
+/// string it returns on success (none for calls whose result is elsewhere), the error JSON on
+/// failure.
+///
+/// # Safety
+/// `out` and `out_len` must each be NULL or valid for a write.
+unsafe fn call(
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+    body: impl FnOnce() -> Result<Option<OutBuf>, Error>,
+) -> i32 {
+    let status = catch_unwind(AssertUnwindSafe(|| {
+        if !out.is_null() {
+            *out = ptr::null_mut();
+        }
+        if !out_len.is_null() {
+            *out_len = 0;
+        }
+        match body() {
+            Ok(buf) => {
+                if let Some(buf) = buf {
+                    put(out, out_len, buf);
+                }
+                OK
+            }
+            Err(e) => {
+                put(out, out_len, error_out(&e));
+                e.code()
+            }
+        }
+    }));
+    status.unwrap_or_else(|_| {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            put(
+                out,
+                out_len,
+                error_json("internal", INTERNAL, "internal error: weixinkit panicked"),
+            )
+        }));
+        INTERNAL
+    })
+}
+
+/// [`call`] for a constructor: the handle goes to `out_crypto`, an error to `out_error`.
+///
+/// # Safety
+/// `out_crypto` and `out_error` must each be NULL or valid for a write.
+unsafe fn construct(
+    out_crypto: *mut *mut WxkCrypto,
+    out_error: *mut *mut c_char,
+    body: impl FnOnce() -> Result<MessageCrypto, Error>,
+) -> i32 {
+    call(out_error, ptr::null_mut(), || {
+        let slot = out_crypto
+            .as_mut()
+            .ok_or_else(|| invalid_input(codes::PARSE_XML, "`out_crypto` is a NULL pointer"))?;
+        *slot = ptr::null_mut();
+        *slot = Box::into_raw(Box::new(WxkCrypto(body()?)));
+        Ok(None)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports.
+
+/// The library version (`"0.1.0"`), a static NUL-terminated string: do not free it.
+#[no_mangle]
+pub extern "C" fn wxk_version() -> *const c_char {
+    catch_unwind(|| concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()).unwrap_or(ptr::null())
+}
+
+/// Release a string this library handed out (`*out` of any call). NULL is ignored.
+///
+/// # Safety
+/// `s` must be NULL or a pointer received from this library, released only once.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_string_free(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| OutBuf::release(s)));
+}
+
+/// Release a crypto handle. NULL is ignored.
+///
+/// # Safety
+/// `crypto` must be NULL or a handle from `wxk_crypto_new*`, released only once and not used
+/// afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_free(crypto: *mut WxkCrypto) {
+    if crypto.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(crypto))));
+}
+
+/// Build a crypto handle whose receiver id is checked exactly (appid, corpid, suite id, or ""
+/// for WeCom bots).
+///
+/// On success `*out_crypto` is the handle and `*out_error` NULL; on failure (`-40004` for an
+/// EncodingAESKey that is not 43 base64 characters) `*out_crypto` is NULL and `*out_error` the
+/// error JSON.
+///
+/// # Safety
+/// Each string pointer must be valid for its length; `out_crypto` must be valid for a write,
+/// `out_error` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_new(
+    token: *const c_char,
+    token_len: usize,
+    encoding_aes_key: *const c_char,
+    encoding_aes_key_len: usize,
+    receiver_id: *const c_char,
+    receiver_id_len: usize,
+    out_crypto: *mut *mut WxkCrypto,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_crypto, out_error, || {
+        MessageCrypto::new(
+            str_arg(token, token_len, "token")?,
+            str_arg(encoding_aes_key, encoding_aes_key_len, "encoding_aes_key")?,
+            str_arg(receiver_id, receiver_id_len, "receiver_id")?,
+        )
+    })
+}
+
+/// How `wxk_crypto_new_with_options` reads its options.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsJson {
+    receiver_id: PolicyJson,
+    #[serde(default)]
+    max_clock_skew_secs: Option<u32>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum PolicyJson {
+    Exact(String),
+    AnyOf(Vec<String>),
+    Unchecked,
+}
+
+impl From<OptionsJson> for CryptoOptions {
+    fn from(o: OptionsJson) -> Self {
+        CryptoOptions {
+            receiver_id: match o.receiver_id {
+                PolicyJson::Exact(id) => ReceiverIdPolicy::Exact { id },
+                PolicyJson::AnyOf(ids) => ReceiverIdPolicy::AnyOf { ids },
+                PolicyJson::Unchecked => ReceiverIdPolicy::Unchecked,
+            },
+            max_clock_skew_secs: o.max_clock_skew_secs,
+        }
+    }
+}
+
+/// Build a crypto handle with an explicit receiver id policy and an optional timestamp window,
+/// given as JSON:
+///
+/// `{"receiver_id": {"exact": "wx1"}}`, `{"receiver_id": {"any_of": ["suite", "corp"]}}` or
+/// `{"receiver_id": "unchecked"}`, each optionally with `"max_clock_skew_secs": 300`.
+///
+/// Results as for `wxk_crypto_new`; options that do not read as above give `-40002`
+/// (`invalid_input`), an empty `any_of` list `-40005`.
+///
+/// # Safety
+/// As for `wxk_crypto_new`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_new_with_options(
+    token: *const c_char,
+    token_len: usize,
+    encoding_aes_key: *const c_char,
+    encoding_aes_key_len: usize,
+    options_json: *const c_char,
+    options_json_len: usize,
+    out_crypto: *mut *mut WxkCrypto,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_crypto, out_error, || {
+        let options: OptionsJson =
+            serde_json::from_str(str_arg(options_json, options_json_len, "options_json")?)
+                .map_err(|e| invalid_input(codes::PARSE_XML, format!("options: {e}")))?;
+        MessageCrypto::with_options(
+            str_arg(token, token_len, "token")?,
+            str_arg(encoding_aes_key, encoding_aes_key_len, "encoding_aes_key")?,
+            options.into(),
+        )
+    })
+}
+
+/// Check `msg_signature` over `encrypt` (the push's `Encrypt` value), decrypt it and return
+/// the message in `*out`.
+///
+/// # Safety
+/// `crypto` must be a live handle; each string pointer valid for its length; `out` and
+/// `out_len` NULL or valid for a write. Release `*out` with `wxk_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_decrypt(
+    crypto: *const WxkCrypto,
+    msg_signature: *const c_char,
+    msg_signature_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    encrypt: *const c_char,
+    encrypt_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let plaintext = crypto_arg(crypto)?.decrypt(
+            str_arg(msg_signature, msg_signature_len, "msg_signature")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+            str_arg(encrypt, encrypt_len, "encrypt")?,
+        )?;
+        Ok(Some(plaintext.into()))
+    })
+}
+
+/// Decrypt a whole POST body (the XML envelope with `<Encrypt>`, or the JSON one with
+/// `"encrypt"`) and return the decrypted message in `*out`.
+///
+/// # Safety
+/// As for `wxk_crypto_decrypt`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_decrypt_body(
+    crypto: *const WxkCrypto,
+    msg_signature: *const c_char,
+    msg_signature_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let plaintext = crypto_arg(crypto)?.decrypt_body(
+            str_arg(msg_signature, msg_signature_len, "msg_signature")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+            str_arg(body, body_len, "body")?,
+        )?;
+        Ok(Some(plaintext.into()))
+    })
+}
+
+/// Verify, decrypt and parse a POST body in one call; `*out` is the parsed message as JSON:
+/// `{"event":{"type":"component_verify_ticket",...},"fields":{"InfoType":["component_verify_ticket"],...}}`
+/// (see `wxk_parse_message`).
+///
+/// # Safety
+/// As for `wxk_crypto_decrypt`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_decrypt_message(
+    crypto: *const WxkCrypto,
+    msg_signature: *const c_char,
+    msg_signature_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let message = crypto_arg(crypto)?.decrypt_message(
+            str_arg(msg_signature, msg_signature_len, "msg_signature")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+            str_arg(body, body_len, "body")?,
+        )?;
+        OutBuf::json(&message).map(Some)
+    })
+}
+
+/// WeCom URL verification: check `msg_signature` over `echostr` (already URL-decoded),
+/// decrypt it and return in `*out` the plaintext to answer the GET with.
+///
+/// # Safety
+/// As for `wxk_crypto_decrypt`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_verify_url(
+    crypto: *const WxkCrypto,
+    msg_signature: *const c_char,
+    msg_signature_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    echostr: *const c_char,
+    echostr_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let plaintext = crypto_arg(crypto)?.verify_url(
+            str_arg(msg_signature, msg_signature_len, "msg_signature")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+            str_arg(echostr, echostr_len, "echostr")?,
+        )?;
+        Ok(Some(plaintext.into()))
+    })
+}
+
+/// Encrypt a passive reply into the XML envelope (`Encrypt`, `MsgSignature`, `TimeStamp`,
+/// `Nonce`), returned in `*out`. Fails with `-40006` under the unchecked receiver id policy.
+///
+/// # Safety
+/// As for `wxk_crypto_decrypt`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_encrypt_reply(
+    crypto: *const WxkCrypto,
+    plaintext: *const c_char,
+    plaintext_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let reply = crypto_arg(crypto)?.encrypt_reply(
+            str_arg(plaintext, plaintext_len, "plaintext")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+        )?;
+        Ok(Some(reply.into()))
+    })
+}
+
+/// Encrypt a passive reply into the JSON envelope
+/// (`{"encrypt","msgsignature","timestamp","nonce"}`), returned in `*out`.
+///
+/// # Safety
+/// As for `wxk_crypto_decrypt`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_encrypt_reply_json(
+    crypto: *const WxkCrypto,
+    plaintext: *const c_char,
+    plaintext_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let reply = crypto_arg(crypto)?.encrypt_reply_json(
+            str_arg(plaintext, plaintext_len, "plaintext")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+        )?;
+        Ok(Some(reply.into()))
+    })
+}
+
+/// The plain Official Account server check: `*out_valid` is true when `signature` is the SHA-1
+/// of the sorted [token, timestamp, nonce] (compared in constant time). Answer the GET with
+/// `echostr` unchanged only then. A mismatch is not an error: the status is 0 either way
+/// unless an argument is unusable.
+///
+/// # Safety
+/// Each string pointer must be valid for its length; `out_valid` must be valid for a write;
+/// `out_error` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_check_signature(
+    token: *const c_char,
+    token_len: usize,
+    signature: *const c_char,
+    signature_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    out_valid: *mut bool,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    call(out_error, ptr::null_mut(), || {
+        let slot = out_valid
+            .as_mut()
+            .ok_or_else(|| invalid_input(codes::PARSE_XML, "`out_valid` is a NULL pointer"))?;
+        *slot = false;
+        *slot = crate::check_signature(
+            str_arg(token, token_len, "token")?,
+            str_arg(signature, signature_len, "signature")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+        );
+        Ok(None)
+    })
+}
+
+/// `msg_signature` for an encrypted message: the SHA-1 hex of the sorted
+/// [token, timestamp, nonce, encrypt], returned in `*out`.
+///
+/// # Safety
+/// Each string pointer must be valid for its length; `out` and `out_len` NULL or valid for a
+/// write. Release `*out` with `wxk_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_msg_signature(
+    token: *const c_char,
+    token_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    encrypt: *const c_char,
+    encrypt_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let signature = crate::msg_signature(
+            str_arg(token, token_len, "token")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+            str_arg(encrypt, encrypt_len, "encrypt")?,
+        );
+        Ok(Some(signature.into()))
+    })
+}
+
+/// Decode a 43-character EncodingAESKey into the 32-byte AES key, written to `out_key`
+/// (`out_key_len` must be at least 32). Fails with `-40004` for a malformed key.
+///
+/// # Safety
+/// `encoding_aes_key` must be valid for its length; `out_key` valid for `out_key_len` bytes of
+/// writes; `out_error` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_decode_aes_key(
+    encoding_aes_key: *const c_char,
+    encoding_aes_key_len: usize,
+    out_key: *mut u8,
+    out_key_len: usize,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    call(out_error, ptr::null_mut(), || {
+        if out_key.is_null() || out_key_len < 32 {
+            return Err(invalid_input(
+                codes::PARSE_XML,
+                "`out_key` must point to at least 32 bytes",
+            ));
+        }
+        let key = crate::decode_aes_key(str_arg(
+            encoding_aes_key,
+            encoding_aes_key_len,
+            "encoding_aes_key",
+        )?)?;
+        ptr::copy_nonoverlapping(key.as_ptr(), out_key, key.len());
+        Ok(None)
+    })
+}
+
+/// Parse a decrypted push (XML, or JSON when it starts with `{`); `*out` is the message as
+/// JSON: `{"event": {"type": "<snake_case kind>", ...typed fields}, "fields": {"<path>":
+/// ["text", ...], ...}}` where each path is a leaf element below the root (`ExtraInfo/Item/Id`) and
+/// repeated elements keep their order. Unknown kinds are `other_info`, `other_message` or
+/// `other_event`; a malformed push fails with `-40002`.
+///
+/// # Safety
+/// `xml_or_json` must be valid for its length; `out` and `out_len` NULL or valid for a write.
+/// Release `*out` with `wxk_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_parse_message(
+    xml_or_json: *const c_char,
+    xml_or_json_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let message = crate::parse_message(str_arg(xml_or_json, xml_or_json_len, "xml_or_json")?)?;
+        OutBuf::json(&message).map(Some)
+    })
+}
+
+/// Every leaf field of any XML or JSON document, without classifying it: `*out` is a JSON
+/// object `{"<path>": ["text", ...], ...}` as in the `fields` of `wxk_parse_message`. Useful
+/// for the plaintext beside `Encrypt` in an envelope (`ToUserName`, `AgentID`, `AppId`).
+///
+/// # Safety
+/// As for `wxk_parse_message`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_parse_fields(
+    xml_or_json: *const c_char,
+    xml_or_json_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let fields =
+            crate::message::parse_fields(str_arg(xml_or_json, xml_or_json_len, "xml_or_json")?)?;
+        OutBuf::json(&fields).map(Some)
+    })
+}
+
+/// A passive text reply, returned in `*out`. `to_user_name` is the push's `FromUserName`,
+/// `from_user_name` its `ToUserName`.
+///
+/// # Safety
+/// Each string pointer must be valid for its length; `out` and `out_len` NULL or valid for a
+/// write. Release `*out` with `wxk_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_text_reply(
+    to_user_name: *const c_char,
+    to_user_name_len: usize,
+    from_user_name: *const c_char,
+    from_user_name_len: usize,
+    create_time: i64,
+    content: *const c_char,
+    content_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let xml = crate::text_reply(
+            str_arg(to_user_name, to_user_name_len, "to_user_name")?,
+            str_arg(from_user_name, from_user_name_len, "from_user_name")?,
+            create_time,
+            str_arg(content, content_len, "content")?,
+        );
+        Ok(Some(xml.into()))
+    })
+}
+
+/// A passive image reply with a `media_id` from the media upload API, returned in `*out`.
+///
+/// # Safety
+/// As for `wxk_text_reply`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_image_reply(
+    to_user_name: *const c_char,
+    to_user_name_len: usize,
+    from_user_name: *const c_char,
+    from_user_name_len: usize,
+    create_time: i64,
+    media_id: *const c_char,
+    media_id_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let xml = crate::image_reply(
+            str_arg(to_user_name, to_user_name_len, "to_user_name")?,
+            str_arg(from_user_name, from_user_name_len, "from_user_name")?,
+            create_time,
+            str_arg(media_id, media_id_len, "media_id")?,
+        );
+        Ok(Some(xml.into()))
+    })
+}
+
+/// A passive news reply, returned in `*out`. `articles_json` is a JSON array of 1 to 8
+/// `{"title","description","pic_url","url"}` objects (each field optional); anything else
+/// fails with `-40011`.
+///
+/// # Safety
+/// As for `wxk_text_reply`.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_news_reply(
+    to_user_name: *const c_char,
+    to_user_name_len: usize,
+    from_user_name: *const c_char,
+    from_user_name_len: usize,
+    create_time: i64,
+    articles_json: *const c_char,
+    articles_json_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let articles: Vec<Article> =
+            serde_json::from_str(str_arg(articles_json, articles_json_len, "articles_json")?)
+                .map_err(|e| invalid_input(codes::GEN_RETURN_XML, format!("articles: {e}")))?;
+        let xml = crate::news_reply(
+            str_arg(to_user_name, to_user_name_len, "to_user_name")?,
+            str_arg(from_user_name, from_user_name_len, "from_user_name")?,
+            create_time,
+            &articles,
+        )?;
+        Ok(Some(xml.into()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+
+    /// Take `*out` as an owned Rust string and release it.
+    unsafe fn take(out: *mut c_char, len: usize) -> String {
+        assert!(!out.is_null());
+        let s =
+            String::from_utf8(std::slice::from_raw_parts(out.cast::<u8>(), len).to_vec()).unwrap();
+        assert_eq!(*out.add(len), 0, "NUL-terminated");
+        wxk_string_free(out);
+        s
+    }
+
+    fn new_crypto(receiver_id: &str) -> *mut WxkCrypto {
+        let mut crypto = ptr::null_mut();
+        let mut err = ptr::null_mut();
+        let status = unsafe {
+            wxk_crypto_new(
+                "QDG6eK".as_ptr().cast(),
+                6,
+                KEY.as_ptr().cast(),
+                KEY.len(),
+                receiver_id.as_ptr().cast(),
+                receiver_id.len(),
+                &mut crypto,
+                &mut err,
+            )
+        };
+        assert_eq!(status, 0);
+        assert!(err.is_null());
+        crypto
+    }
+
+    fn error_of(out: *mut c_char, len: usize) -> serde_json::Value {
+        serde_json::from_str(&unsafe { take(out, len) }).unwrap()
+    }
+
+    #[test]
+    fn replies_round_trip_through_decrypt_message_as_json() {
+        let crypto = new_crypto("wx1");
+        let (mut out, mut len) = (ptr::null_mut(), 0);
+        let xml = crate::text_reply("o", "gh", 7, "hi");
+        let status = unsafe {
+            wxk_crypto_encrypt_reply(
+                crypto,
+                xml.as_ptr().cast(),
+                xml.len(),
+                "1".as_ptr().cast(),
+                1,
+                "n".as_ptr().cast(),
+                1,
+                &mut out,
+                &mut len,
+            )
+        };
+        assert_eq!(status, 0);
+        let envelope = unsafe { take(out, len) };
+        let sig = envelope
+            .split("<MsgSignature><![CDATA[")
+            .nth(1)
+            .and_then(|rest| rest.split("]]>").next())
+            .unwrap()
+            .to_owned();
+        let status = unsafe {
+            wxk_crypto_decrypt_message(
+                crypto,
+                sig.as_ptr().cast(),
+                sig.len(),
+                "1".as_ptr().cast(),
+                1,
+                "n".as_ptr().cast(),
+                1,
+                envelope.as_ptr().cast(),
+                envelope.len(),
+                &mut out,
+                &mut len,
+            )
+        };
+        assert_eq!(status, 0);
+        let message: serde_json::Value = serde_json::from_str(&unsafe { take(out, len) }).unwrap();
+        assert_eq!(message["event"]["type"], "text");
+        assert_eq!(message["event"]["content"], "hi");
+        assert_eq!(message["fields"]["Content"][0], "hi");
+        unsafe { wxk_crypto_free(crypto) };
+    }
+
+    #[test]
+    fn errors_come_back_as_status_and_json_with_kind_and_code() {
+        let crypto = new_crypto("wx1");
+        let (mut out, mut len) = (ptr::null_mut(), 0);
+        let status = unsafe {
+            wxk_crypto_decrypt(
+                crypto,
+                "0".as_ptr().cast(),
+                1,
+                "1".as_ptr().cast(),
+                1,
+                "n".as_ptr().cast(),
+                1,
+                "AAAA".as_ptr().cast(),
+                4,
+                &mut out,
+                &mut len,
+            )
+        };
+        assert_eq!(status, -40001);
+        let err = error_of(out, len);
+        assert_eq!(err["kind"], "invalid_signature");
+        assert_eq!(err["code"], -40001);
+        assert_eq!(err["message"], "signature mismatch");
+        unsafe { wxk_crypto_free(crypto) };
+    }
+
+    #[test]
+    fn a_bad_key_fails_construction_without_echoing_the_key() {
+        let (mut crypto, mut err) = (ptr::null_mut(), ptr::null_mut());
+        let key = "secret-key-that-is-too-short";
+        let status = unsafe {
+            wxk_crypto_new(
+                "t".as_ptr().cast(),
+                1,
+                key.as_ptr().cast(),
+                key.len(),
+                "wx".as_ptr().cast(),
+                2,
+                &mut crypto,
+                &mut err,
+            )
+        };
+        assert_eq!(status, -40004);
+        assert!(crypto.is_null());
+        let text = unsafe { CStr::from_ptr(err) }.to_str().unwrap().to_owned();
+        unsafe { wxk_string_free(err) };
+        assert!(text.contains("\"kind\":\"invalid_aes_key\""), "{text}");
+        assert!(!text.contains(key), "{text}");
+    }
+
+    #[test]
+    fn null_pointers_and_invalid_utf8_are_invalid_input_errors() {
+        let (mut out, mut len) = (ptr::null_mut(), 0);
+        let status = unsafe { wxk_parse_message(ptr::null(), 0, &mut out, &mut len) };
+        assert_eq!(status, -40002);
+        assert_eq!(error_of(out, len)["kind"], "invalid_input");
+
+        let bytes = b"<xml>\xff</xml>";
+        let status = unsafe { wxk_parse_message(bytes.as_ptr().cast(), 12, &mut out, &mut len) };
+        assert_eq!(status, -40002);
+        let err = error_of(out, len);
+        assert_eq!(err["kind"], "invalid_input");
+        assert!(err["message"].as_str().unwrap().contains("UTF-8"));
+
+        let status = unsafe {
+            wxk_crypto_decrypt(
+                ptr::null(),
+                "s".as_ptr().cast(),
+                1,
+                "1".as_ptr().cast(),
+                1,
+                "n".as_ptr().cast(),
+                1,
+                "e".as_ptr().cast(),
+                1,
+                &mut out,
+                &mut len,
+            )
+        };
+        assert_eq!(status, -40002);
+        assert!(error_of(out, len)["message"]
+            .as_str()
+            .unwrap()
+            .contains("crypto"));
+
+        // No out-parameters at all: the status still tells.
+        let status = unsafe { wxk_parse_message(ptr::null(), 0, ptr::null_mut(), ptr::null_mut()) };
+        assert_eq!(status, -40002);
+        unsafe {
+            wxk_string_free(ptr::null_mut());
+            wxk_crypto_free(ptr::null_mut());
+        }
+    }
+
+    #[test]
+    fn strings_with_nul_bytes_keep_their_length_and_free_cleanly() {
+        let (mut out, mut len) = (ptr::null_mut(), 0);
+        let content = "a\0b";
+        let status = unsafe {
+            wxk_text_reply(
+                "o".as_ptr().cast(),
+                1,
+                "g".as_ptr().cast(),
+                1,
+                1,
+                content.as_ptr().cast(),
+                content.len(),
+                &mut out,
+                &mut len,
+            )
+        };
+        assert_eq!(status, 0);
+        assert_eq!(
+            unsafe { take(out, len) },
+            crate::text_reply("o", "g", 1, content)
+        );
+    }
+
+    #[test]
+    fn options_json_selects_the_receiver_id_policy() {
+        let cases = [
+            (r#"{"receiver_id":{"exact":"wx1"}}"#, 0),
+            (
+                r#"{"receiver_id":{"any_of":["a","b"]},"max_clock_skew_secs":300}"#,
+                0,
+            ),
+            (r#"{"receiver_id":"unchecked"}"#, 0),
+            (r#"{"receiver_id":{"any_of":[]}}"#, -40005),
+            (r#"{"receiver_id":"sometimes"}"#, -40002),
+            (r#"{"max_clock_skew_secs":3}"#, -40002),
+        ];
+        for (options, expected) in cases {
+            let (mut crypto, mut err) = (ptr::null_mut(), ptr::null_mut());
+            let status = unsafe {
+                wxk_crypto_new_with_options(
+                    "t".as_ptr().cast(),
+                    1,
+                    KEY.as_ptr().cast(),
+                    KEY.len(),
+                    options.as_ptr().cast(),
+                    options.len(),
+                    &mut crypto,
+                    &mut err,
+                )
+            };
+            assert_eq!(status, expected, "{options}");
+            assert_eq!(crypto.is_null(), expected != 0);
+            assert_eq!(err.is_null(), expected == 0);
+            unsafe {
+                wxk_crypto_free(crypto);
+                wxk_string_free(err);
+            }
+        }
+    }
+
+    #[test]
+    fn decode_aes_key_writes_32_bytes_and_checks_the_buffer() {
+        let mut key = [0u8; 32];
+        let mut err = ptr::null_mut();
+        let status =
+            unsafe { wxk_decode_aes_key(KEY.as_ptr().cast(), 43, key.as_mut_ptr(), 32, &mut err) };
+        assert_eq!(status, 0);
+        assert!(err.is_null());
+        assert_eq!(key, crate::decode_aes_key(KEY).unwrap());
+        let status =
+            unsafe { wxk_decode_aes_key(KEY.as_ptr().cast(), 43, key.as_mut_ptr(), 16, &mut err) };
+        assert_eq!(status, -40002);
+        unsafe { wxk_string_free(err) };
+    }
+
+    #[test]
+    fn check_signature_reports_a_mismatch_as_false_not_an_error() {
+        let args = [
+            "spamtest",
+            "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a",
+            "1409735669",
+        ];
+        for (nonce, expected) in [("1320562132", true), ("1", false)] {
+            let mut valid = !expected;
+            let mut err = ptr::null_mut();
+            let status = unsafe {
+                wxk_check_signature(
+                    args[0].as_ptr().cast(),
+                    args[0].len(),
+                    args[1].as_ptr().cast(),
+                    args[1].len(),
+                    args[2].as_ptr().cast(),
+                    args[2].len(),
+                    nonce.as_ptr().cast(),
+                    nonce.len(),
+                    &mut valid,
+                    &mut err,
+                )
+            };
+            assert_eq!((status, valid), (0, expected));
+            assert!(err.is_null());
+        }
+    }
+
+    #[test]
+    fn a_panic_stops_at_the_boundary_as_an_internal_error() {
+        let (mut out, mut len) = (ptr::null_mut(), 0);
+        let status = unsafe { call(&mut out, &mut len, || panic!("deliberate")) };
+        assert_eq!(status, -1);
+        let err = error_of(out, len);
+        assert_eq!(err["kind"], "internal");
+        assert_eq!(err["code"], -1);
+    }
+
+    #[test]
+    fn the_version_is_the_crate_version() {
+        let v = unsafe { CStr::from_ptr(wxk_version()) };
+        assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    }
+}

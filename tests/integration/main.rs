@@ -1,4 +1,5 @@
 //! The one integration-test binary (each file in tests/ would link separately).
 
+mod php_header;
 mod properties;
 mod vectors;

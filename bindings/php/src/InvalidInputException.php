@@ -1,0 +1,15 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Weixinkit;
+
+/**
+ * An argument cannot be used as given. The code says which step: -40006 (EncryptAESError,
+ * e.g. encrypting a reply under the unchecked receiver id policy), -40011 (GenReturnXmlError,
+ * e.g. a news reply without 1 to 8 articles), -40005 (an empty any-of list) or -40002 (a string
+ * that is not UTF-8, options that do not read).
+ */
+final class InvalidInputException extends WeixinkitException
+{
+}

@@ -1,0 +1,191 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Weixinkit;
+
+use FFI;
+use FFI\CData;
+
+/**
+ * The loaded C library (bindings/php/weixinkit.h over libweixinkit.so), once per process.
+ *
+ * The library is found through `WEIXINKIT_LIB` (a path to the .so), else
+ * `<repo>/target/release/libweixinkit.so`, else `<repo>/target/debug/libweixinkit.so`. When
+ * PHP preloaded the header from `ffi-preload-header.php` (`ffi.preload`), the preloaded
+ * `WEIXINKIT` scope is used instead.
+ *
+ * @internal Use MessageCrypto and Weixinkit; this class may change without notice.
+ */
+final class Native
+{
+    /** The FFI scope name of the preloaded header (see ffi-preload-header.php). */
+    public const SCOPE = 'WEIXINKIT';
+
+    /** @var FFI|null */
+    public static $ffi = null;
+
+    /** @var CData `char *[1]`, the result/error out-parameter, reused by every call. */
+    public static $out;
+
+    /** @var CData `size_t[1]`, the result length out-parameter. */
+    public static $outLen;
+
+    /** Exception class per error kind; anything else is a plain WeixinkitException. */
+    private const EXCEPTIONS = [
+        'invalid_aes_key' => InvalidAesKeyException::class,
+        'invalid_signature' => InvalidSignatureException::class,
+        'stale_timestamp' => StaleTimestampException::class,
+        'invalid_base64' => InvalidBase64Exception::class,
+        'invalid_ciphertext' => InvalidCiphertextException::class,
+        'invalid_padding' => InvalidPaddingException::class,
+        'invalid_buffer' => InvalidBufferException::class,
+        'receiver_id_mismatch' => ReceiverIdMismatchException::class,
+        'parse' => ParseException::class,
+        'invalid_input' => InvalidInputException::class,
+    ];
+
+    private function __construct()
+    {
+    }
+
+    /** The library, loaded on first use. */
+    public static function ffi(): FFI
+    {
+        if (self::$ffi === null) {
+            $ffi = self::load();
+            self::$out = $ffi->new('char *[1]');
+            self::$outLen = $ffi->new('size_t[1]');
+            self::$ffi = $ffi;
+        }
+        return self::$ffi;
+    }
+
+    /** The shared library that will be (or was) loaded. */
+    public static function libraryPath(): string
+    {
+        $fromEnv = getenv('WEIXINKIT_LIB');
+        if ($fromEnv !== false && $fromEnv !== '') {
+            if (!is_file($fromEnv)) {
+                throw new WeixinkitException(
+                    "WEIXINKIT_LIB points to {$fromEnv}, which does not exist",
+                    -1,
+                    'library'
+                );
+            }
+            return $fromEnv;
+        }
+        $repo = dirname(__DIR__, 3);
+        foreach (['release', 'debug'] as $profile) {
+            $candidate = "{$repo}/target/{$profile}/libweixinkit.so";
+            if (is_file($candidate)) {
+                return $candidate;
+            }
+        }
+        throw new WeixinkitException(
+            "libweixinkit.so not found: set WEIXINKIT_LIB to its path, or build it with "
+            . "`cargo build --release` in {$repo}",
+            -1,
+            'library'
+        );
+    }
+
+    /** The C declarations PHP binds to. */
+    public static function headerPath(): string
+    {
+        return dirname(__DIR__) . '/weixinkit.h';
+    }
+
+    private static function load(): FFI
+    {
+        if (!extension_loaded('ffi')) {
+            throw new WeixinkitException(
+                'the PHP FFI extension is not loaded (Debian: php-cli ships it; enable ffi)',
+                -1,
+                'library'
+            );
+        }
+        if (ini_get('ffi.preload')) {
+            try {
+                return FFI::scope(self::SCOPE);
+            } catch (\Throwable $notPreloaded) {
+                // Another library was preloaded: load this one here.
+            }
+        }
+        $header = file_get_contents(self::headerPath());
+        if ($header === false) {
+            throw new WeixinkitException('cannot read ' . self::headerPath(), -1, 'library');
+        }
+        $path = self::libraryPath();
+        try {
+            return FFI::cdef($header, $path);
+        } catch (\Throwable $e) {
+            throw new WeixinkitException(
+                "cannot load {$path}: {$e->getMessage()} (a build with the `python` feature "
+                . 'is a Python module: rebuild with `cargo build`; under PHP-FPM set '
+                . 'ffi.enable=true, or preload the header from ffi-preload-header.php)',
+                -1,
+                'library',
+                $e
+            );
+        }
+    }
+
+    /**
+     * Take the string a call left in `$out` (freeing it) and return it, or throw the error it
+     * describes when `$status` is not 0.
+     */
+    public static function take(int $status): string
+    {
+        $ptr = self::$out[0];
+        if ($ptr === null) {
+            if ($status === 0) {
+                return '';
+            }
+            throw new WeixinkitException("weixinkit call failed with status {$status}", $status, 'internal');
+        }
+        $text = FFI::string($ptr, self::$outLen[0]);
+        self::$ffi->wxk_string_free($ptr);
+        if ($status !== 0) {
+            throw self::exception($text, $status);
+        }
+        return $text;
+    }
+
+    /** Throw the error in `$out` unless `$status` is 0 (for calls whose result is elsewhere). */
+    public static function check(int $status): void
+    {
+        $ptr = self::$out[0];
+        if ($ptr !== null) {
+            $text = FFI::string($ptr);
+            self::$ffi->wxk_string_free($ptr);
+        } else {
+            $text = '';
+        }
+        if ($status !== 0) {
+            throw self::exception($text, $status);
+        }
+    }
+
+    /** The exception for an error JSON `{"kind","code","message"}`. */
+    public static function exception(string $json, int $status): WeixinkitException
+    {
+        $error = json_decode($json, true);
+        if (!is_array($error)) {
+            return new WeixinkitException("weixinkit call failed with status {$status}", $status, 'internal');
+        }
+        $kind = (string) ($error['kind'] ?? 'internal');
+        $class = self::EXCEPTIONS[$kind] ?? WeixinkitException::class;
+        return new $class((string) ($error['message'] ?? ''), (int) ($error['code'] ?? $status), $kind);
+    }
+
+    /** JSON for the library's inputs (options, articles). */
+    public static function json($value, int $code): string
+    {
+        try {
+            return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        } catch (\JsonException $e) {
+            throw new InvalidInputException("cannot encode as JSON: {$e->getMessage()}", $code, 'invalid_input');
+        }
+    }
+}

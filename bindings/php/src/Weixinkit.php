@@ -1,0 +1,163 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Weixinkit;
+
+/**
+ * The library's functions: message parsing, signatures and passive replies.
+ *
+ * ```php
+ * $message = Weixinkit::parseMessage($decryptedXml);
+ * $xml = Weixinkit::textReply($message->field('FromUserName'), $message->field('ToUserName'), time(), 'Hello');
+ * ```
+ */
+final class Weixinkit
+{
+    private function __construct()
+    {
+    }
+
+    /** The library version, e.g. `0.1.0`. */
+    public static function version(): string
+    {
+        return Native::ffi()->wxk_version();
+    }
+
+    /**
+     * Parse a decrypted push (XML, or the JSON some WeCom and mini program callbacks use) into
+     * its typed event and every element's text.
+     *
+     * @throws ParseException (-40002) when it is not well-formed or lacks a required element
+     */
+    public static function parseMessage(string $xmlOrJson): Message
+    {
+        $ffi = Native::ffi();
+        $json = Native::take($ffi->wxk_parse_message($xmlOrJson, strlen($xmlOrJson), Native::$out, Native::$outLen));
+        return Message::fromJson($json);
+    }
+
+    /**
+     * Every leaf field of any XML or JSON document (an envelope, say) by path, without
+     * classifying it: `['ToUserName' => ['wx…'], 'Encrypt' => ['…']]`.
+     *
+     * @return array<string, list<string>>
+     * @throws ParseException (-40002) when it is not well-formed
+     */
+    public static function parseFields(string $xmlOrJson): array
+    {
+        $ffi = Native::ffi();
+        $json = Native::take($ffi->wxk_parse_fields($xmlOrJson, strlen($xmlOrJson), Native::$out, Native::$outLen));
+        return json_decode($json, true, 8, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * The plain Official Account server check; see MessageCrypto::checkSignature.
+     */
+    public static function checkSignature(string $token, string $signature, string $timestamp, string $nonce): bool
+    {
+        $ffi = Native::ffi();
+        $valid = $ffi->new('bool[1]');
+        Native::check($ffi->wxk_check_signature(
+            $token,
+            strlen($token),
+            $signature,
+            strlen($signature),
+            $timestamp,
+            strlen($timestamp),
+            $nonce,
+            strlen($nonce),
+            $valid,
+            Native::$out
+        ));
+        return $valid[0];
+    }
+
+    /** `msg_signature` for an encrypted message: SHA-1 hex of the sorted [token, timestamp, nonce, encrypt]. */
+    public static function msgSignature(string $token, string $timestamp, string $nonce, string $encrypt): string
+    {
+        return Native::take(Native::ffi()->wxk_msg_signature(
+            $token,
+            strlen($token),
+            $timestamp,
+            strlen($timestamp),
+            $nonce,
+            strlen($nonce),
+            $encrypt,
+            strlen($encrypt),
+            Native::$out,
+            Native::$outLen
+        ));
+    }
+
+    /**
+     * The 32-byte AES key (raw bytes; bin2hex for display) an EncodingAESKey decodes to.
+     *
+     * @throws InvalidAesKeyException (-40004)
+     */
+    public static function decodeAesKey(string $encodingAesKey): string
+    {
+        $ffi = Native::ffi();
+        $key = $ffi->new('uint8_t[32]');
+        Native::check($ffi->wxk_decode_aes_key($encodingAesKey, strlen($encodingAesKey), $key, 32, Native::$out));
+        return \FFI::string($key, 32);
+    }
+
+    /**
+     * Passive text reply. `$toUserName` is the push's FromUserName, `$fromUserName` its
+     * ToUserName.
+     */
+    public static function textReply(string $toUserName, string $fromUserName, int $createTime, string $content): string
+    {
+        return Native::take(Native::ffi()->wxk_text_reply(
+            $toUserName,
+            strlen($toUserName),
+            $fromUserName,
+            strlen($fromUserName),
+            $createTime,
+            $content,
+            strlen($content),
+            Native::$out,
+            Native::$outLen
+        ));
+    }
+
+    /** Passive image reply with a media id from the media upload API. */
+    public static function imageReply(string $toUserName, string $fromUserName, int $createTime, string $mediaId): string
+    {
+        return Native::take(Native::ffi()->wxk_image_reply(
+            $toUserName,
+            strlen($toUserName),
+            $fromUserName,
+            strlen($fromUserName),
+            $createTime,
+            $mediaId,
+            strlen($mediaId),
+            Native::$out,
+            Native::$outLen
+        ));
+    }
+
+    /**
+     * Passive news reply with 1 to 8 articles, each an array with any of the keys `title`,
+     * `description`, `pic_url`, `url`.
+     *
+     * @param list<array{title?: string, description?: string, pic_url?: string, url?: string}> $articles
+     * @throws InvalidInputException (-40011) without 1 to 8 articles
+     */
+    public static function newsReply(string $toUserName, string $fromUserName, int $createTime, array $articles): string
+    {
+        $json = Native::json(array_values($articles), -40011);
+        return Native::take(Native::ffi()->wxk_news_reply(
+            $toUserName,
+            strlen($toUserName),
+            $fromUserName,
+            strlen($fromUserName),
+            $createTime,
+            $json,
+            strlen($json),
+            Native::$out,
+            Native::$outLen
+        ));
+    }
+}
