@@ -28,6 +28,24 @@ pub mod codes {
     pub const DECODE_BASE64: i32 = -40010;
     /// `GenReturnXmlError`
     pub const GEN_RETURN_XML: i32 = -40011;
+
+    // weixinkit's own codes, for failures that are neither WXBizMsgCrypt's nor the server's.
+
+    /// The request never got an answer: connection refused or dropped, DNS, TLS.
+    pub const TRANSPORT: i32 = -50001;
+    /// No answer within the configured timeout or overall deadline.
+    pub const TIMEOUT: i32 = -50002;
+    /// The server answered with an HTTP status that is not a success.
+    pub const HTTP_STATUS: i32 = -50003;
+    /// The server answered 200 with a body that is not the JSON expected.
+    pub const DECODE: i32 = -50004;
+    /// The token store failed (Redis down, directory not writable, host store raised).
+    pub const STORE: i32 = -50010;
+    /// The configuration cannot be used (empty app id, bad base URI, bad Redis URL).
+    pub const CONFIG: i32 = -50020;
+    /// No token could be had: another process holds the refresh lock past the wait limit, or
+    /// this process only reads (central-control mode) and nothing fresh is stored.
+    pub const TOKEN_UNAVAILABLE: i32 = -50030;
 }
 
 /// Everything that can go wrong in weixinkit.
@@ -81,10 +99,61 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// WeChat answered with a non-zero `errcode` (HTTP 200 carries business errors).
+    #[error("{endpoint} failed: errcode {errcode}: {errmsg}")]
+    Api {
+        /// The path called (`/cgi-bin/token`); never the query, which may hold secrets.
+        endpoint: String,
+        /// WeChat's `errcode` (40001, 45009, …).
+        errcode: i64,
+        /// WeChat's `errmsg`, with its `rid` for support.
+        errmsg: String,
+    },
+    /// The request got no answer (connection refused or dropped, DNS, TLS).
+    #[error("{endpoint}: transport error: {reason}")]
+    Transport {
+        /// The path called.
+        endpoint: String,
+        /// What the HTTP client reported.
+        reason: String,
+    },
+    /// No answer within the timeout or the retry policy's overall deadline.
+    #[error("{endpoint}: timed out")]
+    Timeout {
+        /// The path called.
+        endpoint: String,
+    },
+    /// An HTTP status that is not a success.
+    #[error("{endpoint}: HTTP status {status}")]
+    HttpStatus {
+        /// The path called.
+        endpoint: String,
+        /// The status received.
+        status: u16,
+    },
+    /// A 200 answer whose body is not the JSON expected.
+    #[error("{endpoint}: unexpected response: {reason}")]
+    Decode {
+        /// The path called.
+        endpoint: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// The token store failed.
+    #[error("store error: {0}")]
+    Store(String),
+    /// The configuration cannot be used.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// No token could be had in time (see [`codes::TOKEN_UNAVAILABLE`]).
+    #[error("token unavailable: {0}")]
+    TokenUnavailable(String),
 }
 
 impl Error {
-    /// The WXBizMsgCrypt code for this failure (-40001 … -40011).
+    /// The code users search for: WXBizMsgCrypt's (-40001 … -40011) for crypto failures,
+    /// WeChat's `errcode` for [`Error::Api`], weixinkit's own -500xx for transport, store and
+    /// configuration failures (see [`codes`]).
     ///
     /// ```
     /// assert_eq!(weixinkit::parse_message("<xml>").unwrap_err().code(), -40002);
@@ -100,6 +169,14 @@ impl Error {
             Error::ReceiverIdMismatch { .. } => VALIDATE_RECEIVER_ID,
             Error::Parse(_) => PARSE_XML,
             Error::InvalidInput { code, .. } => *code,
+            Error::Api { errcode, .. } => i32::try_from(*errcode).unwrap_or(i32::MIN),
+            Error::Transport { .. } => TRANSPORT,
+            Error::Timeout { .. } => TIMEOUT,
+            Error::HttpStatus { .. } => HTTP_STATUS,
+            Error::Decode { .. } => DECODE,
+            Error::Store(_) => STORE,
+            Error::Config(_) => CONFIG,
+            Error::TokenUnavailable(_) => TOKEN_UNAVAILABLE,
         }
     }
 
@@ -121,6 +198,27 @@ impl Error {
             Error::ReceiverIdMismatch { .. } => "receiver_id_mismatch",
             Error::Parse(_) => "parse",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::Api { .. } => "api",
+            Error::Transport { .. } => "transport",
+            Error::Timeout { .. } => "timeout",
+            Error::HttpStatus { .. } => "http_status",
+            Error::Decode { .. } => "decode",
+            Error::Store(_) => "store",
+            Error::Config(_) => "config",
+            Error::TokenUnavailable(_) => "token_unavailable",
+        }
+    }
+
+    /// WeChat's `errcode` when the server refused the call, else `None`.
+    ///
+    /// ```
+    /// let e = weixinkit::Error::Api { endpoint: "/cgi-bin/token".into(), errcode: 40164, errmsg: "invalid ip".into() };
+    /// assert_eq!(e.errcode(), Some(40164));
+    /// ```
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            Error::Api { errcode, .. } => Some(*errcode),
+            _ => None,
         }
     }
 

@@ -36,11 +36,21 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod blocking;
+pub mod config;
 pub mod crypto;
 mod error;
 pub mod ffi;
+pub mod http;
 pub mod message;
+pub mod official_account;
+pub mod runtime;
+pub mod store;
+pub mod token;
 
+pub use config::{
+    HttpOptions, OfficialAccountConfig, RetryPolicy, StoreConfig, TokenEndpoint, TokenOptions,
+};
 pub use crypto::{
     check_signature, decode_aes_key, msg_signature, CryptoOptions, MessageCrypto, ReceiverIdPolicy,
 };
@@ -49,6 +59,8 @@ pub use message::{
     image_reply, news_reply, parse_message, text_reply, Article, AuthorizationNotice, Event,
     Message, MessageHeader,
 };
+pub use official_account::{jssdk_signature, JsSdkConfig, OfficialAccount};
+pub use token::Token;
 
 // uniffi's generated code refers to `crate::UniFfiTag`; the scaffolding lives in `ffi::uniffi`.
 #[doc(hidden)]

@@ -5,8 +5,11 @@
 
 use std::collections::HashMap;
 
+pub use crate::config::{StoreConfig, TokenEndpoint};
 pub use crate::crypto::{CryptoOptions, ReceiverIdPolicy};
 pub use crate::message::{Article, AuthorizationNotice, Event, MessageHeader};
+pub use crate::official_account::JsSdkConfig;
+pub use crate::token::Token;
 use crate::Error;
 
 /// The error every foreign call raises: one variant per failed check, each with the
@@ -33,6 +36,22 @@ pub enum WeixinkitError {
     Parse { code: i32, reason: String },
     #[error("{reason} ({code})")]
     InvalidInput { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Api { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Transport { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Timeout { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    HttpStatus { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Decode { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Store { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Config { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    TokenUnavailable { code: i32, reason: String },
 }
 
 impl From<Error> for WeixinkitError {
@@ -49,7 +68,32 @@ impl From<Error> for WeixinkitError {
             Error::ReceiverIdMismatch { .. } => Self::ReceiverIdMismatch { code, reason },
             Error::Parse(_) => Self::Parse { code, reason },
             Error::InvalidInput { .. } => Self::InvalidInput { code, reason },
+            Error::Api { .. } => Self::Api { code, reason },
+            Error::Transport { .. } => Self::Transport { code, reason },
+            Error::Timeout { .. } => Self::Timeout { code, reason },
+            Error::HttpStatus { .. } => Self::HttpStatus { code, reason },
+            Error::Decode { .. } => Self::Decode { code, reason },
+            Error::Store(_) => Self::Store { code, reason },
+            Error::Config(_) => Self::Config { code, reason },
+            Error::TokenUnavailable(_) => Self::TokenUnavailable { code, reason },
         }
+    }
+}
+
+impl From<WeixinkitError> for Error {
+    /// A host store's exception, back into the core.
+    fn from(e: WeixinkitError) -> Self {
+        match e {
+            WeixinkitError::Store { reason, .. } => Error::Store(reason),
+            other => Error::Store(format!("host store raised: {other}")),
+        }
+    }
+}
+
+impl From<::uniffi::UnexpectedUniFFICallbackError> for WeixinkitError {
+    fn from(e: ::uniffi::UnexpectedUniFFICallbackError) -> Self {
+        let error = Error::Store(format!("host store raised: {}", e.reason));
+        error.into()
     }
 }
 
@@ -190,6 +234,282 @@ pub fn news_reply(
         create_time,
         &articles,
     )?)
+}
+
+pub fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &str) -> String {
+    crate::jssdk_signature(jsapi_ticket, nonce_str, timestamp, url)
+}
+
+// --- token engine ---------------------------------------------------------------------------
+
+/// A secret the host passes in; never printed.
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+// The foreign configuration records: every option optional, so hosts name only what they
+// change. They serialize (unset fields left out) to the JSON form every binding shares and
+// are read by the core's one parser, so defaults and validation live in one place.
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RetryPolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statuses: Option<Vec<u16>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HttpOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_base_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_base_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryPolicy>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_margin_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_ttl_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_wait_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
+}
+
+pub struct OfficialAccountConfig {
+    pub app_id: String,
+    pub secret: std::sync::Arc<Secret>,
+    pub token: Option<std::sync::Arc<Secret>>,
+    pub encoding_aes_key: Option<std::sync::Arc<Secret>>,
+    pub token_endpoint: Option<TokenEndpoint>,
+    pub http: Option<HttpOptions>,
+    pub tokens: Option<TokenOptions>,
+    pub store: Option<StoreConfig>,
+}
+
+impl OfficialAccountConfig {
+    fn into_core(self) -> R<crate::OfficialAccountConfig> {
+        let mut json = serde_json::json!({
+            "app_id": self.app_id,
+            "secret": self.secret.0,
+        });
+        let fields = [
+            ("token", self.token.map(|s| serde_json::json!(s.0))),
+            (
+                "encoding_aes_key",
+                self.encoding_aes_key.map(|s| serde_json::json!(s.0)),
+            ),
+            (
+                "token_endpoint",
+                self.token_endpoint.map(|e| serde_json::json!(e)),
+            ),
+            ("http", self.http.map(|h| serde_json::json!(h))),
+            ("tokens", self.tokens.map(|t| serde_json::json!(t))),
+            ("store", self.store.map(|s| serde_json::json!(s))),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                json[name] = value;
+            }
+        }
+        Ok(crate::OfficialAccountConfig::from_json(&json.to_string())?)
+    }
+}
+
+/// The host's store, as the foreign trait uniffi generates.
+#[::uniffi::trait_interface]
+pub trait HostStore: Send + Sync {
+    fn get(&self, key: String) -> R<Option<String>>;
+    fn set(&self, key: String, value: String, ttl_ms: Option<u64>) -> R<()>;
+    fn delete(&self, key: String) -> R<()>;
+    fn try_lock(&self, lock_key: String, ttl_ms: u64) -> R<Option<String>>;
+    fn unlock(&self, lock_key: String, fence: String) -> R<()>;
+}
+
+/// A [`HostStore`] as a core [`crate::store::Store`]: each call runs on a blocking thread,
+/// so a slow host cache never stalls the runtime.
+struct HostStoreAdapter(std::sync::Arc<dyn HostStore>);
+
+impl HostStoreAdapter {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn HostStore) -> R<T> + Send + 'static,
+    ) -> crate::Result<T> {
+        let host = self.0.clone();
+        match tokio::task::spawn_blocking(move || f(host.as_ref())).await {
+            Ok(result) => result.map_err(Error::from),
+            Err(e) => Err(Error::Store(format!("host store call failed: {e}"))),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::Store for HostStoreAdapter {
+    async fn get(&self, key: &str) -> crate::Result<Option<String>> {
+        let key = key.to_string();
+        self.run(move |h| h.get(key)).await
+    }
+
+    async fn set(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Option<std::time::Duration>,
+    ) -> crate::Result<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        let ttl_ms = ttl.map(|t| t.as_millis() as u64);
+        self.run(move |h| h.set(key, value, ttl_ms)).await
+    }
+
+    async fn delete(&self, key: &str) -> crate::Result<()> {
+        let key = key.to_string();
+        self.run(move |h| h.delete(key)).await
+    }
+
+    async fn try_lock(
+        &self,
+        lock_key: &str,
+        ttl: std::time::Duration,
+    ) -> crate::Result<Option<String>> {
+        let lock_key = lock_key.to_string();
+        let ttl_ms = ttl.as_millis() as u64;
+        self.run(move |h| h.try_lock(lock_key, ttl_ms)).await
+    }
+
+    async fn unlock(&self, lock_key: &str, fence: &str) -> crate::Result<()> {
+        let (lock_key, fence) = (lock_key.to_string(), fence.to_string());
+        self.run(move |h| h.unlock(lock_key, fence)).await
+    }
+}
+
+/// See [`crate::OfficialAccount`]; blocking methods and `_async` ones.
+pub struct OfficialAccount(crate::OfficialAccount);
+
+fn query_pairs(query: &HashMap<String, String>) -> Vec<(&str, &str)> {
+    let mut pairs: Vec<_> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+fn json_body(body_json: &str) -> R<serde_json::Value> {
+    serde_json::from_str(body_json).map_err(|e| {
+        Error::InvalidInput {
+            code: 0,
+            reason: format!("body_json is not JSON: {e}"),
+        }
+        .into()
+    })
+}
+
+impl OfficialAccount {
+    pub fn new(
+        config: OfficialAccountConfig,
+        store: Option<std::sync::Arc<dyn HostStore>>,
+    ) -> R<Self> {
+        let config = config.into_core()?;
+        Ok(Self(match store {
+            None => crate::OfficialAccount::new(config)?,
+            Some(host) => crate::OfficialAccount::with_store(
+                config,
+                std::sync::Arc::new(HostStoreAdapter(host)),
+                std::sync::Arc::new(crate::token::SystemClock),
+            )?,
+        }))
+    }
+
+    pub fn app_id(&self) -> String {
+        self.0.app_id().to_string()
+    }
+
+    pub fn access_token(&self) -> R<Token> {
+        Ok(crate::runtime::block_on(self.0.access_token())?)
+    }
+
+    pub async fn access_token_async(&self) -> R<Token> {
+        let a = self.0.clone();
+        Ok(crate::runtime::spawn(async move { a.access_token().await }).await?)
+    }
+
+    pub fn refresh_access_token(&self) -> R<Token> {
+        Ok(crate::runtime::block_on(self.0.refresh_access_token())?)
+    }
+
+    pub async fn refresh_access_token_async(&self) -> R<Token> {
+        let a = self.0.clone();
+        Ok(crate::runtime::spawn(async move { a.refresh_access_token().await }).await?)
+    }
+
+    pub fn jsapi_ticket(&self) -> R<Token> {
+        Ok(crate::runtime::block_on(self.0.jsapi_ticket())?)
+    }
+
+    pub async fn jsapi_ticket_async(&self) -> R<Token> {
+        let a = self.0.clone();
+        Ok(crate::runtime::spawn(async move { a.jsapi_ticket().await }).await?)
+    }
+
+    pub fn jssdk_config(&self, url: String) -> R<JsSdkConfig> {
+        Ok(crate::runtime::block_on(self.0.jssdk_config(&url))?)
+    }
+
+    pub async fn jssdk_config_async(&self, url: String) -> R<JsSdkConfig> {
+        let a = self.0.clone();
+        Ok(crate::runtime::spawn(async move { a.jssdk_config(&url).await }).await?)
+    }
+
+    pub fn get(&self, path: String, query: HashMap<String, String>) -> R<String> {
+        let value = crate::runtime::block_on(self.0.get(&path, &query_pairs(&query)))?;
+        Ok(value.to_string())
+    }
+
+    pub async fn get_async(&self, path: String, query: HashMap<String, String>) -> R<String> {
+        let a = self.0.clone();
+        let value =
+            crate::runtime::spawn(async move { a.get(&path, &query_pairs(&query)).await }).await?;
+        Ok(value.to_string())
+    }
+
+    pub fn post_json(&self, path: String, body_json: String) -> R<String> {
+        let body = json_body(&body_json)?;
+        Ok(crate::runtime::block_on(self.0.post_json(&path, &body))?.to_string())
+    }
+
+    pub async fn post_json_async(&self, path: String, body_json: String) -> R<String> {
+        let body = json_body(&body_json)?;
+        let a = self.0.clone();
+        let value = crate::runtime::spawn(async move { a.post_json(&path, &body).await }).await?;
+        Ok(value.to_string())
+    }
 }
 
 uniffi::include_scaffolding!("weixinkit");

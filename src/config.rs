@@ -1,0 +1,369 @@
+//! Configuration records shared by every client: HTTP options, the retry policy and the
+//! store choice. The same records, with the same defaults, exist in every binding.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Where WeChat lives. Tests and the demo point these at the local WeChat server.
+pub const DEFAULT_API_BASE_URI: &str = "https://api.weixin.qq.com";
+/// WeCom's API host.
+pub const DEFAULT_WORK_BASE_URI: &str = "https://qyapi.weixin.qq.com";
+
+/// Bounded retry for calls that failed for reasons a retry can fix: transport errors, the
+/// configured HTTP statuses, and `errcode` -1 (system busy). Quota (45009), permission and
+/// IP allow-list errors are never retried. The knobs are EasyWeChat's `http.retry`.
+///
+/// ```
+/// let r = weixinkit::RetryPolicy::default();
+/// assert_eq!(r.max_retries, 2);
+/// assert_eq!(r.delay_before(0).as_millis(), 200);
+/// assert_eq!(r.delay_before(1).as_millis(), 400);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: u32,
+    /// Delay before the first retry, in milliseconds.
+    pub delay_ms: u64,
+    /// Each further retry waits this many times longer.
+    pub multiplier: f64,
+    /// Up to this fraction of the delay is added at random (0.0–1.0), so a fleet does not
+    /// retry in step.
+    pub jitter: f64,
+    /// HTTP statuses that are retried.
+    pub statuses: Vec<u16>,
+    /// No retry starts after this many milliseconds since the first attempt (0: no deadline).
+    pub deadline_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            delay_ms: 200,
+            multiplier: 2.0,
+            jitter: 0.0,
+            statuses: vec![429, 500, 502, 503, 504],
+            deadline_ms: 15_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before retry number `retry` (0-based), without jitter.
+    pub fn delay_before(&self, retry: u32) -> Duration {
+        let factor = self.multiplier.max(1.0).powi(retry as i32);
+        Duration::from_millis((self.delay_ms as f64 * factor).min(60_000.0) as u64)
+    }
+}
+
+/// HTTP options.
+///
+/// ```
+/// let h = weixinkit::HttpOptions::default();
+/// assert_eq!(h.api_base_uri, "https://api.weixin.qq.com");
+/// assert_eq!(h.timeout_ms, 5_000);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpOptions {
+    /// Per-attempt timeout in milliseconds (connect + request + body).
+    pub timeout_ms: u64,
+    /// Base URI for `api.weixin.qq.com` (Official Account, mini program, Open Platform).
+    pub api_base_uri: String,
+    /// Base URI for `qyapi.weixin.qq.com` (WeCom).
+    pub work_base_uri: String,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout_ms: 5_000,
+            api_base_uri: DEFAULT_API_BASE_URI.into(),
+            work_base_uri: DEFAULT_WORK_BASE_URI.into(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Which store keeps tokens and credentials. A host-implemented store is passed as an object
+/// instead (see [`crate::store::Store`]).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StoreConfig {
+    /// In this process only: tests and single-process programs.
+    Memory,
+    /// A directory shared by the processes of one machine (the default).
+    File {
+        /// The directory; created with mode 0700 if missing.
+        dir: String,
+    },
+    /// A Redis server shared by a fleet.
+    Redis {
+        /// `redis://[:password@]host:port[/db]`; the password is never printed.
+        url: String,
+    },
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig::File {
+            dir: default_store_dir().to_string_lossy().into_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreConfig::Memory => f.write_str("Memory"),
+            StoreConfig::File { dir } => f.debug_struct("File").field("dir", dir).finish(),
+            StoreConfig::Redis { url } => f
+                .debug_struct("Redis")
+                .field("url", &redact_url(url))
+                .finish(),
+        }
+    }
+}
+
+/// The file store's default directory: `$WEIXINKIT_STORE_DIR`, else `<temp dir>/weixinkit`.
+pub fn default_store_dir() -> PathBuf {
+    match std::env::var_os("WEIXINKIT_STORE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::temp_dir().join("weixinkit"),
+    }
+}
+
+/// `redis://user:secret@host` → `redis://user:***@host`.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// How the token manager behaves.
+///
+/// ```
+/// let t = weixinkit::TokenOptions::default();
+/// assert_eq!(t.refresh_margin_secs, 300);
+/// assert!(!t.read_only);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenOptions {
+    /// A cached token is used only if it expires more than this many seconds from now
+    /// (halved for tokens that live less than twice as long).
+    pub refresh_margin_secs: u64,
+    /// Central-control mode: this process never fetches tokens, it only reads what the
+    /// refreshing process stored, waiting up to `lock_wait_ms` for it.
+    pub read_only: bool,
+    /// How long the cross-process refresh lock lives if its holder dies (Redis, memory;
+    /// the file store's lock dies with its process).
+    pub lock_ttl_ms: u64,
+    /// How long a caller waits for another process's refresh before giving up.
+    pub lock_wait_ms: u64,
+    /// Prefix of every store key (`{prefix}:{kind}:{owner}:{subject}`).
+    pub key_prefix: String,
+}
+
+impl Default for TokenOptions {
+    fn default() -> Self {
+        TokenOptions {
+            refresh_margin_secs: 300,
+            read_only: false,
+            lock_ttl_ms: 30_000,
+            lock_wait_ms: 20_000,
+            key_prefix: "weixinkit".into(),
+        }
+    }
+}
+
+/// An Official Account (or mini program) with its own AppSecret.
+///
+/// `Debug` never prints the secret or the EncodingAESKey:
+/// ```
+/// let c = weixinkit::OfficialAccountConfig::new("wx123", "s3cret");
+/// assert!(!format!("{c:?}").contains("s3cret"));
+/// ```
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficialAccountConfig {
+    /// The AppID (`wx…`).
+    pub app_id: String,
+    /// The AppSecret.
+    pub secret: String,
+    /// The server-configuration Token (for pushes), if used.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The EncodingAESKey (for encrypted pushes), if used.
+    #[serde(default)]
+    pub encoding_aes_key: Option<String>,
+    /// `cgi-bin/token` (each fetch mints a new token) or `cgi-bin/stable_token`.
+    #[serde(default)]
+    pub token_endpoint: TokenEndpoint,
+    /// HTTP options.
+    #[serde(default)]
+    pub http: HttpOptions,
+    /// Token manager options.
+    #[serde(default)]
+    pub tokens: TokenOptions,
+    /// The store.
+    #[serde(default)]
+    pub store: StoreConfig,
+}
+
+impl OfficialAccountConfig {
+    /// A configuration with every option at its default.
+    pub fn new(app_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        OfficialAccountConfig {
+            app_id: app_id.into(),
+            secret: secret.into(),
+            token: None,
+            encoding_aes_key: None,
+            token_endpoint: TokenEndpoint::default(),
+            http: HttpOptions::default(),
+            tokens: TokenOptions::default(),
+            store: StoreConfig::default(),
+        }
+    }
+
+    /// Parse the JSON form every binding uses (field names as in this struct; omitted
+    /// options take their defaults; unknown fields are refused).
+    ///
+    /// ```
+    /// let c = weixinkit::OfficialAccountConfig::from_json(
+    ///     r#"{"app_id":"wx1","secret":"s","store":{"type":"memory"}}"#)?;
+    /// assert_eq!(c.store, weixinkit::StoreConfig::Memory);
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
+    pub fn from_json(json: &str) -> Result<Self> {
+        let config: Self =
+            serde_json::from_str(json).map_err(|e| Error::Config(format!("config JSON: {e}")))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.app_id.is_empty() {
+            return Err(Error::Config("app_id is empty".into()));
+        }
+        if self.secret.is_empty() {
+            return Err(Error::Config("secret is empty".into()));
+        }
+        validate_key_part("app_id", &self.app_id)?;
+        validate_key_part("key_prefix", &self.tokens.key_prefix)
+    }
+}
+
+impl fmt::Debug for OfficialAccountConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OfficialAccountConfig")
+            .field("app_id", &self.app_id)
+            .field("secret", &"***")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field(
+                "encoding_aes_key",
+                &self.encoding_aes_key.as_ref().map(|_| "***"),
+            )
+            .field("token_endpoint", &self.token_endpoint)
+            .field("http", &self.http)
+            .field("tokens", &self.tokens)
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+/// Which endpoint mints the Official Account access token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenEndpoint {
+    /// `GET cgi-bin/token`: every fetch mints a new token and retires the previous one
+    /// about five minutes later, so fetches must be coordinated (the token manager does).
+    #[default]
+    Token,
+    /// `POST cgi-bin/stable_token`: repeated fetches return the same token.
+    Stable,
+}
+
+/// App ids and prefixes become parts of store keys: keep them to a safe alphabet.
+pub(crate) fn validate_key_part(name: &str, value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "{name} {value:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_password_is_redacted() {
+        assert_eq!(
+            redact_url("redis://:pw@127.0.0.1:6379/0"),
+            "redis://:***@127.0.0.1:6379/0"
+        );
+        assert_eq!(redact_url("redis://user:pw@h:1"), "redis://user:***@h:1");
+        assert_eq!(redact_url("redis://h:1"), "redis://h:1");
+        let c = StoreConfig::Redis {
+            url: "redis://:topsecret@h".into(),
+        };
+        assert!(!format!("{c:?}").contains("topsecret"));
+    }
+
+    #[test]
+    fn config_json_defaults_and_rejections() {
+        let c = OfficialAccountConfig::from_json(
+            r#"{"app_id":"wx1","secret":"s","http":{"timeout_ms":10,"retry":{"max_retries":0}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.http.timeout_ms, 10);
+        assert_eq!(c.http.retry.max_retries, 0);
+        assert_eq!(c.http.retry.delay_ms, 200);
+        assert_eq!(c.tokens, TokenOptions::default());
+        assert!(matches!(c.store, StoreConfig::File { .. }));
+
+        for bad in [
+            r#"{"app_id":"","secret":"s"}"#,
+            r#"{"app_id":"wx1","secret":""}"#,
+            r#"{"app_id":"wx:1","secret":"s"}"#,
+            r#"{"app_id":"wx1","secret":"s","sekret":"x"}"#,
+            r#"{"app_id":"wx1"}"#,
+        ] {
+            let e = OfficialAccountConfig::from_json(bad).unwrap_err();
+            assert_eq!(e.kind(), "config", "{bad}");
+            assert!(!e.to_string().contains("\"s\""), "{e}");
+        }
+    }
+
+    #[test]
+    fn retry_delays_grow_and_are_capped() {
+        let r = RetryPolicy {
+            delay_ms: 100,
+            multiplier: 3.0,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(r.delay_before(2), Duration::from_millis(900));
+        assert_eq!(r.delay_before(40), Duration::from_secs(60));
+    }
+}

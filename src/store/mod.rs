@@ -1,0 +1,230 @@
+//! Where tokens and durable credentials live, and the locks that make a refresh happen once.
+//!
+//! One trait, four implementations: [`MemoryStore`], [`FileStore`] (the default), [`RedisStore`],
+//! and a store the host implements (Python, Kotlin). Values are plain JSON strings; keys
+//! follow one schema ([`Key`]) so every language reads what another wrote.
+
+mod file;
+mod memory;
+mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::file::FileStore;
+pub use self::memory::MemoryStore;
+pub use self::redis::RedisStore;
+use crate::config::StoreConfig;
+use crate::Result;
+
+/// A key-value store with a lock. Implementations must be safe to share between threads;
+/// the file and Redis stores are also safe to share between processes.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The value stored under `key`, if any (and not expired).
+    async fn get(&self, key: &str) -> Result<Option<String>>;
+
+    /// Store `value` under `key`, replacing any previous value; with a `ttl` the value
+    /// disappears after it (expiring tokens), without one it stays (durable credentials).
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()>;
+
+    /// Remove `key` (no error if absent).
+    async fn delete(&self, key: &str) -> Result<()>;
+
+    /// Take the lock `lock_key` if nobody holds it: `Some(fence)` with a unique value that
+    /// proves ownership, `None` if it is held. A holder that dies loses the lock after `ttl`
+    /// (or at once, for locks the OS releases).
+    async fn try_lock(&self, lock_key: &str, ttl: Duration) -> Result<Option<String>>;
+
+    /// Release a lock taken with `fence`; a lock since taken by someone else is left alone.
+    async fn unlock(&self, lock_key: &str, fence: &str) -> Result<()>;
+
+    /// Store `value` only while `fence` still holds `lock_key` (so a refresher whose lock
+    /// expired cannot overwrite a newer token). `Ok(false)` when the lock was lost. Stores
+    /// that cannot check atomically may just [`set`](Store::set).
+    async fn set_fenced(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Option<Duration>,
+        _lock_key: &str,
+        _fence: &str,
+    ) -> Result<bool> {
+        self.set(key, value, ttl).await.map(|_| true)
+    }
+}
+
+/// Open the store a configuration names. Redis connects on first use, on the library's
+/// runtime.
+pub fn open(config: &StoreConfig) -> Result<Arc<dyn Store>> {
+    Ok(match config {
+        StoreConfig::Memory => Arc::new(MemoryStore::new()),
+        StoreConfig::File { dir } => Arc::new(FileStore::open(dir)?),
+        StoreConfig::Redis { url } => Arc::new(RedisStore::connect(url)?),
+    })
+}
+
+/// What a key holds. Durable kinds are credentials that must never be lost; the others are
+/// tokens that can be fetched again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Kind {
+    /// Official Account / mini program access token (`cgi-bin/token`).
+    AccessToken,
+    /// Official Account access token from `cgi-bin/stable_token`.
+    StableAccessToken,
+    /// JS-SDK `jsapi_ticket`.
+    JsapiTicket,
+    /// Open Platform `component_access_token`.
+    ComponentAccessToken,
+    /// Open Platform `authorizer_access_token`.
+    AuthorizerAccessToken,
+    /// Durable: the pushed `component_verify_ticket`.
+    ComponentVerifyTicket,
+    /// Durable: an authorizer's `authorizer_refresh_token`.
+    AuthorizerRefreshToken,
+}
+
+impl Kind {
+    /// The kind's name in keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::AccessToken => "access_token",
+            Kind::StableAccessToken => "stable_access_token",
+            Kind::JsapiTicket => "jsapi_ticket",
+            Kind::ComponentAccessToken => "component_access_token",
+            Kind::AuthorizerAccessToken => "authorizer_access_token",
+            Kind::ComponentVerifyTicket => "component_verify_ticket",
+            Kind::AuthorizerRefreshToken => "authorizer_refresh_token",
+        }
+    }
+
+    /// Whether losing the value forces an outage or a re-authorization.
+    pub fn is_durable(self) -> bool {
+        matches!(
+            self,
+            Kind::ComponentVerifyTicket | Kind::AuthorizerRefreshToken
+        )
+    }
+}
+
+/// A store key: `{prefix}:{kind}:{owner}:{subject}`, e.g.
+/// `weixinkit:access_token:wx123:wx123`. `owner` is the account whose secret mints the value,
+/// `subject` the account it is for (the same for an Official Account's own token; the
+/// authorizer for a third-party platform's authorizer token). Refresh locks add `lock:` after
+/// the prefix. No secret ever appears in a key.
+///
+/// ```
+/// use weixinkit::store::{Key, Kind};
+/// let k = Key::new("weixinkit", Kind::AccessToken, "wx123", "wx123");
+/// assert_eq!(k.data(), "weixinkit:access_token:wx123:wx123");
+/// assert_eq!(k.lock(), "weixinkit:lock:access_token:wx123:wx123");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    data: String,
+    lock: String,
+    kind: Kind,
+}
+
+impl Key {
+    /// The key for `kind` of `subject`, minted by `owner`.
+    pub fn new(prefix: &str, kind: Kind, owner: &str, subject: &str) -> Self {
+        let tail = format!("{}:{owner}:{subject}", kind.as_str());
+        Key {
+            data: format!("{prefix}:{tail}"),
+            lock: format!("{prefix}:lock:{tail}"),
+            kind,
+        }
+    }
+
+    /// Where the value lives.
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// The refresh lock's key.
+    pub fn lock(&self) -> &str {
+        &self.lock
+    }
+
+    /// What the key holds.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
+/// A durable credential as stored: `{"value":"…","updated_at":1700000000}`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCredential {
+    /// The credential.
+    pub value: String,
+    /// When it was written, in Unix seconds.
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for StoredCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredCredential")
+            .field("value", &"***")
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+/// A random fence value for locks: 128 bits, hex.
+pub(crate) fn new_fence() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("OS randomness");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod contract {
+    //! The behaviour every store must have; run against each implementation.
+    use super::*;
+
+    pub async fn check(store: &dyn Store) {
+        let key = "weixinkit:access_token:wxcontract:wxcontract";
+        store.delete(key).await.unwrap();
+        assert_eq!(store.get(key).await.unwrap(), None);
+        store.set(key, "v1", None).await.unwrap();
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("v1"));
+        store
+            .set(key, "v2", Some(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("v2"));
+        store.delete(key).await.unwrap();
+        assert_eq!(store.get(key).await.unwrap(), None);
+        store.delete(key).await.unwrap();
+
+        // Values expire after their TTL.
+        store
+            .set(key, "short", Some(Duration::from_millis(50)))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(store.get(key).await.unwrap(), None);
+
+        // The lock is exclusive until released, and releasing needs the fence.
+        let lock = "weixinkit:lock:access_token:wxcontract:wxcontract";
+        let ttl = Duration::from_secs(30);
+        let fence = store.try_lock(lock, ttl).await.unwrap().expect("free lock");
+        assert_eq!(store.try_lock(lock, ttl).await.unwrap(), None);
+        store.unlock(lock, "not-the-fence").await.unwrap();
+        assert_eq!(store.try_lock(lock, ttl).await.unwrap(), None);
+        assert!(store
+            .set_fenced(key, "fenced", None, lock, &fence)
+            .await
+            .unwrap());
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("fenced"));
+        store.unlock(lock, &fence).await.unwrap();
+        let again = store.try_lock(lock, ttl).await.unwrap().expect("released");
+        assert_ne!(again, fence);
+        store.unlock(lock, &again).await.unwrap();
+        store.delete(key).await.unwrap();
+    }
+}
