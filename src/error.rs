@@ -46,6 +46,8 @@ pub mod codes {
     /// No token could be had: another process holds the refresh lock past the wait limit, or
     /// this process only reads (central-control mode) and nothing fresh is stored.
     pub const TOKEN_UNAVAILABLE: i32 = -50030;
+    /// weixinkit itself failed (a bug): reported by the C ABI when a panic was caught.
+    pub const INTERNAL: i32 = -50099;
 }
 
 /// Everything that can go wrong in weixinkit.

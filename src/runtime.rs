@@ -18,6 +18,11 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
         .expect("weixinkit: cannot start its tokio runtime")
 });
 
+/// The library's runtime (for bridges that need the runtime itself, e.g. Python's asyncio).
+pub fn runtime() -> &'static Runtime {
+    &RUNTIME
+}
+
 /// The library's runtime handle (for spawning from foreign async methods).
 pub fn handle() -> &'static Handle {
     RUNTIME.handle()

@@ -6,13 +6,15 @@
 //! - every name starts with `wxk_`;
 //! - strings go in as a pointer and a byte length (no NUL needed, no `strlen`), must be UTF-8
 //!   and must not be NULL (a NULL pointer is an `invalid_input` error, even with length 0);
-//! - fallible calls return an `int32_t` status: `0` on success, otherwise the negative
-//!   WXBizMsgCrypt code of the failure (`-40001` ... `-40011`; `-1` if the library itself failed);
+//! - fallible calls return an `int32_t` status: `0` on success, otherwise the failure's code:
+//!   the negative WXBizMsgCrypt code (`-40001` ... `-40011`), WeChat's `errcode` when the
+//!   server refused a call (`40001`, `45009`, `-1`, ...), or weixinkit's own `-500xx` (transport,
+//!   store, configuration; `-50099` if the library itself failed);
 //! - the result string comes back through `char **out` (and its byte length through
 //!   `size_t *out_len`, which may be NULL). On failure `*out` holds the error instead, as JSON:
 //!   `{"kind":"invalid_signature","code":-40001,"message":"signature mismatch"}`;
 //! - every `char *` handed out is owned by the caller and released with [`wxk_string_free`];
-//!   every `WxkCrypto *` with [`wxk_crypto_free`];
+//!   every `WxkCrypto *` with [`wxk_crypto_free`], every `WxkClient *` with [`wxk_client_free`];
 //! - a panic never crosses the boundary: it becomes status `-1` with kind `internal`.
 //!
 //! Each export converts its arguments, calls the core and converts the result back.
@@ -28,7 +30,7 @@ use crate::{Article, CryptoOptions, Error, MessageCrypto, ReceiverIdPolicy};
 /// Status of a successful call.
 const OK: i32 = 0;
 /// Status (and error code) when the library itself failed (a panic caught at the boundary).
-const INTERNAL: i32 = -1;
+const INTERNAL: i32 = codes::INTERNAL;
 
 /// A `MessageCrypto` handle: one account's token, AES key and receiver id policy.
 ///
@@ -224,21 +226,21 @@ unsafe fn call(
     })
 }
 
-/// [`call`] for a constructor: the handle goes to `out_crypto`, an error to `out_error`.
+/// [`call`] for a constructor: the handle goes to `out_handle`, an error to `out_error`.
 ///
 /// # Safety
-/// `out_crypto` and `out_error` must each be NULL or valid for a write.
-unsafe fn construct(
-    out_crypto: *mut *mut WxkCrypto,
+/// `out_handle` and `out_error` must each be NULL or valid for a write.
+unsafe fn construct<T>(
+    out_handle: *mut *mut T,
     out_error: *mut *mut c_char,
-    body: impl FnOnce() -> Result<MessageCrypto, Error>,
+    body: impl FnOnce() -> Result<T, Error>,
 ) -> i32 {
     call(out_error, ptr::null_mut(), || {
-        let slot = out_crypto
+        let slot = out_handle
             .as_mut()
-            .ok_or_else(|| invalid_input(codes::PARSE_XML, "`out_crypto` is a NULL pointer"))?;
+            .ok_or_else(|| invalid_input(codes::PARSE_XML, "the out-handle is a NULL pointer"))?;
         *slot = ptr::null_mut();
-        *slot = Box::into_raw(Box::new(WxkCrypto(body()?)));
+        *slot = Box::into_raw(Box::new(body()?));
         Ok(None)
     })
 }
@@ -304,6 +306,7 @@ pub unsafe extern "C" fn wxk_crypto_new(
             str_arg(encoding_aes_key, encoding_aes_key_len, "encoding_aes_key")?,
             str_arg(receiver_id, receiver_id_len, "receiver_id")?,
         )
+        .map(WxkCrypto)
     })
 }
 
@@ -368,6 +371,7 @@ pub unsafe extern "C" fn wxk_crypto_new_with_options(
             str_arg(encoding_aes_key, encoding_aes_key_len, "encoding_aes_key")?,
             options.into(),
         )
+        .map(WxkCrypto)
     })
 }
 
@@ -771,6 +775,131 @@ pub unsafe extern "C" fn wxk_news_reply(
             &articles,
         )?;
         Ok(Some(xml.into()))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// API clients (token engine). One handle type, one call function: methods are named by string
+// and take their arguments as one JSON object, so new endpoints never change the header.
+
+/// A client handle: an Official Account (more account kinds share this handle type).
+///
+/// Create it with [`wxk_official_account_new`], call it with [`wxk_client_call`], release it
+/// with [`wxk_client_free`]. Safe to use from several threads.
+pub struct WxkClient(crate::blocking::OfficialAccount);
+
+/// Release a client handle. NULL is ignored.
+///
+/// # Safety
+/// `client` must be NULL or a handle from `wxk_*_new`, released only once and not used
+/// afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_client_free(client: *mut WxkClient) {
+    if client.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(client))));
+}
+
+/// Build an Official Account client from its configuration JSON (the same record every
+/// binding uses: `{"app_id":"wx…","secret":"…","store":{"type":"file","dir":"…"},"http":{…},
+/// "tokens":{…}}`; unset options take their defaults, the store defaults to the file store).
+///
+/// # Safety
+/// `config_json` must be valid for `config_json_len` bytes; `out_client` must be valid for a
+/// write, `out_error` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_official_account_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let config = crate::OfficialAccountConfig::from_json(json)?;
+        crate::blocking::OfficialAccount::new(config).map(WxkClient)
+    })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallArgs {
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    query: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    body: Option<serde_json::Value>,
+}
+
+impl CallArgs {
+    fn required<'a>(value: &'a Option<String>, name: &str, method: &str) -> Result<&'a str, Error> {
+        value
+            .as_deref()
+            .ok_or_else(|| invalid_input(0, format!("{method} needs \"{name}\"")))
+    }
+}
+
+/// Call `method` on a client with its arguments as a JSON object; the result as JSON.
+///
+/// Methods of an Official Account client:
+/// - `access_token`, `refresh_access_token`, `jsapi_ticket` `{}` →
+///   `{"value":"…","expires_at":…,"issued_at":…}`;
+/// - `jssdk_config` `{"url":"…"}` → `{"app_id","timestamp","nonce_str","signature","url"}`;
+/// - `get` `{"path":"/cgi-bin/…","query":{…}}` and `post_json` `{"path":"…","body":{…}}` →
+///   WeChat's JSON answer (the access token is added; a token error refreshes and retries
+///   once);
+/// - `app_id` `{}` → `"wx…"`.
+///
+/// # Safety
+/// `client` must be a live handle; each string pointer valid for its length; `out` and
+/// `out_len` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_client_call(
+    client: *const WxkClient,
+    method: *const c_char,
+    method_len: usize,
+    args_json: *const c_char,
+    args_json_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let client = &client
+            .as_ref()
+            .ok_or_else(|| invalid_input(0, "`client` is a NULL pointer"))?
+            .0;
+        let method = str_arg(method, method_len, "method")?;
+        let args = str_arg(args_json, args_json_len, "args_json")?;
+        let args: CallArgs = serde_json::from_str(if args.is_empty() { "{}" } else { args })
+            .map_err(|e| invalid_input(0, format!("{method} arguments: {e}")))?;
+        let result = match method {
+            "app_id" => serde_json::to_value(client.as_async().app_id()),
+            "access_token" => serde_json::to_value(client.access_token()?),
+            "refresh_access_token" => serde_json::to_value(client.refresh_access_token()?),
+            "jsapi_ticket" => serde_json::to_value(client.jsapi_ticket()?),
+            "jssdk_config" => serde_json::to_value(
+                client.jssdk_config(CallArgs::required(&args.url, "url", method)?)?,
+            ),
+            "get" => {
+                let query: Vec<(&str, &str)> = args
+                    .query
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                Ok(client.get(CallArgs::required(&args.path, "path", method)?, &query)?)
+            }
+            "post_json" => Ok(client.post_json(
+                CallArgs::required(&args.path, "path", method)?,
+                args.body.as_ref().unwrap_or(&serde_json::Value::Null),
+            )?),
+            other => return Err(invalid_input(0, format!("unknown method {other:?}"))),
+        };
+        let value = result.map_err(|e| invalid_input(INTERNAL, format!("result: {e}")))?;
+        Ok(Some(OutBuf::json(&value)?))
     })
 }
 

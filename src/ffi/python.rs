@@ -18,7 +18,7 @@ use crate::Error;
 // --- errors ---------------------------------------------------------------------------------
 
 /// `Error::kind()` → the `WeixinkitError` subclass raised for it.
-const ERROR_CLASSES: [(&str, &str); 10] = [
+const ERROR_CLASSES: [(&str, &str); 18] = [
     ("invalid_aes_key", "InvalidAesKey"),
     ("invalid_signature", "InvalidSignature"),
     ("stale_timestamp", "StaleTimestamp"),
@@ -29,6 +29,14 @@ const ERROR_CLASSES: [(&str, &str); 10] = [
     ("receiver_id_mismatch", "ReceiverIdMismatch"),
     ("parse", "Parse"),
     ("invalid_input", "InvalidInput"),
+    ("api", "Api"),
+    ("transport", "Transport"),
+    ("timeout", "Timeout"),
+    ("http_status", "HttpStatus"),
+    ("decode", "Decode"),
+    ("store", "Store"),
+    ("config", "Config"),
+    ("token_unavailable", "TokenUnavailable"),
 ];
 
 /// The exception classes, in `ERROR_CLASSES` order, looked up once from the package.
@@ -722,6 +730,295 @@ fn news_reply(
     crate::news_reply(to_user_name, from_user_name, create_time, &articles).or_raise(py)
 }
 
+// --- token engine ---------------------------------------------------------------------------
+
+/// A token or ticket and when it expires (Unix seconds). Its `repr` hides the value.
+#[pyclass(module = "weixinkit", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct Token {
+    value: String,
+    expires_at: i64,
+    issued_at: i64,
+}
+
+#[pymethods]
+impl Token {
+    fn __repr__(&self) -> String {
+        format!(
+            "Token(value='***', expires_at={}, issued_at={})",
+            self.expires_at, self.issued_at
+        )
+    }
+}
+
+impl From<crate::Token> for Token {
+    fn from(t: crate::Token) -> Self {
+        Token {
+            value: t.value,
+            expires_at: t.expires_at,
+            issued_at: t.issued_at,
+        }
+    }
+}
+
+/// A store implemented in Python: any object with `get(key)`, `set(key, value, ttl_ms)`,
+/// `delete(key)`, `try_lock(lock_key, ttl_ms)` and `unlock(lock_key, fence)`. Each call runs on
+/// a worker thread holding the GIL only for the call; an exception becomes a store error.
+struct PyHostStore(std::sync::Arc<Py<PyAny>>);
+
+impl PyHostStore {
+    async fn call<T, F>(&self, method: &'static str, args: F) -> crate::Result<T>
+    where
+        T: for<'a, 'py> FromPyObjectOwned<'py> + Send + 'static,
+        F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>> + Send + 'static,
+    {
+        let host = self.0.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            Python::attach(|py| -> PyResult<T> {
+                let args = args(py)?;
+                host.bind(py)
+                    .call_method1(method, args)?
+                    .extract::<T>()
+                    .map_err(Into::into)
+            })
+            .map_err(|e| crate::Error::Store(format!("host store {method}: {e}")))
+        })
+        .await;
+        joined.unwrap_or_else(|e| Err(crate::Error::Store(format!("host store {method}: {e}"))))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::Store for PyHostStore {
+    async fn get(&self, key: &str) -> crate::Result<Option<String>> {
+        let key = key.to_string();
+        self.call("get", move |py| PyTuple::new(py, [key])).await
+    }
+
+    async fn set(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Option<std::time::Duration>,
+    ) -> crate::Result<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        let ttl_ms = ttl.map(|t| t.as_millis() as u64);
+        let _: Py<PyAny> = self
+            .call("set", move |py| {
+                Ok(PyTuple::new(
+                    py,
+                    [
+                        key.into_pyobject(py)?.into_any(),
+                        value.into_pyobject(py)?.into_any(),
+                        ttl_ms.into_pyobject(py)?.into_any(),
+                    ],
+                )?)
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> crate::Result<()> {
+        let key = key.to_string();
+        let _: Py<PyAny> = self
+            .call("delete", move |py| PyTuple::new(py, [key]))
+            .await?;
+        Ok(())
+    }
+
+    async fn try_lock(
+        &self,
+        lock_key: &str,
+        ttl: std::time::Duration,
+    ) -> crate::Result<Option<String>> {
+        let lock_key = lock_key.to_string();
+        let ttl_ms = ttl.as_millis() as u64;
+        self.call("try_lock", move |py| {
+            Ok(PyTuple::new(
+                py,
+                [
+                    lock_key.into_pyobject(py)?.into_any(),
+                    ttl_ms.into_pyobject(py)?.into_any(),
+                ],
+            )?)
+        })
+        .await
+    }
+
+    async fn unlock(&self, lock_key: &str, fence: &str) -> crate::Result<()> {
+        let (lock_key, fence) = (lock_key.to_string(), fence.to_string());
+        let _: Py<PyAny> = self
+            .call("unlock", move |py| PyTuple::new(py, [lock_key, fence]))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Run a core future on the library's runtime as an asyncio awaitable.
+fn awaitable<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: std::future::Future<Output = crate::Result<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        future.await.map_err(|e| Python::attach(|py| raise(py, e)))
+    })
+}
+
+/// An Official Account client (see the Rust `OfficialAccount`). `config_json` is the shared
+/// configuration record; `store`, if given, is a Python object implementing the store.
+/// Blocking methods release the GIL; the `_async` ones return asyncio awaitables.
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct OfficialAccount(crate::OfficialAccount);
+
+fn json_text(value: serde_json::Value) -> String {
+    value.to_string()
+}
+
+#[pymethods]
+impl OfficialAccount {
+    #[new]
+    #[pyo3(signature = (config_json, store=None))]
+    fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+        let config = crate::OfficialAccountConfig::from_json(config_json).or_raise(py)?;
+        let account = match store {
+            None => crate::OfficialAccount::new(config),
+            Some(host) => crate::OfficialAccount::with_store(
+                config,
+                std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
+                std::sync::Arc::new(crate::token::SystemClock),
+            ),
+        };
+        account.map(Self).or_raise(py)
+    }
+
+    #[getter]
+    fn app_id(&self) -> &str {
+        self.0.app_id()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OfficialAccount(app_id={:?})", self.0.app_id())
+    }
+
+    fn access_token(&self, py: Python<'_>) -> PyResult<Token> {
+        py.detach(|| crate::runtime::block_on(self.0.access_token()))
+            .map(Token::from)
+            .or_raise(py)
+    }
+
+    fn access_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let a = self.0.clone();
+        awaitable(py, async move { a.access_token().await.map(Token::from) })
+    }
+
+    fn refresh_access_token(&self, py: Python<'_>) -> PyResult<Token> {
+        py.detach(|| crate::runtime::block_on(self.0.refresh_access_token()))
+            .map(Token::from)
+            .or_raise(py)
+    }
+
+    fn refresh_access_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let a = self.0.clone();
+        awaitable(py, async move {
+            a.refresh_access_token().await.map(Token::from)
+        })
+    }
+
+    fn jsapi_ticket(&self, py: Python<'_>) -> PyResult<Token> {
+        py.detach(|| crate::runtime::block_on(self.0.jsapi_ticket()))
+            .map(Token::from)
+            .or_raise(py)
+    }
+
+    fn jsapi_ticket_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let a = self.0.clone();
+        awaitable(py, async move { a.jsapi_ticket().await.map(Token::from) })
+    }
+
+    /// `wx.config` fields as a JSON object string.
+    fn jssdk_config(&self, py: Python<'_>, url: &str) -> PyResult<String> {
+        py.detach(|| crate::runtime::block_on(self.0.jssdk_config(url)))
+            .map(|c| serde_json::json!(c).to_string())
+            .or_raise(py)
+    }
+
+    fn jssdk_config_async<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
+        let a = self.0.clone();
+        awaitable(py, async move {
+            a.jssdk_config(&url)
+                .await
+                .map(|c| serde_json::json!(c).to_string())
+        })
+    }
+
+    /// GET any endpoint with the token added; WeChat's answer as a JSON string.
+    #[pyo3(signature = (path, query=Vec::new()))]
+    fn get(&self, py: Python<'_>, path: &str, query: Vec<(String, String)>) -> PyResult<String> {
+        py.detach(|| {
+            let pairs: Vec<(&str, &str)> = query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            crate::runtime::block_on(self.0.get(path, &pairs))
+        })
+        .map(json_text)
+        .or_raise(py)
+    }
+
+    #[pyo3(signature = (path, query=Vec::new()))]
+    fn get_async<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        query: Vec<(String, String)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let a = self.0.clone();
+        awaitable(py, async move {
+            let pairs: Vec<(&str, &str)> = query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            a.get(&path, &pairs).await.map(json_text)
+        })
+    }
+
+    /// POST a JSON body (given as a JSON string) with the token added; the answer as JSON.
+    fn post_json(&self, py: Python<'_>, path: &str, body_json: &str) -> PyResult<String> {
+        let body = parse_body(body_json).or_raise(py)?;
+        py.detach(|| crate::runtime::block_on(self.0.post_json(path, &body)))
+            .map(json_text)
+            .or_raise(py)
+    }
+
+    fn post_json_async<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        body_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let body = parse_body(body_json).or_raise(py)?;
+        let a = self.0.clone();
+        awaitable(
+            py,
+            async move { a.post_json(&path, &body).await.map(json_text) },
+        )
+    }
+}
+
+fn parse_body(body_json: &str) -> crate::Result<serde_json::Value> {
+    serde_json::from_str(body_json).map_err(|e| crate::Error::InvalidInput {
+        code: 0,
+        reason: format!("body is not JSON: {e}"),
+    })
+}
+
+/// The JS-SDK signature (see the Rust `jssdk_signature`).
+#[pyfunction]
+fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &str) -> String {
+    crate::jssdk_signature(jsapi_ticket, nonce_str, timestamp, url)
+}
+
 /// The native part of the `weixinkit` package.
 #[pymodule]
 #[pyo3(name = "_native")]
@@ -741,5 +1038,10 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text_reply, m)?)?;
     m.add_function(wrap_pyfunction!(image_reply, m)?)?;
     m.add_function(wrap_pyfunction!(news_reply, m)?)?;
+    m.add_class::<Token>()?;
+    m.add_class::<OfficialAccount>()?;
+    m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
+    // Async methods run on the library's runtime; asyncio awaits them.
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());
     Ok(())
 }

@@ -138,15 +138,16 @@ impl Store for RedisStore {
 mod tests {
     use super::*;
 
-    /// Runs when the test script started a Redis (`WEIXINKIT_REDIS_URL`); `scripts/test.sh`
-    /// always does, so in CI this test always runs.
+    /// Needs the Redis that `scripts/services.sh` starts (`scripts/test.sh` always sources
+    /// it and sets `WEIXINKIT_REQUIRE_SERVICES`, so there this test cannot pass vacuously).
     #[tokio::test]
     async fn redis_store_meets_the_contract() {
         let Ok(url) = std::env::var("WEIXINKIT_REDIS_URL") else {
-            eprintln!("WEIXINKIT_REDIS_URL unset: run through scripts/test.sh");
-            if std::env::var_os("CI").is_some() {
-                panic!("CI must provide WEIXINKIT_REDIS_URL");
-            }
+            assert!(
+                std::env::var_os("WEIXINKIT_REQUIRE_SERVICES").is_none(),
+                "WEIXINKIT_REDIS_URL must be set when services are required"
+            );
+            eprintln!("WEIXINKIT_REDIS_URL unset: `source scripts/services.sh` to run this test");
             return;
         };
         let store = RedisStore::connect(&url).unwrap();
