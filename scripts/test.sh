@@ -15,6 +15,14 @@ if [ ! -f "$WEIXINKIT_VECTORS/crypto.json" ]; then
 fi
 command -v cargo >/dev/null || { echo "test.sh: cargo not found; install Rust with rustup" >&2; exit 2; }
 
+# A throw-away redis-server for this run (stopped on exit) and the local WeChat server's
+# binary; every suite below needs them.
+# shellcheck source=scripts/services.sh
+source "$repo/scripts/services.sh" || { echo "test.sh: could not start the test services" >&2; exit 2; }
+# The Python suite writes tokens here that the PHP and Kotlin suites must read back.
+export WEIXINKIT_XLANG_DIR="${WEIXINKIT_XLANG_DIR:-$repo/target/xlang}"
+rm -rf "$WEIXINKIT_XLANG_DIR"
+
 declare -a names=() results=()
 run() {
     local name="$1"; shift
@@ -27,16 +35,17 @@ run() {
 
 rust() {
     cargo fmt --all -- --check &&
-        cargo clippy --all-targets --quiet -- -D warnings &&
+        cargo clippy --workspace --all-targets --quiet -- -D warnings &&
         cargo clippy --lib --features python --quiet -- -D warnings &&
-        cargo test --all-targets &&
-        cargo test --doc
+        cargo test --workspace --all-targets &&
+        cargo test --workspace --doc
 }
 
 run "Rust" rust
+# Python first: it seeds the cross-language stores that PHP and Kotlin read.
+run "Python" bash bindings/python/test.sh
 run "PHP" bash bindings/php/test.sh
 run "Kotlin" bash bindings/kotlin/test.sh
-run "Python" bash bindings/python/test.sh
 
 echo
 echo "==================== summary ===================="

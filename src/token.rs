@@ -150,6 +150,9 @@ struct Outcome {
 struct Slot {
     generation: AtomicU64,
     lock: tokio::sync::Mutex<Outcome>,
+    /// The last token read or written, parsed, for process-local stores only (where nobody
+    /// else can change the store behind our back).
+    local: std::sync::RwLock<Option<Token>>,
 }
 
 /// Cached tokens over a [`Store`], refreshed once per key at a time.
@@ -212,6 +215,11 @@ impl TokenManager {
 
     /// Forget the stored token for `key`.
     pub async fn invalidate(&self, key: &Key) -> Result<()> {
+        *self
+            .slot(key)
+            .local
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         self.store.delete(key.data()).await
     }
 
@@ -219,8 +227,21 @@ impl TokenManager {
     /// fetched from `source` — by exactly one caller across threads, processes and machines
     /// sharing the store, while the others wait and re-read.
     pub async fn get(&self, key: &Key, source: &dyn TokenSource) -> Result<Token> {
+        if self.store.is_process_local() {
+            let slot = self.slot(key);
+            let local = slot.local.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(token) = local.as_ref() {
+                if token.is_fresh(self.clock.now(), self.margin()) {
+                    return Ok(token.clone());
+                }
+            }
+        }
         if let Some(token) = self.read(key).await? {
             if token.is_fresh(self.clock.now(), self.margin()) {
+                if self.store.is_process_local() {
+                    let slot = self.slot(key);
+                    *slot.local.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+                }
                 return Ok(token);
             }
         }
@@ -266,6 +287,9 @@ impl TokenManager {
 
     fn slot(&self, key: &Key) -> Arc<Slot> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = slots.get(key.data()) {
+            return slot.clone();
+        }
         slots.entry(key.data().to_string()).or_default().clone()
     }
 
@@ -292,6 +316,9 @@ impl TokenManager {
             }
         }
         let result = self.refresh_locked(key, source, failed).await;
+        if let (Ok((token, _)), true) = (&result, self.store.is_process_local()) {
+            *slot.local.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        }
         match &result {
             Ok((_, fetched_here)) if !fetched_here => {}
             _ => {

@@ -1197,10 +1197,10 @@ mod tests {
     fn a_panic_stops_at_the_boundary_as_an_internal_error() {
         let (mut out, mut len) = (ptr::null_mut(), 0);
         let status = unsafe { call(&mut out, &mut len, || panic!("deliberate")) };
-        assert_eq!(status, -1);
+        assert_eq!(status, codes::INTERNAL);
         let err = error_of(out, len);
         assert_eq!(err["kind"], "internal");
-        assert_eq!(err["code"], -1);
+        assert_eq!(err["code"], codes::INTERNAL);
     }
 
     #[test]

@@ -38,6 +38,10 @@ fn live(deadline: Option<Instant>, now: Instant) -> bool {
 
 #[async_trait::async_trait]
 impl Store for MemoryStore {
+    fn is_process_local(&self) -> bool {
+        true
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>> {
         let values = self.values.lock().unwrap_or_else(|p| p.into_inner());
         Ok(match values.get(key) {

@@ -41,6 +41,12 @@ pub trait Store: Send + Sync + 'static {
     /// Release a lock taken with `fence`; a lock since taken by someone else is left alone.
     async fn unlock(&self, lock_key: &str, fence: &str) -> Result<()>;
 
+    /// Whether this store lives only in this process (then the token manager may keep parsed
+    /// tokens beside it and skip reading it on a hit). `false` for anything shared.
+    fn is_process_local(&self) -> bool {
+        false
+    }
+
     /// Store `value` only while `fence` still holds `lock_key` (so a refresher whose lock
     /// expired cannot overwrite a newer token). `Ok(false)` when the lock was lost. Stores
     /// that cannot check atomically may just [`set`](Store::set).

@@ -2,4 +2,5 @@
 
 mod php_header;
 mod properties;
+mod tokens;
 mod vectors;
