@@ -6,6 +6,13 @@
 # PYTHON selects the interpreter (default: python3). The Rust build shares the repository's
 # target/ directory (or CARGO_TARGET_DIR when set), so a warm run only relinks what changed.
 # WEIXINKIT_VECTORS overrides where the shared test vectors are read from.
+#
+# The token tests need Redis and the local WeChat server: unless WEIXINKIT_REDIS_URL and
+# WEIXINKIT_SIM_BIN are already set (scripts/test.sh), this sources scripts/services.sh, which
+# starts a throw-away redis-server (stopped when this script exits), builds wechat-sim and sets
+# WEIXINKIT_REQUIRE_SERVICES=1 (missing services then fail the tests instead of skipping them).
+# test_cross_language_seed writes the tokens the PHP and Kotlin suites read back into
+# WEIXINKIT_XLANG_DIR (default: <repo>/target/xlang).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,11 +22,19 @@ python="${PYTHON:-python3}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Build tools first (idempotent), then the package itself, built with them.
-"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7"
+if [ -z "${WEIXINKIT_REDIS_URL:-}" ] || [ -z "${WEIXINKIT_SIM_BIN:-}" ]; then
+    # shellcheck source=../../scripts/services.sh
+    source "$here/../../scripts/services.sh"
+fi
+export WEIXINKIT_XLANG_DIR="${WEIXINKIT_XLANG_DIR:-$repo/target/xlang}"
+
+# Build tools first (idempotent), then the package itself, built with them. requests is only
+# for the benchmark (bench_tokens.py compares against it).
+"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7" "requests>=2"
 "$python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
 
 # Run from the tests directory so that nothing in the source tree shadows the installed module.
 cd "$here/tests"
 "$python" -c 'import weixinkit, sys; print("weixinkit from", weixinkit.__file__, "on Python", sys.version.split()[0])'
-exec "$python" -m pytest "$here/tests" -q "$@"
+# Not `exec`: services.sh's EXIT trap must run afterwards to stop the Redis it started.
+"$python" -m pytest "$here/tests" -q "$@"

@@ -1,7 +1,10 @@
-"""WeChat / WeCom message crypto (WXBizMsgCrypt) and typed push parsing, in Rust.
+"""WeChat / WeCom message crypto (WXBizMsgCrypt), typed push parsing and the token engine
+(cached access tokens and tickets, refreshed once across threads, processes and machines),
+in Rust.
 
-Everything but the exception classes lives in the native extension ``weixinkit._native``
-(PyO3); see the package README for the API.
+The crypto API lives in the native extension ``weixinkit._native`` (PyO3); the token engine's
+configuration records and clients (``OfficialAccountConfig``, ``OfficialAccount``,
+``AsyncOfficialAccount``, ``HostStore``) are thin Python layers over it. See the package README.
 """
 
 from ._native import (
@@ -21,12 +24,27 @@ from ._native import (
     parse_message,
     text_reply,
 )
+from ._native import Token, jssdk_signature
+from ._account import AsyncOfficialAccount, OfficialAccount
+from ._config import (
+    FileStore,
+    HttpOptions,
+    MemoryStore,
+    OfficialAccountConfig,
+    RedisStore,
+    RetryPolicy,
+    TokenEndpoint,
+    TokenOptions,
+)
+from ._stores import HostStore
 
 
 class WeixinkitError(Exception):
     """Every failure weixinkit reports. `code` is the WXBizMsgCrypt code (-40001 … -40011)
-    users know from Tencent's samples; `reason` says which check failed. Secrets never appear
-    here. The native module raises one of the subclasses (`WeixinkitError.InvalidSignature`, …).
+    users know from Tencent's samples for crypto failures, WeChat's `errcode` for
+    `WeixinkitError.Api`, and weixinkit's own -500xx for transport, store and configuration
+    failures; `reason` says what failed. Secrets never appear here. The native module raises
+    one of the subclasses (`WeixinkitError.InvalidSignature`, `WeixinkitError.Api`, …).
     """
 
     def __init__(self, code, reason):
@@ -51,6 +69,19 @@ _VARIANTS = [
     ("ReceiverIdMismatch", "-40005: the receiver id after the message is not the configured appid / corpid / suite id."),
     ("Parse", "-40002: the envelope or the message is not well-formed XML/JSON, or lacks a required field."),
     ("InvalidInput", "-40006 / -40011 and argument errors: the input cannot be used as given."),
+    ("Api", "WeChat answered with a non-zero errcode; `code` is that errcode (40001, 45009, …) "
+            "and `reason` names the endpoint and WeChat's errmsg."),
+    ("Transport", "-50001: the request got no answer (connection refused or dropped, DNS, TLS)."),
+    ("Timeout", "-50002: no answer within http.timeout_ms or the retry policy's deadline."),
+    ("HttpStatus", "-50003: the server answered with an HTTP status that is not a success."),
+    ("Decode", "-50004: the server answered 200 with a body that is not the JSON expected."),
+    ("Store", "-50010: the token store failed (Redis down, directory not writable, host store "
+              "raised or returned the wrong type)."),
+    ("Config", "-50020: the configuration cannot be used (unknown field, empty app id or secret, "
+               "bad base URI or Redis URL)."),
+    ("TokenUnavailable", "-50030: no token in time: another process held the refresh lock past "
+                         "tokens.lock_wait_ms, or this process only reads (tokens.read_only) and "
+                         "nothing fresh is stored."),
 ]
 
 for _name, _doc in _VARIANTS:
@@ -63,17 +94,30 @@ del _name, _doc, _VARIANTS
 
 __all__ = [
     "Article",
+    "AsyncOfficialAccount",
     "AuthorizationNotice",
     "CryptoOptions",
     "Event",
+    "FileStore",
+    "HostStore",
+    "HttpOptions",
+    "MemoryStore",
     "Message",
     "MessageCrypto",
     "MessageHeader",
+    "OfficialAccount",
+    "OfficialAccountConfig",
     "ReceiverIdPolicy",
+    "RedisStore",
+    "RetryPolicy",
+    "Token",
+    "TokenEndpoint",
+    "TokenOptions",
     "WeixinkitError",
     "check_signature",
     "decode_aes_key",
     "image_reply",
+    "jssdk_signature",
     "msg_signature",
     "news_reply",
     "parse_message",

@@ -1,0 +1,263 @@
+"""Configuration records of the token engine, mirroring the JSON record every language shares.
+
+``OfficialAccountConfig(...).to_json()`` is exactly the record the Rust core parses
+(``OfficialAccountConfig::from_json``): options left at ``None`` are omitted, so the core's
+defaults apply (the defaults are listed on each field). Secrets (the AppSecret, the push Token,
+the EncodingAESKey, a Redis password) never appear in a ``repr``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Literal, Optional, Protocol, Sequence, Union, runtime_checkable
+
+__all__ = [
+    "FileStore",
+    "HttpOptions",
+    "MemoryStore",
+    "OfficialAccountConfig",
+    "RedisStore",
+    "RetryPolicy",
+    "TokenEndpoint",
+    "TokenOptions",
+]
+
+#: ``"token"`` (``GET cgi-bin/token``; every fetch mints a new token, the default) or
+#: ``"stable"`` (``POST cgi-bin/stable_token``; repeated fetches return the same token).
+TokenEndpoint = Literal["token", "stable"]
+
+
+def _record(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON object for a dataclass: ``None`` fields left out, nested records converted."""
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if value is None or f.name in skip:
+            continue
+        if is_dataclass(value):
+            value = value.to_dict()  # type: ignore[union-attr]
+        elif isinstance(value, (list, tuple)):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def redact_url(url: str) -> str:
+    """``redis://user:secret@host`` → ``redis://user:***@host`` (as the core prints it)."""
+    scheme = url.find("://")
+    at = url.rfind("@")
+    if scheme < 0 or at <= scheme:
+        return url
+    user = url[scheme + 3:at].split(":", 1)[0]
+    return f"{url[:scheme + 3]}{user}:***{url[at:]}"
+
+
+@dataclass(kw_only=True)
+class RetryPolicy:
+    """Bounded retry for failures a retry can fix: transport errors and timeouts, the HTTP
+    ``statuses`` listed, and ``errcode`` -1 (system busy). Quota (45009), permission and every
+    other ``errcode`` are never retried. ``None`` keeps the core's default (shown)."""
+
+    #: Retries after the first attempt; 0 disables retrying. Default 2.
+    max_retries: Optional[int] = None
+    #: Delay before the first retry, in milliseconds. Default 200.
+    delay_ms: Optional[int] = None
+    #: Each further retry waits this many times longer. Default 2.0.
+    multiplier: Optional[float] = None
+    #: Up to this fraction of the delay is added at random (0.0–1.0). Default 0.0.
+    jitter: Optional[float] = None
+    #: HTTP statuses that are retried. Default [429, 500, 502, 503, 504].
+    statuses: Optional[Sequence[int]] = None
+    #: No retry starts after this many milliseconds since the first attempt (0: none).
+    #: Default 15000.
+    deadline_ms: Optional[int] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this record, unset fields left out."""
+        return _record(self)
+
+
+@dataclass(kw_only=True)
+class HttpOptions:
+    """HTTP options. ``None`` keeps the core's default (shown)."""
+
+    #: Per-attempt timeout in milliseconds (connect + request + body). Default 5000.
+    timeout_ms: Optional[int] = None
+    #: Base URI of ``api.weixin.qq.com``; tests point it at a local server.
+    #: Default ``"https://api.weixin.qq.com"``.
+    api_base_uri: Optional[str] = None
+    #: Base URI of WeCom's ``qyapi.weixin.qq.com``. Default ``"https://qyapi.weixin.qq.com"``.
+    work_base_uri: Optional[str] = None
+    #: Retry policy. Default ``RetryPolicy()``.
+    retry: Optional[RetryPolicy] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this record, unset fields left out."""
+        return _record(self)
+
+
+@dataclass(kw_only=True)
+class TokenOptions:
+    """How the token manager behaves. ``None`` keeps the core's default (shown)."""
+
+    #: A cached token is used only if it expires more than this many seconds from now
+    #: (at most half the token's lifetime). Default 300.
+    refresh_margin_secs: Optional[int] = None
+    #: Central-control mode: never fetch, only read what another process stored, waiting up
+    #: to ``lock_wait_ms`` for it. Default False.
+    read_only: Optional[bool] = None
+    #: How long the cross-process refresh lock lives if its holder dies (Redis, memory and
+    #: host stores; the file store's lock dies with its process). Default 30000.
+    lock_ttl_ms: Optional[int] = None
+    #: How long a caller waits for another process's refresh before
+    #: ``WeixinkitError.TokenUnavailable``. Default 20000.
+    lock_wait_ms: Optional[int] = None
+    #: Prefix of every store key (``{prefix}:{kind}:{owner}:{subject}``); ASCII letters,
+    #: digits, ``_ - .``. Default ``"weixinkit"``.
+    key_prefix: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this record, unset fields left out."""
+        return _record(self)
+
+
+@dataclass(frozen=True)
+class MemoryStore:
+    """Tokens kept in this process only (tests, single-process programs)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"type": "memory"}``."""
+        return {"type": "memory"}
+
+
+@dataclass(frozen=True)
+class FileStore:
+    """Tokens in a directory shared by the processes of one machine (the core's default store,
+    at ``$WEIXINKIT_STORE_DIR`` or ``<tmp>/weixinkit``). One file per key, replaced atomically;
+    the refresh lock is an ``flock`` the OS releases when its process dies."""
+
+    #: The directory (created with mode 0700 if missing).
+    dir: Union[str, "os.PathLike[str]"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"type": "file", "dir": …}``."""
+        return {"type": "file", "dir": os.fspath(self.dir)}
+
+
+@dataclass(frozen=True)
+class RedisStore:
+    """Tokens in a Redis server shared by a fleet: plain string values with TTLs, the refresh
+    lock a ``SET NX PX`` key with a fencing value. The URL's password never appears in a
+    ``repr`` or an error message."""
+
+    #: ``redis://[:password@]host:port[/db]``.
+    url: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"RedisStore(url={redact_url(self.url)!r})"
+
+    __str__ = __repr__
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"type": "redis", "url": …}``."""
+        return {"type": "redis", "url": self.url}
+
+
+_HOST_METHODS = ("get", "set", "delete", "try_lock", "unlock")
+
+
+@runtime_checkable
+class StoreLike(Protocol):
+    """What a host store provides (see ``weixinkit.HostStore`` for the contract)."""
+
+    def get(self, key: str) -> Optional[str]: ...
+
+    def set(self, key: str, value: str, ttl_ms: Optional[int]) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def try_lock(self, lock_key: str, ttl_ms: int) -> Optional[str]: ...
+
+    def unlock(self, lock_key: str, fence: str) -> None: ...
+
+
+_BUILTIN_STORES = (MemoryStore, FileStore, RedisStore)
+
+
+@dataclass
+class OfficialAccountConfig:
+    """An Official Account (or mini program) with its own AppSecret.
+
+    ``store`` is ``MemoryStore()``, ``FileStore(dir)``, ``RedisStore(url)`` or a host store
+    object (a ``weixinkit.HostStore``, or anything with its five methods); ``None`` uses the
+    core's default file store. Options left at ``None`` take the core's defaults.
+
+    >>> c = OfficialAccountConfig("wx123", "s3cret", store=RedisStore("redis://:pw@h:6379/0"))
+    >>> "s3cret" in repr(c) or "pw@" in repr(c)
+    False
+    """
+
+    #: The AppID (``wx…``).
+    app_id: str
+    #: The AppSecret.
+    secret: str = field(repr=False)
+    #: The server-configuration Token (for pushes), if used.
+    token: Optional[str] = field(default=None, repr=False, kw_only=True)
+    #: The EncodingAESKey (for encrypted pushes), if used.
+    encoding_aes_key: Optional[str] = field(default=None, repr=False, kw_only=True)
+    #: Which endpoint mints the access token; ``None`` means ``"token"``.
+    token_endpoint: Optional[TokenEndpoint] = field(default=None, kw_only=True)
+    #: HTTP options.
+    http: Optional[HttpOptions] = field(default=None, kw_only=True)
+    #: Token manager options.
+    tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
+    #: Where tokens are cached.
+    store: Union[MemoryStore, FileStore, RedisStore, StoreLike, None] = field(
+        default=None, kw_only=True
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("app_id", "secret"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"OfficialAccountConfig.{name} must be a str")
+        for name, cls in (("http", HttpOptions), ("tokens", TokenOptions)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, cls):
+                raise TypeError(f"OfficialAccountConfig.{name} must be a {cls.__name__} or None")
+        store = self.store
+        if store is not None and not isinstance(store, _BUILTIN_STORES):
+            missing = [m for m in _HOST_METHODS if not callable(getattr(store, m, None))]
+            if missing:
+                raise TypeError(
+                    "OfficialAccountConfig.store must be MemoryStore(), FileStore(dir), "
+                    f"RedisStore(url) or a host store; {type(store).__name__} lacks "
+                    + ", ".join(missing)
+                )
+
+    def __repr__(self) -> str:
+        hidden = lambda v: None if v is None else "***"  # noqa: E731
+        return (
+            f"OfficialAccountConfig(app_id={self.app_id!r}, secret='***', "
+            f"token={hidden(self.token)!r}, encoding_aes_key={hidden(self.encoding_aes_key)!r}, "
+            f"token_endpoint={self.token_endpoint!r}, http={self.http!r}, "
+            f"tokens={self.tokens!r}, store={self.store!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def host_store(self) -> Optional[StoreLike]:
+        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
+        store = self.store
+        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict`` (unset options and host stores left out).
+        It holds the secret: do not log it."""
+        return _record(self, skip=("store",) if self.host_store is not None else ())
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds the secret."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
