@@ -3,8 +3,10 @@
 package weixinkit
 
 /**
- * The WXBizMsgCrypt code (-40001 … -40011) of any weixinkit error, without matching on the
- * variant first: `catch (e: WeixinkitException) { log(e.code) }`.
+ * The code of any weixinkit error, without matching on the variant first:
+ * `catch (e: WeixinkitException) { log(e.kind, e.code) }`. The WXBizMsgCrypt code
+ * (-40001 … -40011) for crypto failures, WeChat's `errcode` for [WeixinkitException.Api]
+ * (40001, 45009, …), weixinkit's own -500xx for transport, store and configuration failures.
  */
 val WeixinkitException.code: Int
     get() = when (this) {
@@ -18,9 +20,17 @@ val WeixinkitException.code: Int
         is WeixinkitException.ReceiverIdMismatch -> code
         is WeixinkitException.Parse -> code
         is WeixinkitException.InvalidInput -> code
+        is WeixinkitException.Api -> code
+        is WeixinkitException.Transport -> code
+        is WeixinkitException.Timeout -> code
+        is WeixinkitException.HttpStatus -> code
+        is WeixinkitException.Decode -> code
+        is WeixinkitException.Store -> code
+        is WeixinkitException.Config -> code
+        is WeixinkitException.TokenUnavailable -> code
     }
 
-/** Which check failed, in words (never contains the token or the key). */
+/** What failed, in words (never contains a secret, a token or a key). */
 val WeixinkitException.reason: String
     get() = when (this) {
         is WeixinkitException.InvalidAesKey -> reason
@@ -33,6 +43,40 @@ val WeixinkitException.reason: String
         is WeixinkitException.ReceiverIdMismatch -> reason
         is WeixinkitException.Parse -> reason
         is WeixinkitException.InvalidInput -> reason
+        is WeixinkitException.Api -> reason
+        is WeixinkitException.Transport -> reason
+        is WeixinkitException.Timeout -> reason
+        is WeixinkitException.HttpStatus -> reason
+        is WeixinkitException.Decode -> reason
+        is WeixinkitException.Store -> reason
+        is WeixinkitException.Config -> reason
+        is WeixinkitException.TokenUnavailable -> reason
+    }
+
+/**
+ * The stable, language-neutral name of the failure (`invalid_signature`, `api`, `store`, …):
+ * the same `kind` Python's and PHP's errors carry.
+ */
+val WeixinkitException.kind: String
+    get() = when (this) {
+        is WeixinkitException.InvalidAesKey -> "invalid_aes_key"
+        is WeixinkitException.InvalidSignature -> "invalid_signature"
+        is WeixinkitException.StaleTimestamp -> "stale_timestamp"
+        is WeixinkitException.InvalidBase64 -> "invalid_base64"
+        is WeixinkitException.InvalidCiphertext -> "invalid_ciphertext"
+        is WeixinkitException.InvalidPadding -> "invalid_padding"
+        is WeixinkitException.InvalidBuffer -> "invalid_buffer"
+        is WeixinkitException.ReceiverIdMismatch -> "receiver_id_mismatch"
+        is WeixinkitException.Parse -> "parse"
+        is WeixinkitException.InvalidInput -> "invalid_input"
+        is WeixinkitException.Api -> "api"
+        is WeixinkitException.Transport -> "transport"
+        is WeixinkitException.Timeout -> "timeout"
+        is WeixinkitException.HttpStatus -> "http_status"
+        is WeixinkitException.Decode -> "decode"
+        is WeixinkitException.Store -> "store"
+        is WeixinkitException.Config -> "config"
+        is WeixinkitException.TokenUnavailable -> "token_unavailable"
     }
 
 /**
