@@ -46,6 +46,10 @@ pub mod codes {
     /// No token could be had: another process holds the refresh lock past the wait limit, or
     /// this process only reads (central-control mode) and nothing fresh is stored.
     pub const TOKEN_UNAVAILABLE: i32 = -50030;
+    /// No `component_verify_ticket` (or `suite_ticket`) was ever stored for the platform.
+    pub const TICKET_MISSING: i32 = -50040;
+    /// The authorizer has no stored refresh token (never authorized here, or forgotten).
+    pub const NOT_AUTHORIZED: i32 = -50041;
     /// weixinkit itself failed (a bug): reported by the C ABI when a panic was caught.
     pub const INTERNAL: i32 = -50099;
 }
@@ -150,6 +154,29 @@ pub enum Error {
     /// No token could be had in time (see [`codes::TOKEN_UNAVAILABLE`]).
     #[error("token unavailable: {0}")]
     TokenUnavailable(String),
+    /// The platform's pushed ticket is missing (code -50040) or WeChat refused it (61005
+    /// expired, 61006 invalid): wait for the next push or call `api_start_push_ticket`.
+    #[error("component_verify_ticket problem for {component_appid}: {reason}")]
+    Ticket {
+        /// The third-party platform.
+        component_appid: String,
+        /// 61005, 61006, or -50040 when none was ever stored.
+        errcode: i64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The authorizer must authorize the platform again: its refresh token is dead (61023,
+    /// and the list of authorizers had no other) or it cancelled the authorization (61003),
+    /// or no refresh token is stored for it (-50041).
+    #[error("authorizer {authorizer_appid} needs re-authorization: {reason}")]
+    ReauthorizationNeeded {
+        /// The Official Account / mini program.
+        authorizer_appid: String,
+        /// 61023, 61003, or -50041.
+        errcode: i64,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -179,6 +206,9 @@ impl Error {
             Error::Store(_) => STORE,
             Error::Config(_) => CONFIG,
             Error::TokenUnavailable(_) => TOKEN_UNAVAILABLE,
+            Error::Ticket { errcode, .. } | Error::ReauthorizationNeeded { errcode, .. } => {
+                i32::try_from(*errcode).unwrap_or(i32::MIN)
+            }
         }
     }
 
@@ -208,6 +238,8 @@ impl Error {
             Error::Store(_) => "store",
             Error::Config(_) => "config",
             Error::TokenUnavailable(_) => "token_unavailable",
+            Error::Ticket { .. } => "ticket",
+            Error::ReauthorizationNeeded { .. } => "reauthorization_needed",
         }
     }
 
@@ -220,6 +252,11 @@ impl Error {
     pub fn errcode(&self) -> Option<i64> {
         match self {
             Error::Api { errcode, .. } => Some(*errcode),
+            Error::Ticket { errcode, .. } | Error::ReauthorizationNeeded { errcode, .. }
+                if *errcode > 0 =>
+            {
+                Some(*errcode)
+            }
             _ => None,
         }
     }

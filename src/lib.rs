@@ -36,6 +36,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod api;
 pub mod blocking;
 pub mod config;
 pub mod crypto;
@@ -44,6 +45,7 @@ pub mod ffi;
 pub mod http;
 pub mod message;
 pub mod official_account;
+pub mod open_platform;
 pub mod runtime;
 pub mod store;
 pub mod token;
@@ -60,6 +62,9 @@ pub use message::{
     Message, MessageHeader,
 };
 pub use official_account::{jssdk_signature, JsSdkConfig, OfficialAccount};
+pub use open_platform::{
+    Authorizer, CallbackRequest, CallbackResponse, Component, ComponentConfig,
+};
 pub use token::Token;
 
 // uniffi's generated code refers to `crate::UniFfiTag`; the scaffolding lives in `ffi::uniffi`.

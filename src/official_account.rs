@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
+use crate::api::TokenCall;
 use crate::config::{OfficialAccountConfig, TokenEndpoint};
-use crate::http::{Host, HttpClient, Request};
+use crate::http::{Host, HttpClient, Method, Request};
 use crate::store::{self, Key, Kind, Store};
 use crate::token::{Clock, Fetched, SystemClock, Token, TokenManager, TokenSource};
 use crate::{Error, Result};
@@ -241,12 +242,17 @@ impl OfficialAccount {
     /// Replace the cached access token now (e.g. after it leaked), unless another caller
     /// just did. With `stable_token` this uses `force_refresh` (20 a day).
     pub async fn refresh_access_token(&self) -> Result<Token> {
-        let current = self.access_token().await?;
         let source = AccessTokenSource(&self.inner);
-        self.inner
-            .tokens
-            .refresh_after_failure(&self.inner.token_key, &source, &current.value)
-            .await
+        let tokens = &self.inner.tokens;
+        match tokens.read(&self.inner.token_key).await? {
+            // Nothing stored: one ordinary fetch is the refresh.
+            None => tokens.get(&self.inner.token_key, &source).await,
+            Some(current) => {
+                tokens
+                    .refresh_after_failure(&self.inner.token_key, &source, &current.value)
+                    .await
+            }
+        }
     }
 
     /// The JS-SDK `jsapi_ticket`, cached like a token.
@@ -276,51 +282,41 @@ impl OfficialAccount {
         })
     }
 
+    fn call(&self) -> (AccessTokenSource<'_>, &Inner) {
+        (AccessTokenSource(&self.inner), &self.inner)
+    }
+
     /// `GET path?query&access_token=…` on `api.weixin.qq.com`: any endpoint, its JSON answer.
     /// A token error refreshes the token and retries once.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value> {
-        check_call(path, query)?;
-        let source = AccessTokenSource(&self.inner);
-        self.inner
-            .tokens
-            .with_token(&self.inner.token_key, &source, TOKEN_ERRORS, |token| {
-                let mut q = query.to_vec();
-                q.push(("access_token", &token));
-                let request = Request::get(Host::Api, path, &q);
-                async move { self.inner.http.send(&request).await }
-            })
+        let (source, inner) = self.call();
+        inner
+            .token_call(&source)
+            .send(Method::Get, Host::Api, path, query, None)
             .await
     }
 
     /// `POST path?access_token=…` with a JSON body: any endpoint, its JSON answer.
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
-        check_call(path, &[])?;
-        let source = AccessTokenSource(&self.inner);
-        self.inner
-            .tokens
-            .with_token(&self.inner.token_key, &source, TOKEN_ERRORS, |token| {
-                let request =
-                    Request::post(Host::Api, path, &[("access_token", &token)], body.clone());
-                async move { self.inner.http.send(&request).await }
-            })
+        let (source, inner) = self.call();
+        inner
+            .token_call(&source)
+            .send(Method::Post, Host::Api, path, &[], Some(body))
             .await
     }
 }
 
-fn check_call(path: &str, query: &[(&str, &str)]) -> Result<()> {
-    if !path.starts_with('/') || path.contains(['?', '#']) {
-        return Err(Error::InvalidInput {
-            code: 0,
-            reason: format!("path {path:?} must start with '/' and carry no query"),
-        });
+impl Inner {
+    fn token_call<'a>(&'a self, source: &'a AccessTokenSource<'a>) -> TokenCall<'a> {
+        TokenCall {
+            http: &self.http,
+            tokens: &self.tokens,
+            key: &self.token_key,
+            source,
+            token_errors: TOKEN_ERRORS,
+            param: "access_token",
+        }
     }
-    if query.iter().any(|(k, _)| *k == "access_token") {
-        return Err(Error::InvalidInput {
-            code: 0,
-            reason: "access_token is added by weixinkit; leave it out of the query".into(),
-        });
-    }
-    Ok(())
 }
 
 /// 16 random letters and digits.
@@ -385,13 +381,5 @@ mod tests {
                 "decode"
             );
         }
-    }
-
-    #[test]
-    fn generic_calls_refuse_paths_with_queries_and_their_own_token() {
-        assert!(check_call("/cgi-bin/x", &[("a", "b")]).is_ok());
-        assert!(check_call("cgi-bin/x", &[]).is_err());
-        assert!(check_call("/cgi-bin/x?access_token=1", &[]).is_err());
-        assert!(check_call("/cgi-bin/x", &[("access_token", "1")]).is_err());
     }
 }

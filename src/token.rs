@@ -213,6 +213,28 @@ impl TokenManager {
             .and_then(|json| Token::parse(&json)))
     }
 
+    /// Store a token obtained elsewhere (e.g. with an authorization) as if it were fetched.
+    pub async fn put(&self, key: &Key, value: &str, expires_in: i64) -> Result<Token> {
+        let now = self.clock.now();
+        let token = Token {
+            value: value.to_string(),
+            expires_at: now + expires_in.max(0),
+            issued_at: now,
+        };
+        let ttl = Duration::from_secs(expires_in.max(1) as u64);
+        self.store
+            .set(key.data(), &token.to_json(), Some(ttl))
+            .await?;
+        if self.store.is_process_local() {
+            *self
+                .slot(key)
+                .local
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        }
+        Ok(token)
+    }
+
     /// Forget the stored token for `key`.
     pub async fn invalidate(&self, key: &Key) -> Result<()> {
         *self

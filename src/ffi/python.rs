@@ -18,7 +18,7 @@ use crate::Error;
 // --- errors ---------------------------------------------------------------------------------
 
 /// `Error::kind()` → the `WeixinkitError` subclass raised for it.
-const ERROR_CLASSES: [(&str, &str); 18] = [
+const ERROR_CLASSES: [(&str, &str); 20] = [
     ("invalid_aes_key", "InvalidAesKey"),
     ("invalid_signature", "InvalidSignature"),
     ("stale_timestamp", "StaleTimestamp"),
@@ -37,6 +37,8 @@ const ERROR_CLASSES: [(&str, &str); 18] = [
     ("store", "Store"),
     ("config", "Config"),
     ("token_unavailable", "TokenUnavailable"),
+    ("ticket", "Ticket"),
+    ("reauthorization_needed", "ReauthorizationNeeded"),
 ];
 
 /// The exception classes, in `ERROR_CLASSES` order, looked up once from the package.

@@ -52,6 +52,10 @@ pub enum WeixinkitError {
     Config { code: i32, reason: String },
     #[error("{reason} ({code})")]
     TokenUnavailable { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Ticket { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    ReauthorizationNeeded { code: i32, reason: String },
 }
 
 impl From<Error> for WeixinkitError {
@@ -76,6 +80,8 @@ impl From<Error> for WeixinkitError {
             Error::Store(_) => Self::Store { code, reason },
             Error::Config(_) => Self::Config { code, reason },
             Error::TokenUnavailable(_) => Self::TokenUnavailable { code, reason },
+            Error::Ticket { .. } => Self::Ticket { code, reason },
+            Error::ReauthorizationNeeded { .. } => Self::ReauthorizationNeeded { code, reason },
         }
     }
 }
@@ -84,7 +90,9 @@ impl From<WeixinkitError> for Error {
     /// A host store's exception, back into the core.
     fn from(e: WeixinkitError) -> Self {
         match e {
-            WeixinkitError::Store { reason, .. } => Error::Store(reason),
+            WeixinkitError::Store { reason, .. } => {
+                Error::Store(reason.trim_start_matches("store error: ").to_string())
+            }
             other => Error::Store(format!("host store raised: {other}")),
         }
     }
@@ -92,8 +100,12 @@ impl From<WeixinkitError> for Error {
 
 impl From<::uniffi::UnexpectedUniFFICallbackError> for WeixinkitError {
     fn from(e: ::uniffi::UnexpectedUniFFICallbackError) -> Self {
-        let error = Error::Store(format!("host store raised: {}", e.reason));
-        error.into()
+        // The host's message only: its first line (no stack trace).
+        let first = e.reason.lines().next().unwrap_or("").to_string();
+        WeixinkitError::Store {
+            code: crate::codes::STORE,
+            reason: format!("host store raised: {first}"),
+        }
     }
 }
 
