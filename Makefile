@@ -1,7 +1,7 @@
 # weixinkit: the two commands a newcomer needs are `make demo` and `make test`.
 .PHONY: demo test bench fuzz header
 
-## Receive sample pushes: verify, decrypt and print the typed events.
+## A third-party platform's whole authorization lifecycle against the local WeChat server.
 demo:
 	cargo run --quiet --example demo
 

@@ -1,168 +1,259 @@
-//! weixinkit demo: receive pushes the way a callback endpoint does.
+//! weixinkit demo: a third-party platform's whole authorization lifecycle, against the
+//! local WeChat server (sim/) started in this process.
 //!
-//! For each sample, the demo first plays WeChat (encrypts and signs the push), then does what
-//! your server does: verify the signature, decrypt, parse into a typed event, and answer.
-//! It also verifies Tencent's published WeCom sample request and shows the rejections.
+//! encrypted ticket push → component token → pre-auth code and link → the merchant
+//! authorizes → `authorized` push → query_auth persisted → a call on the authorizer's behalf
+//! → its token expires and is revoked, both recovered → `unauthorized` cleans up.
 //!
-//! Run: `cargo run --example demo`
+//! State lives in the file store (`$WEIXINKIT_STORE_DIR`, default `target/demo-store`), so a
+//! second run finds the first run's ticket and tokens. The local server starts afresh each
+//! run (its tokens die with it), which the second run shows being recovered.
+//!
+//! Run: `cargo run --example demo` (or `make demo`); `cargo run --example pushes` shows
+//! the push crypto on its own.
 
-use weixinkit::{msg_signature, text_reply, Event, MessageCrypto};
+use std::sync::Arc;
 
-const TOKEN: &str = "demoToken";
-const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-const COMPONENT_APPID: &str = "wx3c8d9a1b2e4f5a6b";
-const SUITE_ID: &str = "ww4asffe99e54c0fxxxx";
-const TIMESTAMP: &str = "1713424800";
-const NONCE: &str = "1320562132";
+use serde_json::json;
+use weixinkit::open_platform::AuthorizationUrlOptions;
+use weixinkit::store::{FileStore, Store};
+use weixinkit::token::SystemClock;
+use weixinkit::{
+    CallbackRequest, CallbackResponse, Component, ComponentConfig, Event, HttpOptions, StoreConfig,
+    TokenOptions,
+};
+use weixinkit_sim::{
+    AuthorizeRequest, Push, Sim, SimConfig, COMPONENT_AES_KEY, COMPONENT_APPID, COMPONENT_SECRET,
+    COMPONENT_TOKEN,
+};
 
-/// (receiver id, decrypted push) as WeChat and WeCom send them.
-const SAMPLES: &[(&str, &str)] = &[
-    (COMPONENT_APPID, "<xml><AppId><![CDATA[wx3c8d9a1b2e4f5a6b]]></AppId><CreateTime>1713424800</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[ticket@@@o4W2kHlXxNA3D7cIv6Y0T1edW_347MBW8UN0TEWUlGW6i3mlzIaJo9Ah]]></ComponentVerifyTicket></xml>"),
-    (COMPONENT_APPID, "<xml><AppId>wx3c8d9a1b2e4f5a6b</AppId><CreateTime>1713424860</CreateTime><InfoType>authorized</InfoType><AuthorizerAppid>wxf8b4f85f3a794e77</AuthorizerAppid><AuthorizationCode>queryauthcode@@@cU4Rz</AuthorizationCode><AuthorizationCodeExpiredTime>1713428460</AuthorizationCodeExpiredTime><PreAuthCode>preauthcode@@@Nmd</PreAuthCode></xml>"),
-    (COMPONENT_APPID, "<xml><AppId>wx3c8d9a1b2e4f5a6b</AppId><CreateTime>1713425000</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wxf8b4f85f3a794e77</AuthorizerAppid></xml>"),
-    (SUITE_ID, "<xml>\n<SuiteId><![CDATA[ww4asffe99e54c0fxxxx]]></SuiteId>\n<InfoType> <![CDATA[suite_ticket]]></InfoType>\n<TimeStamp>1403610513</TimeStamp>\n<SuiteTicket><![CDATA[asdfasfdasdfasdf]]></SuiteTicket>\n</xml>"),
-    (SUITE_ID, "<xml><SuiteId><![CDATA[ww4asffe99e54c0fxxxx]]></SuiteId><AuthCode><![CDATA[AUTHCODE]]></AuthCode><InfoType><![CDATA[create_auth]]></InfoType><TimeStamp>1403610513</TimeStamp><State><![CDATA[123]]></State><ExtraInfo><AuthOpenKfIdList><OpenKfId>wk11111</OpenKfId><OpenKfId>wk22222</OpenKfId></AuthOpenKfIdList></ExtraInfo></xml>"),
-    ("wx2c2769f8efd9abc2", "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></FromUserName><CreateTime>1409735668</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好, weixinkit]]></Content><MsgId>6054768590064713728</MsgId></xml>"),
-    ("wx2c2769f8efd9abc2", "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></FromUserName><CreateTime>1409735670</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_42]]></EventKey><Ticket><![CDATA[gQH47joAAAAAAAAAASxodHRwOi8]]></Ticket></xml>"),
-];
+const AUTHORIZER: &str = "wxf8b4f85f3a794e77";
 
-fn describe(event: &Event) -> String {
-    match event {
-        Event::ComponentVerifyTicket { app_id, ticket, .. } => {
-            format!(
-                "component_verify_ticket for {app_id}: store {}… durably",
-                &ticket[..24]
-            )
-        }
-        Event::Authorized { notice } => format!(
-            "authorized: {} granted access; exchange code {} (expires at {})",
-            notice.authorizer_appid,
-            notice.authorization_code,
-            notice.authorization_code_expired_time
-        ),
-        Event::Unauthorized {
-            authorizer_appid, ..
-        } => {
-            format!("unauthorized: {authorizer_appid} revoked access; drop its credentials")
-        }
-        Event::SuiteTicket {
-            suite_id, ticket, ..
-        } => format!("suite_ticket for {suite_id}: {ticket}"),
-        Event::CreateAuth {
-            auth_code, state, ..
-        } => {
-            format!(
-                "create_auth: exchange auth code {auth_code} (state {state}) for a permanent code"
-            )
-        }
-        Event::Text {
-            header, content, ..
-        } => format!("text from {}: {content:?}", header.from_user_name),
-        Event::Subscribe {
-            header,
-            event_key,
-            ticket,
-        } => format!(
-            "subscribe by {} via {event_key} (qr ticket: {})",
-            header.from_user_name,
-            ticket.as_deref().unwrap_or("none")
-        ),
-        other => format!("{other:?}"),
+fn step(n: u32, title: &str) {
+    println!("\n[{n}] {title}");
+}
+
+/// What a web framework hands the handler for WeChat's POST.
+fn as_request(push: &Push) -> CallbackRequest {
+    let q = &push.query;
+    CallbackRequest {
+        method: "POST".into(),
+        query: [
+            ("signature", &q.signature),
+            ("timestamp", &q.timestamp),
+            ("nonce", &q.nonce),
+            ("encrypt_type", &q.encrypt_type),
+            ("msg_signature", &q.msg_signature),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect(),
+        body: push.body.clone(),
     }
 }
 
-fn main() -> Result<(), weixinkit::Error> {
-    println!("== weixinkit demo: verify, decrypt and type incoming pushes ==\n");
-
-    println!("1. WeCom URL verification, Tencent's published sample request");
-    let wecom = MessageCrypto::new(
-        "QDG6eK",
-        "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-        "wx5823bf96d3bd56c7",
-    )?;
-    let echo = wecom.verify_url(
-        "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3",
-        "1409659589",
-        "263014780",
-        "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==",
-    )?;
-    println!("   signature ok, echostr decrypted → answer the GET with {echo}\n");
-
-    println!("2. Official Account plain server check");
-    let ok = weixinkit::check_signature(
-        "spamtest",
-        "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a",
-        "1409735669",
-        "1320562132",
+fn show(response: &CallbackResponse) {
+    let event = match response.message.as_ref().map(|m| &m.event) {
+        Some(Event::ComponentVerifyTicket { .. }) => "component_verify_ticket".to_string(),
+        Some(Event::Authorized { notice }) => format!("authorized by {}", notice.authorizer_appid),
+        Some(Event::Unauthorized {
+            authorizer_appid, ..
+        }) => format!("unauthorized by {authorizer_appid}"),
+        Some(other) => format!("{other:?}"),
+        None => "nothing (refused)".into(),
+    };
+    println!(
+        "    handler answered {} {:?}; event: {event}",
+        response.status, response.body
     );
-    println!("   signature valid: {ok} → echo echostr unchanged\n");
+}
 
-    println!("3. Encrypted pushes (POST), each verified, decrypted and typed");
-    for (i, (receiver_id, plain)) in SAMPLES.iter().enumerate() {
-        // WeChat's side: encrypt, sign, wrap.
-        let wechat = MessageCrypto::new(TOKEN, KEY, *receiver_id)?;
-        let encrypt = wechat.encrypt(plain)?;
-        let signature = msg_signature(TOKEN, TIMESTAMP, NONCE, &encrypt);
-        let body = format!("<xml><ToUserName><![CDATA[{receiver_id}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
-        // Your side: one call verifies, decrypts and parses.
-        let ours = MessageCrypto::new(TOKEN, KEY, *receiver_id)?;
-        let message = ours.decrypt_message(&signature, TIMESTAMP, NONCE, &body)?;
-        println!(
-            "   [{}] {} bytes → {}",
-            i + 1,
-            body.len(),
-            describe(&message.event)
-        );
-        let kf_ids: Vec<&str> = message
-            .fields
-            .get_all("ExtraInfo/AuthOpenKfIdList/OpenKfId")
-            .collect();
-        if !kf_ids.is_empty() {
-            println!("       nested fields kept: ExtraInfo/AuthOpenKfIdList/OpenKfId = {kf_ids:?}");
-        }
-        if let Event::Text { header, .. } = &message.event {
-            let reply = text_reply(
-                &header.from_user_name,
-                &header.to_user_name,
-                1409735669,
-                "收到 (received)",
-            );
-            let envelope = ours.encrypt_reply(&reply, TIMESTAMP, NONCE)?;
-            println!(
-                "       passive reply encrypted into a {}-byte envelope",
-                envelope.len()
-            );
-        }
-    }
-    println!("   every push answered with: success\n");
+fn short(secret: &str) -> String {
+    format!("{}…", secret.chars().take(18).collect::<String>())
+}
 
-    println!("4. What is rejected, with the WXBizMsgCrypt code users search for");
-    let crypto = MessageCrypto::new(TOKEN, KEY, COMPONENT_APPID)?;
-    let encrypt = crypto.encrypt(SAMPLES[0].1)?;
-    let good = msg_signature(TOKEN, TIMESTAMP, NONCE, &encrypt);
-    let mut tampered = good.clone();
-    tampered.replace_range(39.., if good.ends_with('0') { "1" } else { "0" });
-    let other_app = MessageCrypto::new(TOKEN, KEY, "wx0000000000000000")?;
-    let cases: [(&str, Result<String, weixinkit::Error>); 3] = [
-        (
-            "tampered msg_signature",
-            crypto.decrypt(&tampered, TIMESTAMP, NONCE, &encrypt),
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::var_os("WEIXINKIT_STORE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/demo-store")
+        });
+
+    step(0, "Start the local WeChat server and open the file store");
+    let sim = Sim::start(SimConfig::default()).await?;
+    println!("    api.weixin.qq.com is played by {}", sim.base_url);
+    let store: Arc<dyn Store> = Arc::new(FileStore::open(&dir)?);
+    let config = ComponentConfig {
+        component_app_id: COMPONENT_APPID.into(),
+        component_secret: COMPONENT_SECRET.into(),
+        token: COMPONENT_TOKEN.into(),
+        encoding_aes_key: COMPONENT_AES_KEY.into(),
+        http: HttpOptions {
+            api_base_uri: sim.base_url.clone(),
+            ..HttpOptions::default()
+        },
+        tokens: TokenOptions::default(),
+        store: StoreConfig::File {
+            dir: dir.to_string_lossy().into_owned(),
+        },
+    };
+    println!("    config: {config:?}");
+    let platform = Component::with_store(config, store, Arc::new(SystemClock))?;
+    match (
+        platform.verify_ticket().await?,
+        platform.refresh_token(AUTHORIZER).await?,
+    ) {
+        (None, None) => println!("    {} is empty: first run", dir.display()),
+        (ticket, refresh) => println!(
+            "    found the previous run's state in {}: ticket {}, refresh token for {AUTHORIZER}: {}",
+            dir.display(),
+            ticket.as_deref().map(short).unwrap_or_else(|| "none".into()),
+            refresh.as_deref().map(short).unwrap_or_else(|| "none".into()),
         ),
-        (
-            "push for another appid",
-            other_app.decrypt(&good, TIMESTAMP, NONCE, &encrypt),
-        ),
-        (
-            "42-character EncodingAESKey",
-            MessageCrypto::new(TOKEN, &KEY[..42], COMPONENT_APPID).map(|_| String::new()),
-        ),
-    ];
-    for (what, result) in cases {
-        match result {
-            Err(e) => println!("   {what:<28} → rejected: {e} [{}]", e.code()),
-            Ok(_) => panic!("{what} was accepted"),
-        }
     }
-    println!("\nDone.");
+
+    step(
+        1,
+        "WeChat pushes component_verify_ticket (encrypted) to the authorization event URL",
+    );
+    let issued = sim.issue_component_ticket(COMPONENT_APPID).await?;
+    let push = issued
+        .outcome
+        .push
+        .as_ref()
+        .expect("the component has a push key");
+    println!(
+        "    POST /callback?msg_signature={}&timestamp={}&nonce={}",
+        push.query.msg_signature, push.query.timestamp, push.query.nonce
+    );
+    let response = platform.handle_callback(&as_request(push)).await;
+    show(&response);
+    println!(
+        "    stored ticket: {}",
+        short(&platform.verify_ticket().await?.unwrap_or_default())
+    );
+
+    step(
+        2,
+        "component_access_token (single flight; cached in the store)",
+    );
+    let token = platform.component_access_token().await?;
+    println!(
+        "    {} expires at {} (api_component_token calls so far: {})",
+        short(&token.value),
+        token.expires_at,
+        sim.calls("/cgi-bin/component/api_component_token")
+    );
+
+    let token_calls = sim.calls("/cgi-bin/component/api_component_token");
+    step(
+        3,
+        "Pre-auth code and the authorization link the merchant opens",
+    );
+    let url = platform
+        .create_authorization_url(
+            "https://platform.example.com/authorized",
+            &AuthorizationUrlOptions {
+                auth_type: Some(3),
+                ..AuthorizationUrlOptions::default()
+            },
+        )
+        .await?;
+    println!("    {url}");
+    if sim.calls("/cgi-bin/component/api_component_token") > token_calls {
+        println!("    (the cached component token was unknown to this fresh server: 40001, refreshed once with the new ticket, retried once)");
+    }
+
+    step(
+        4,
+        "The merchant authorizes; WeChat pushes `authorized`; the handler exchanges the code",
+    );
+    let auth = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, AUTHORIZER))
+        .await?;
+    let push = auth.outcome.push.as_ref().expect("push");
+    let response = platform.handle_callback(&as_request(push)).await;
+    show(&response);
+    println!(
+        "    refresh token stored durably: {}",
+        short(
+            &platform
+                .refresh_token(AUTHORIZER)
+                .await?
+                .unwrap_or_default()
+        )
+    );
+
+    step(5, "Call an Official Account API on the authorizer's behalf");
+    let authorizer = platform.authorizer(AUTHORIZER)?;
+    let ips = authorizer.get("/cgi-bin/get_api_domain_ip", &[]).await?;
+    println!("    GET /cgi-bin/get_api_domain_ip → {ips}");
+    let sent = authorizer
+        .post_json(
+            "/cgi-bin/message/custom/send",
+            &json!({"touser": "oUser", "msgtype": "text", "text": {"content": "你好"}}),
+        )
+        .await?;
+    println!(
+        "    POST /cgi-bin/message/custom/send → errcode {}",
+        sent["errcode"]
+    );
+
+    step(
+        6,
+        "The authorizer token expires (42001), then is revoked (40001): both recovered",
+    );
+    let before = sim.calls("/cgi-bin/component/api_authorizer_token");
+    sim.expire_tokens(Some(AUTHORIZER));
+    authorizer.get("/cgi-bin/get_api_domain_ip", &[]).await?;
+    sim.revoke_tokens(Some(AUTHORIZER));
+    authorizer.get("/cgi-bin/get_api_domain_ip", &[]).await?;
+    println!(
+        "    two failed calls, each refreshed once from the stored refresh token and retried once \
+         (api_authorizer_token calls: {})",
+        sim.calls("/cgi-bin/component/api_authorizer_token") - before
+    );
+
+    step(7, "A forged push is refused and changes nothing");
+    let mut forged = as_request(push);
+    forged.body = forged.body.replace("<Encrypt>", "<Encrypt>A");
+    show(&platform.handle_callback(&forged).await);
+
+    step(
+        8,
+        "The merchant cancels; WeChat pushes `unauthorized`; the handler forgets the authorizer",
+    );
+    let gone = sim.unauthorize(COMPONENT_APPID, AUTHORIZER).await?;
+    let response = platform
+        .handle_callback(&as_request(gone.push.as_ref().expect("push")))
+        .await;
+    show(&response);
+    match authorizer.access_token().await {
+        Err(e) => println!("    acting for {AUTHORIZER} now fails: {e}"),
+        Ok(_) => println!("    unexpected: a token for {AUTHORIZER} is still available"),
+    }
+
+    step(
+        9,
+        "Authorize again, so the next run finds a stored authorizer",
+    );
+    let auth = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, AUTHORIZER))
+        .await?;
+    show(
+        &platform
+            .handle_callback(&as_request(auth.outcome.push.as_ref().expect("push")))
+            .await,
+    );
+
+    println!("\nUpstream calls, as the local WeChat server counted them:");
+    for (path, n) in sim.stats() {
+        println!("    {n:>3}  {path}");
+    }
+    println!(
+        "\nState kept in {} (run again to see it survive).",
+        dir.display()
+    );
     Ok(())
 }
