@@ -183,6 +183,8 @@ pub struct CallbackResponse {
     pub body: String,
     /// The verified, decrypted push (after the built-in lifecycle step ran).
     pub message: Option<Message>,
+    /// The decrypted XML the message was parsed from.
+    pub plaintext: Option<String>,
 }
 
 /// A third-party platform client. Cheap to clone.
@@ -887,6 +889,7 @@ impl Component {
             status,
             body: body.to_string(),
             message: None,
+            plaintext: None,
         };
         if !request.method.eq_ignore_ascii_case("POST") {
             return reply(405, "the authorization event URL takes POST");
@@ -903,20 +906,20 @@ impl Component {
         else {
             return reply(400, "msg_signature, timestamp and nonce are required");
         };
-        let message =
-            match self
-                .inner
-                .crypto
-                .decrypt_message(signature, timestamp, nonce, &request.body)
-            {
-                Ok(m) => m,
-                Err(
-                    e @ (Error::InvalidSignature
-                    | Error::StaleTimestamp(_)
-                    | Error::ReceiverIdMismatch { .. }),
-                ) => return reply(403, &e.to_string()),
-                Err(e) => return reply(400, &e.to_string()),
-            };
+        let decrypted = self
+            .inner
+            .crypto
+            .decrypt_body(signature, timestamp, nonce, &request.body)
+            .and_then(|plain| crate::parse_message(&plain).map(|m| (m, plain)));
+        let (message, plaintext) = match decrypted {
+            Ok(m) => m,
+            Err(
+                e @ (Error::InvalidSignature
+                | Error::StaleTimestamp(_)
+                | Error::ReceiverIdMismatch { .. }),
+            ) => return reply(403, &e.to_string()),
+            Err(e) => return reply(400, &e.to_string()),
+        };
         let step = match &message.event {
             Event::ComponentVerifyTicket { ticket, .. } => self.store_verify_ticket(ticket).await,
             Event::Authorized { notice } | Event::UpdateAuthorized { notice } => self
@@ -933,11 +936,13 @@ impl Component {
                 status: 200,
                 body: "success".into(),
                 message: Some(message),
+                plaintext: Some(plaintext),
             },
             Err(e) => CallbackResponse {
                 status: 500,
                 body: format!("lifecycle step failed: {e}"),
                 message: Some(message),
+                plaintext: Some(plaintext),
             },
         }
     }

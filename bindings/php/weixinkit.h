@@ -6,6 +6,14 @@
  */
 
 /**
+ * A client handle: an Official Account or a third-party platform (component).
+ *
+ * Create it with [`wxk_official_account_new`] or [`wxk_component_new`], call it with
+ * [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
+ */
+typedef struct WxkClient WxkClient;
+
+/**
  * A `MessageCrypto` handle: one account's token, AES key and receiver id policy.
  *
  * Create it with [`wxk_crypto_new`] or [`wxk_crypto_new_with_options`], release it with
@@ -324,3 +332,67 @@ int32_t wxk_news_reply(const char *to_user_name,
                        size_t articles_json_len,
                        char **out,
                        size_t *out_len);
+
+/**
+ * Release a client handle. NULL is ignored.
+ *
+ * # Safety
+ * `client` must be NULL or a handle from `wxk_*_new`, released only once and not used
+ * afterwards.
+ */
+void wxk_client_free(WxkClient *client);
+
+/**
+ * Build an Official Account client from its configuration JSON (the same record every
+ * binding uses: `{"app_id":"wx…","secret":"…","store":{"type":"file","dir":"…"},"http":{…},
+ * "tokens":{…}}`; unset options take their defaults, the store defaults to the file store).
+ *
+ * # Safety
+ * `config_json` must be valid for `config_json_len` bytes; `out_client` must be valid for a
+ * write, `out_error` NULL or valid for a write.
+ */
+int32_t wxk_official_account_new(const char *config_json,
+                                 size_t config_json_len,
+                                 WxkClient **out_client,
+                                 char **out_error);
+
+/**
+ * Build a third-party platform (component) client from its configuration JSON:
+ * `{"component_app_id":"wx…","component_secret":"…","token":"…","encoding_aes_key":"…",
+ * "store":{…},"http":{…},"tokens":{…}}` (the store defaults to the file store).
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_component_new(const char *config_json,
+                          size_t config_json_len,
+                          WxkClient **out_client,
+                          char **out_error);
+
+/**
+ * Call `method` on a client with its arguments as a JSON object; the result as JSON.
+ *
+ * A component client takes the methods listed in the README's Open Platform section
+ * (`component_access_token`, `create_authorization_url`, `query_auth`, `handle_callback`,
+ * `authorizer_get`, …), with named arguments (`{"authorizer_appid":"wx…","path":"…"}`).
+ *
+ * Methods of an Official Account client:
+ * - `access_token`, `refresh_access_token`, `jsapi_ticket` `{}` →
+ *   `{"value":"…","expires_at":…,"issued_at":…}`;
+ * - `jssdk_config` `{"url":"…"}` → `{"app_id","timestamp","nonce_str","signature","url"}`;
+ * - `get` `{"path":"/cgi-bin/…","query":{…}}` and `post_json` `{"path":"…","body":{…}}` →
+ *   WeChat's JSON answer (the access token is added; a token error refreshes and retries
+ *   once);
+ * - `app_id` `{}` → `"wx…"`.
+ *
+ * # Safety
+ * `client` must be a live handle; each string pointer valid for its length; `out` and
+ * `out_len` NULL or valid for a write.
+ */
+int32_t wxk_client_call(const WxkClient *client,
+                        const char *method,
+                        size_t method_len,
+                        const char *args_json,
+                        size_t args_json_len,
+                        char **out,
+                        size_t *out_len);

@@ -782,11 +782,16 @@ pub unsafe extern "C" fn wxk_news_reply(
 // API clients (token engine). One handle type, one call function: methods are named by string
 // and take their arguments as one JSON object, so new endpoints never change the header.
 
-/// A client handle: an Official Account (more account kinds share this handle type).
+/// A client handle: an Official Account or a third-party platform (component).
 ///
-/// Create it with [`wxk_official_account_new`], call it with [`wxk_client_call`], release it
-/// with [`wxk_client_free`]. Safe to use from several threads.
-pub struct WxkClient(crate::blocking::OfficialAccount);
+/// Create it with [`wxk_official_account_new`] or [`wxk_component_new`], call it with
+/// [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
+pub struct WxkClient(Client);
+
+enum Client {
+    OfficialAccount(crate::blocking::OfficialAccount),
+    Component(crate::Component),
+}
 
 /// Release a client handle. NULL is ignored.
 ///
@@ -818,7 +823,27 @@ pub unsafe extern "C" fn wxk_official_account_new(
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
         let config = crate::OfficialAccountConfig::from_json(json)?;
-        crate::blocking::OfficialAccount::new(config).map(WxkClient)
+        crate::blocking::OfficialAccount::new(config).map(|a| WxkClient(Client::OfficialAccount(a)))
+    })
+}
+
+/// Build a third-party platform (component) client from its configuration JSON:
+/// `{"component_app_id":"wx…","component_secret":"…","token":"…","encoding_aes_key":"…",
+/// "store":{…},"http":{…},"tokens":{…}}` (the store defaults to the file store).
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_component_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let config = crate::ComponentConfig::from_json(json)?;
+        crate::Component::new(config).map(|c| WxkClient(Client::Component(c)))
     })
 }
 
@@ -844,6 +869,10 @@ impl CallArgs {
 }
 
 /// Call `method` on a client with its arguments as a JSON object; the result as JSON.
+///
+/// A component client takes the methods listed in the README's Open Platform section
+/// (`component_access_token`, `create_authorization_url`, `query_auth`, `handle_callback`,
+/// `authorizer_get`, …), with named arguments (`{"authorizer_appid":"wx…","path":"…"}`).
 ///
 /// Methods of an Official Account client:
 /// - `access_token`, `refresh_access_token`, `jsapi_ticket` `{}` →
@@ -874,6 +903,16 @@ pub unsafe extern "C" fn wxk_client_call(
             .0;
         let method = str_arg(method, method_len, "method")?;
         let args = str_arg(args_json, args_json_len, "args_json")?;
+        let client = match client {
+            Client::OfficialAccount(a) => a,
+            Client::Component(c) => {
+                let args: serde_json::Value =
+                    serde_json::from_str(if args.is_empty() { "{}" } else { args })
+                        .map_err(|e| invalid_input(0, format!("{method} arguments: {e}")))?;
+                let value = crate::runtime::block_on(super::dispatch::component(c, method, &args))?;
+                return Ok(Some(OutBuf::json(&value)?));
+            }
+        };
         let args: CallArgs = serde_json::from_str(if args.is_empty() { "{}" } else { args })
             .map_err(|e| invalid_input(0, format!("{method} arguments: {e}")))?;
         let result = match method {

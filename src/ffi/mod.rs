@@ -3,6 +3,7 @@
 //! lives here.
 
 pub mod capi;
+pub mod dispatch;
 #[cfg(feature = "python")]
 // Fields are named after the wire fields they hold, as in the UDL.
 #[allow(missing_docs)]

@@ -807,14 +807,14 @@ impl crate::store::Store for PyHostStore {
         let ttl_ms = ttl.map(|t| t.as_millis() as u64);
         let _: Py<PyAny> = self
             .call("set", move |py| {
-                Ok(PyTuple::new(
+                PyTuple::new(
                     py,
                     [
                         key.into_pyobject(py)?.into_any(),
                         value.into_pyobject(py)?.into_any(),
                         ttl_ms.into_pyobject(py)?.into_any(),
                     ],
-                )?)
+                )
             })
             .await?;
         Ok(())
@@ -836,13 +836,13 @@ impl crate::store::Store for PyHostStore {
         let lock_key = lock_key.to_string();
         let ttl_ms = ttl.as_millis() as u64;
         self.call("try_lock", move |py| {
-            Ok(PyTuple::new(
+            PyTuple::new(
                 py,
                 [
                     lock_key.into_pyobject(py)?.into_any(),
                     ttl_ms.into_pyobject(py)?.into_any(),
                 ],
-            )?)
+            )
         })
         .await
     }
@@ -1015,6 +1015,63 @@ fn parse_body(body_json: &str) -> crate::Result<serde_json::Value> {
     })
 }
 
+/// A third-party platform client (see the Rust `Component`). Methods are called by name
+/// with JSON arguments (`call("query_auth", '{"authorization_code": "…"}')`) and answer JSON;
+/// the `weixinkit` package wraps them in typed methods.
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct Component(crate::Component);
+
+#[pymethods]
+impl Component {
+    #[new]
+    #[pyo3(signature = (config_json, store=None))]
+    fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+        let config = crate::ComponentConfig::from_json(config_json).or_raise(py)?;
+        let component = match store {
+            None => crate::Component::new(config),
+            Some(host) => crate::Component::with_store(
+                config,
+                std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
+                std::sync::Arc::new(crate::token::SystemClock),
+            ),
+        };
+        component.map(Self).or_raise(py)
+    }
+
+    #[getter]
+    fn app_id(&self) -> &str {
+        self.0.app_id()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Component(app_id={:?})", self.0.app_id())
+    }
+
+    /// Call `method` with `args_json` (a JSON object); the result as JSON. Releases the GIL.
+    fn call(&self, py: Python<'_>, method: &str, args_json: &str) -> PyResult<String> {
+        let args = parse_body(args_json).or_raise(py)?;
+        py.detach(|| crate::runtime::block_on(super::dispatch::component(&self.0, method, &args)))
+            .map(json_text)
+            .or_raise(py)
+    }
+
+    /// `call` as an asyncio awaitable.
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        args_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = parse_body(args_json).or_raise(py)?;
+        let c = self.0.clone();
+        awaitable(py, async move {
+            super::dispatch::component(&c, &method, &args)
+                .await
+                .map(json_text)
+        })
+    }
+}
+
 /// The JS-SDK signature (see the Rust `jssdk_signature`).
 #[pyfunction]
 fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &str) -> String {
@@ -1042,6 +1099,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(news_reply, m)?)?;
     m.add_class::<Token>()?;
     m.add_class::<OfficialAccount>()?;
+    m.add_class::<Component>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());

@@ -524,4 +524,74 @@ impl OfficialAccount {
     }
 }
 
+pub struct ComponentConfig {
+    pub component_app_id: String,
+    pub component_secret: std::sync::Arc<Secret>,
+    pub token: std::sync::Arc<Secret>,
+    pub encoding_aes_key: std::sync::Arc<Secret>,
+    pub http: Option<HttpOptions>,
+    pub tokens: Option<TokenOptions>,
+    pub store: Option<StoreConfig>,
+}
+
+impl ComponentConfig {
+    fn into_core(self) -> R<crate::ComponentConfig> {
+        let mut json = serde_json::json!({
+            "component_app_id": self.component_app_id,
+            "component_secret": self.component_secret.0,
+            "token": self.token.0,
+            "encoding_aes_key": self.encoding_aes_key.0,
+        });
+        let fields = [
+            ("http", self.http.map(|h| serde_json::json!(h))),
+            ("tokens", self.tokens.map(|t| serde_json::json!(t))),
+            ("store", self.store.map(|s| serde_json::json!(s))),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                json[name] = value;
+            }
+        }
+        Ok(crate::ComponentConfig::from_json(&json.to_string())?)
+    }
+}
+
+/// See [`crate::Component`]; methods by name (see [`super::dispatch`]).
+pub struct Component(crate::Component);
+
+impl Component {
+    pub fn new(config: ComponentConfig, store: Option<std::sync::Arc<dyn HostStore>>) -> R<Self> {
+        let config = config.into_core()?;
+        Ok(Self(match store {
+            None => crate::Component::new(config)?,
+            Some(host) => crate::Component::with_store(
+                config,
+                std::sync::Arc::new(HostStoreAdapter(host)),
+                std::sync::Arc::new(crate::token::SystemClock),
+            )?,
+        }))
+    }
+
+    pub fn app_id(&self) -> String {
+        self.0.app_id().to_string()
+    }
+
+    pub fn call(&self, method: String, args_json: String) -> R<String> {
+        let args = json_body(&args_json)?;
+        let value = crate::runtime::block_on(super::dispatch::component(&self.0, &method, &args))?;
+        Ok(value.to_string())
+    }
+
+    pub async fn call_async(&self, method: String, args_json: String) -> R<String> {
+        let args = json_body(&args_json)?;
+        let c = self.0.clone();
+        let value =
+            crate::runtime::spawn(
+                async move { super::dispatch::component(&c, &method, &args).await },
+            )
+            .await?;
+        Ok(value.to_string())
+    }
+}
+
 uniffi::include_scaffolding!("weixinkit");

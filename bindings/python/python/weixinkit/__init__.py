@@ -82,6 +82,10 @@ _VARIANTS = [
     ("TokenUnavailable", "-50030: no token in time: another process held the refresh lock past "
                          "tokens.lock_wait_ms, or this process only reads (tokens.read_only) and "
                          "nothing fresh is stored."),
+    ("Ticket", "-50040 / 61005 / 61006: the platform's component_verify_ticket is missing, expired "
+               "or invalid: wait for the next push or restart pushing."),
+    ("ReauthorizationNeeded", "61023 / 61003 / -50041: the authorizer must authorize the platform "
+                              "again (dead refresh token, cancelled, or none stored)."),
 ]
 
 for _name, _doc in _VARIANTS:

@@ -28,6 +28,8 @@ val WeixinkitException.code: Int
         is WeixinkitException.Store -> code
         is WeixinkitException.Config -> code
         is WeixinkitException.TokenUnavailable -> code
+        is WeixinkitException.Ticket -> code
+        is WeixinkitException.ReauthorizationNeeded -> code
     }
 
 /** What failed, in words (never contains a secret, a token or a key). */
@@ -51,6 +53,8 @@ val WeixinkitException.reason: String
         is WeixinkitException.Store -> reason
         is WeixinkitException.Config -> reason
         is WeixinkitException.TokenUnavailable -> reason
+        is WeixinkitException.Ticket -> reason
+        is WeixinkitException.ReauthorizationNeeded -> reason
     }
 
 /**
@@ -77,6 +81,8 @@ val WeixinkitException.kind: String
         is WeixinkitException.Store -> "store"
         is WeixinkitException.Config -> "config"
         is WeixinkitException.TokenUnavailable -> "token_unavailable"
+        is WeixinkitException.Ticket -> "ticket"
+        is WeixinkitException.ReauthorizationNeeded -> "reauthorization_needed"
     }
 
 /**
