@@ -735,8 +735,8 @@ fn news_reply(
 // --- token engine ---------------------------------------------------------------------------
 
 /// A token or ticket and when it expires (Unix seconds). Its `repr` hides the value.
-#[pyclass(module = "weixinkit", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "weixinkit", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Token {
     value: String,
     expires_at: i64,
