@@ -1,30 +1,54 @@
 #!/usr/bin/env bash
-# Benchmarks on ../shared/vectors/perf-push.json, all release builds, medians reported:
-#   Rust   criterion: verify+decrypt+parse, verify+decrypt, parse, encrypt_reply
-#   Python bindings/python/bench.py (the installed package)
-#   PHP    bindings/php/bench/bench.php (FFI, target/release/libweixinkit.so)
-# Timings are only comparable when taken in one run on a quiet machine.
+# Benchmarks, release builds, medians reported. Timings are only comparable when taken in
+# one run on a quiet machine.
+#   push:   criterion verify+decrypt+parse etc. on ../shared/vectors/perf-push.json, and the
+#           same push through the Python and PHP bindings
+#   tokens: criterion cache hits (memory, file, Redis) beside redis-benchmark's GET on the same
+#           server; Python cache hit and loopback calls/s against requests; PHP cache hit
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 export PATH="$HOME/.cargo/bin:$PATH"
 export WEIXINKIT_VECTORS="${WEIXINKIT_VECTORS:-$repo/../shared/vectors}"
+# A throw-away Redis and the local WeChat server.
+# shellcheck source=scripts/services.sh
+source "$repo/scripts/services.sh"
 
-echo "== Rust (criterion)"
-cargo bench --bench push -- --warm-up-time 2 --measurement-time 5 >/dev/null
-python3 - "$repo/target/criterion" <<'PY'
+median() {
+    python3 - "$repo/target/criterion" "$@" <<'PY'
 import json, sys, pathlib
 root = pathlib.Path(sys.argv[1])
-for name in ["verify_decrypt_parse", "verify_decrypt", "parse", "encrypt_reply"]:
-    est = json.loads((root / name / "new" / "estimates.json").read_text())
-    print(f"  {name:<22} median {est['median']['point_estimate'] / 1000:7.3f} us")
+for name in sys.argv[2:]:
+    path = root / name / "new" / "estimates.json"
+    if not path.exists():
+        continue
+    est = json.loads(path.read_text())
+    ns = est['median']['point_estimate']
+    print(f"  {name:<22} median {ns / 1000:8.3f} us" if ns >= 1000 else f"  {name:<22} median {ns:8.1f} ns")
 PY
+}
+
+echo "== Rust push (criterion)"
+cargo bench --bench push -- --warm-up-time 2 --measurement-time 5 >/dev/null
+median verify_decrypt_parse verify_decrypt parse encrypt_reply
+
+echo "== Rust token cache hits (criterion; Redis at $WEIXINKIT_REDIS_URL)"
+cargo bench --bench tokens -- --warm-up-time 2 --measurement-time 5 >/dev/null
+median token_hit_memory token_hit_file token_hit_redis
+redis_port="${WEIXINKIT_REDIS_URL##*:}"; redis_port="${redis_port%%/*}"
+echo "  redis-benchmark GET, 1 client:"
+redis-benchmark -p "$redis_port" -t get -n 100000 -c 1 --csv | tail -1 |
+    awk -F'","' '{gsub(/"/,"",$0); split($0,f,","); printf "    %.0f requests/s = %.2f us per GET (p50 %.3f ms)\n", f[2], 1e6/f[2], f[5]}'
 
 echo "== Python binding"
-python3 -m pip install --quiet --upgrade maturin
-python3 -m pip install --quiet "$repo/bindings/python"
+python3 -m pip install --quiet --upgrade "maturin>=1.11.2,<2" requests
+python3 -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$repo/bindings/python"
 python3 "$repo/bindings/python/bench.py"
+python3 "$repo/bindings/python/bench_tokens.py"
 
 echo "== PHP binding"
 cargo build --release --quiet
 WEIXINKIT_LIB="$repo/target/release/libweixinkit.so" php "$repo/bindings/php/bench/bench.php"
+if [ -f "$repo/bindings/php/bench/tokens.php" ]; then
+    WEIXINKIT_LIB="$repo/target/release/libweixinkit.so" php "$repo/bindings/php/bench/tokens.php"
+fi
