@@ -45,6 +45,11 @@ impl OfficialAccount {
         block_on(self.0.refresh_access_token())
     }
 
+    /// See [`crate::OfficialAccount::keep_fresh`].
+    pub fn keep_fresh(&self) -> crate::official_account::BackgroundRefresh {
+        self.0.keep_fresh()
+    }
+
     /// See [`crate::OfficialAccount::jsapi_ticket`].
     pub fn jsapi_ticket(&self) -> Result<Token> {
         block_on(self.0.jsapi_ticket())

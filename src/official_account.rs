@@ -52,6 +52,23 @@ impl std::fmt::Debug for OfficialAccount {
     }
 }
 
+/// A background refresh started by [`OfficialAccount::keep_fresh`]; dropping it stops it.
+#[derive(Debug)]
+pub struct BackgroundRefresh(tokio::task::JoinHandle<()>);
+
+impl BackgroundRefresh {
+    /// Stop refreshing (also done on drop).
+    pub fn stop(&self) {
+        self.0.abort();
+    }
+}
+
+impl Drop for BackgroundRefresh {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// What `wx.config` needs on a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsSdkConfig {
@@ -253,6 +270,29 @@ impl OfficialAccount {
                     .await
             }
         }
+    }
+
+    /// Central-control mode, the refreshing side: keep the access token fresh from a
+    /// background task on the library's runtime, fetching it as soon as this client's margin
+    /// is reached (give this process a larger `refresh_margin_secs` than the readers, which
+    /// run with `read_only`, so they never see it stale). Failures are retried every 5 s.
+    /// Dropping the returned guard stops the task.
+    pub fn keep_fresh(&self) -> BackgroundRefresh {
+        let account = self.clone();
+        let task = crate::runtime::handle().spawn(async move {
+            loop {
+                let margin = account.inner.config.tokens.refresh_margin_secs as i64;
+                let wait = match account.access_token().await {
+                    Ok(token) => {
+                        let now = account.inner.tokens.clock().now();
+                        (token.refresh_at(margin) - now).max(1) as u64
+                    }
+                    Err(_) => 5,
+                };
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            }
+        });
+        BackgroundRefresh(task)
     }
 
     /// The JS-SDK `jsapi_ticket`, cached like a token.

@@ -103,13 +103,18 @@ impl Token {
     /// Usable now: it expires more than `margin` seconds from `now` (the margin is at most
     /// half the token's lifetime, so a short-lived token is not refreshed on every call).
     pub fn is_fresh(&self, now: i64, margin: i64) -> bool {
+        self.refresh_at(margin) > now
+    }
+
+    /// When a caller with this `margin` stops using it (Unix seconds).
+    pub fn refresh_at(&self, margin: i64) -> i64 {
         let lifetime = self.expires_at - self.issued_at;
         let margin = if self.issued_at > 0 && lifetime > 0 {
             margin.min(lifetime / 2)
         } else {
             margin
         };
-        self.expires_at - margin > now
+        self.expires_at - margin
     }
 
     fn parse(json: &str) -> Option<Self> {

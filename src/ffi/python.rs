@@ -867,6 +867,18 @@ where
     })
 }
 
+/// A running background refresh (`OfficialAccount.keep_fresh()`).
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct BackgroundRefresh(crate::official_account::BackgroundRefresh);
+
+#[pymethods]
+impl BackgroundRefresh {
+    /// Stop refreshing.
+    fn stop(&self) {
+        self.0.stop()
+    }
+}
+
 /// An Official Account client (see the Rust `OfficialAccount`). `config_json` is the shared
 /// configuration record; `store`, if given, is a Python object implementing the store.
 /// Blocking methods release the GIL; the `_async` ones return asyncio awaitables.
@@ -925,6 +937,12 @@ impl OfficialAccount {
         awaitable(py, async move {
             a.refresh_access_token().await.map(Token::from)
         })
+    }
+
+    /// Central-control mode: keep the access token fresh from a background task until the
+    /// returned handle's `stop()` (or its garbage collection).
+    fn keep_fresh(&self) -> BackgroundRefresh {
+        BackgroundRefresh(self.0.keep_fresh())
     }
 
     fn jsapi_ticket(&self, py: Python<'_>) -> PyResult<Token> {
@@ -1100,6 +1118,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Token>()?;
     m.add_class::<OfficialAccount>()?;
     m.add_class::<Component>()?;
+    m.add_class::<BackgroundRefresh>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());

@@ -421,6 +421,15 @@ impl crate::store::Store for HostStoreAdapter {
     }
 }
 
+/// See [`crate::official_account::BackgroundRefresh`].
+pub struct BackgroundRefresh(crate::official_account::BackgroundRefresh);
+
+impl BackgroundRefresh {
+    pub fn stop(&self) {
+        self.0.stop()
+    }
+}
+
 /// See [`crate::OfficialAccount`]; blocking methods and `_async` ones.
 pub struct OfficialAccount(crate::OfficialAccount);
 
@@ -479,6 +488,10 @@ impl OfficialAccount {
     pub async fn refresh_access_token_async(&self) -> R<Token> {
         let a = self.0.clone();
         Ok(crate::runtime::spawn(async move { a.refresh_access_token().await }).await?)
+    }
+
+    pub fn keep_fresh(&self) -> std::sync::Arc<BackgroundRefresh> {
+        std::sync::Arc::new(BackgroundRefresh(self.0.keep_fresh()))
     }
 
     pub fn jsapi_ticket(&self) -> R<Token> {

@@ -404,3 +404,40 @@ fn the_blocking_facade_shares_the_async_implementation() {
     let e = rt.block_on(async { a.access_token() }).unwrap_err();
     assert!(e.to_string().contains("async"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_fresh_refreshes_ahead_of_expiry_for_read_only_processes() {
+    let sim = sim().await;
+    // Tokens live 4 s; the refresher stops using one 2 s before expiry (half its life).
+    sim.set_options(OptionsPatch {
+        expires_in: Some(4),
+        ..OptionsPatch::default()
+    });
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let refresher = account(&sim, store.clone());
+    let mut reader_config = config(&sim);
+    reader_config.tokens.read_only = true;
+    reader_config.tokens.lock_wait_ms = 3_000;
+    let reader = OfficialAccount::with_store(reader_config, store, Arc::new(SystemClock)).unwrap();
+
+    let guard = refresher.keep_fresh();
+    let first = reader.access_token().await.unwrap();
+    // Wait (by polling the store, not by a fixed sleep) until the refresher replaced it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let second = loop {
+        let t = reader.access_token().await.unwrap();
+        if t.value != first.value {
+            break t;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background refresh"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(second.expires_at >= first.expires_at);
+    drop(guard);
+    // The reader never fetched: every token request came from the refresher.
+    let calls = sim.calls("/cgi-bin/token");
+    assert!((2..=3).contains(&calls), "{calls}");
+}
