@@ -35,7 +35,7 @@ final class MessageCrypto
     public function __construct(string $token, string $encodingAesKey, string $receiverId)
     {
         $ffi = Native::ffi();
-        $cell = $ffi->new('WxkCrypto *[1]');
+        $cell = Native::cell('WxkCrypto *');
         $status = $ffi->wxk_crypto_new(
             $token,
             strlen($token),
@@ -71,7 +71,7 @@ final class MessageCrypto
         }
         $json = Native::json($options, -40002);
         $ffi = Native::ffi();
-        $cell = $ffi->new('WxkCrypto *[1]');
+        $cell = Native::cell('WxkCrypto *');
         $status = $ffi->wxk_crypto_new_with_options(
             $token,
             strlen($token),

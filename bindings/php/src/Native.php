@@ -15,7 +15,7 @@ use FFI\CData;
  * PHP preloaded the header from `ffi-preload-header.php` (`ffi.preload`), the preloaded
  * `WEIXINKIT` scope is used instead.
  *
- * @internal Use MessageCrypto and Weixinkit; this class may change without notice.
+ * @internal Use MessageCrypto, OfficialAccount and Weixinkit; this class may change without notice.
  */
 final class Native
 {
@@ -43,7 +43,21 @@ final class Native
         'receiver_id_mismatch' => ReceiverIdMismatchException::class,
         'parse' => ParseException::class,
         'invalid_input' => InvalidInputException::class,
+        'api' => ApiException::class,
+        'transport' => TransportException::class,
+        'timeout' => TimeoutException::class,
+        'http_status' => HttpStatusException::class,
+        'decode' => DecodeException::class,
+        'store' => StoreException::class,
+        'config' => ConfigException::class,
+        'token_unavailable' => TokenUnavailableException::class,
     ];
+
+    /** Code (and status) of a failure inside the library itself (kind `internal`). */
+    public const INTERNAL = -50099;
+
+    /** Code of a library that cannot be found or loaded (kind `library`; PHP side only). */
+    public const LIBRARY = -1;
 
     private function __construct()
     {
@@ -69,7 +83,7 @@ final class Native
             if (!is_file($fromEnv)) {
                 throw new WeixinkitException(
                     "WEIXINKIT_LIB points to {$fromEnv}, which does not exist",
-                    -1,
+                    self::LIBRARY,
                     'library'
                 );
             }
@@ -85,7 +99,7 @@ final class Native
         throw new WeixinkitException(
             "libweixinkit.so not found: set WEIXINKIT_LIB to its path, or build it with "
             . "`cargo build --release` in {$repo}",
-            -1,
+            self::LIBRARY,
             'library'
         );
     }
@@ -101,7 +115,7 @@ final class Native
         if (!extension_loaded('ffi')) {
             throw new WeixinkitException(
                 'the PHP FFI extension is not loaded (Debian: php-cli ships it; enable ffi)',
-                -1,
+                self::LIBRARY,
                 'library'
             );
         }
@@ -114,7 +128,7 @@ final class Native
         }
         $header = file_get_contents(self::headerPath());
         if ($header === false) {
-            throw new WeixinkitException('cannot read ' . self::headerPath(), -1, 'library');
+            throw new WeixinkitException('cannot read ' . self::headerPath(), self::LIBRARY, 'library');
         }
         $path = self::libraryPath();
         try {
@@ -124,7 +138,7 @@ final class Native
                 "cannot load {$path}: {$e->getMessage()} (a build with the `python` feature "
                 . 'is a Python module: rebuild with `cargo build`; under PHP-FPM set '
                 . 'ffi.enable=true, or preload the header from ffi-preload-header.php)',
-                -1,
+                self::LIBRARY,
                 'library',
                 $e
             );
@@ -177,6 +191,22 @@ final class Native
         $kind = (string) ($error['kind'] ?? 'internal');
         $class = self::EXCEPTIONS[$kind] ?? WeixinkitException::class;
         return new $class((string) ($error['message'] ?? ''), (int) ($error['code'] ?? $status), $kind);
+    }
+
+    /** @var array<string, \FFI\CType> parsed types of handle out-parameters */
+    private static $cellTypes = [];
+
+    /**
+     * A one-element array for a handle out-parameter (`'WxkClient *'` → `WxkClient *[1]`).
+     *
+     * The type is parsed once: PHP's FFI keeps a little memory per `new()` from a type string
+     * when a pointer element is read back, which a long-running worker would accumulate.
+     */
+    public static function cell(string $pointerType): CData
+    {
+        $ffi = self::ffi();
+        $type = self::$cellTypes[$pointerType] ??= $ffi->type($pointerType . '[1]');
+        return $ffi->new($type);
     }
 
     /** JSON for the library's inputs (options, articles). */

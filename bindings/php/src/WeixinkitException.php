@@ -5,11 +5,18 @@ declare(strict_types=1);
 namespace Weixinkit;
 
 /**
- * Every failure weixinkit reports. `getCode()` is the WXBizMsgCrypt code (-40001 … -40011)
- * known from Tencent's sample libraries, `getKind()` the name of the failed check
- * (`invalid_signature`, …). Each kind has its own subclass; this base class itself is thrown
- * only when the library cannot be loaded (kind `library`, code -1) or fails internally
- * (kind `internal`, code -1). Messages never contain tokens or keys.
+ * Every failure weixinkit reports. `getCode()` is the failure's code, `getKind()` its stable
+ * name, the same in every language:
+ *
+ * - message crypto: the WXBizMsgCrypt code (-40001 … -40011) known from Tencent's sample
+ *   libraries (`invalid_signature`, `parse`, …);
+ * - a WeChat API call refused: WeChat's `errcode` (kind `api`, ApiException);
+ * - weixinkit's own -500xx: `transport` (-50001), `timeout` (-50002), `http_status` (-50003),
+ *   `decode` (-50004), `store` (-50010), `config` (-50020), `token_unavailable` (-50030).
+ *
+ * Each kind has its own subclass; this base class itself is thrown only when the library
+ * cannot be loaded (kind `library`, code -1) or fails internally (kind `internal`, code
+ * -50099). Messages never contain secrets, tokens or keys.
  */
 class WeixinkitException extends \RuntimeException
 {
@@ -22,7 +29,7 @@ class WeixinkitException extends \RuntimeException
         $this->kind = $kind;
     }
 
-    /** The failed check: `invalid_signature`, `parse`, … (the C ABI's error kind). */
+    /** The failed check: `invalid_signature`, `api`, `store`, … (the C ABI's error kind). */
     public function getKind(): string
     {
         return $this->kind;

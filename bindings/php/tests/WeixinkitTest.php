@@ -171,9 +171,10 @@ final class WeixinkitTest extends TestCase
             $this->assertSame($kind, $e->getKind());
             $this->assertSame("m {$kind}", $e->getMessage());
         }
-        $internal = Native::exception('{"kind":"internal","code":-1,"message":"boom"}', -1);
+        $internal = Native::exception('{"kind":"internal","code":-50099,"message":"boom"}', -50099);
         $this->assertSame(WeixinkitException::class, get_class($internal));
-        $this->assertSame(-1, $internal->getCode());
+        $this->assertSame(-50099, $internal->getCode());
+        $this->assertSame(Native::INTERNAL, $internal->getCode());
     }
 
     public function testInvalidBase64AndCiphertextErrorsComeFromTheLibrary(): void

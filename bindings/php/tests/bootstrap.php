@@ -3,6 +3,7 @@
 declare(strict_types=1);
 
 require dirname(__DIR__) . '/src/autoload.php';
+require __DIR__ . '/support.php';
 
 /** The shared vectors directory: WEIXINKIT_VECTORS, else <repo>/../shared/vectors. */
 function weixinkit_vectors_dir(): string
