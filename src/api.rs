@@ -82,13 +82,13 @@ fn build(
 pub(crate) fn check_call(path: &str, query: &[(&str, &str)], param: &str) -> Result<()> {
     if !path.starts_with('/') || path.contains(['?', '#']) {
         return Err(Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INVALID_ARGUMENT,
             reason: format!("path {path:?} must start with '/' and carry no query"),
         });
     }
     if query.iter().any(|(k, _)| *k == param) {
         return Err(Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INVALID_ARGUMENT,
             reason: format!("{param} is added by weixinkit; leave it out of the query"),
         });
     }

@@ -250,8 +250,7 @@ impl OfficialAccountConfig {
     /// # Ok::<(), weixinkit::Error>(())
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        let config: Self =
-            serde_json::from_str(json).map_err(|e| Error::Config(format!("config JSON: {e}")))?;
+        let config: Self = parse_config(json)?;
         config.validate()?;
         Ok(config)
     }
@@ -296,6 +295,28 @@ pub enum TokenEndpoint {
     Token,
     /// `POST cgi-bin/stable_token`: repeated fetches return the same token.
     Stable,
+}
+
+/// Parse a configuration record. serde quotes an offending value between backticks (a secret
+/// given as a number would be echoed): such values are left out of the message.
+pub(crate) fn parse_config<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        let text = e.to_string();
+        let mut shown = String::with_capacity(text.len());
+        for (i, part) in text.split('`').enumerate() {
+            if i % 2 == 0 {
+                shown.push_str(part);
+            } else if part.starts_with(|c: char| c.is_ascii_lowercase()) && !part.contains(' ') {
+                // A field name (`secret`, `app_id`) is safe and useful.
+                shown.push('`');
+                shown.push_str(part);
+                shown.push('`');
+            } else {
+                shown.push_str("(value hidden)");
+            }
+        }
+        Error::Config(format!("config JSON: {shown}"))
+    })
 }
 
 /// App ids and prefixes become parts of store keys: keep them to a safe alphabet.
@@ -349,10 +370,14 @@ mod tests {
             r#"{"app_id":"wx:1","secret":"s"}"#,
             r#"{"app_id":"wx1","secret":"s","sekret":"x"}"#,
             r#"{"app_id":"wx1"}"#,
+            r#"{"app_id":"wx1","secret":98765432}"#,
+            r#"{"app_id":"wx1","secret":"s","token":12345678}"#,
         ] {
             let e = OfficialAccountConfig::from_json(bad).unwrap_err();
             assert_eq!(e.kind(), "config", "{bad}");
             assert!(!e.to_string().contains("\"s\""), "{e}");
+            assert!(!e.to_string().contains("98765432"), "{e}");
+            assert!(!e.to_string().contains("12345678"), "{e}");
         }
     }
 

@@ -39,6 +39,8 @@ pub mod codes {
     pub const HTTP_STATUS: i32 = -50003;
     /// The server answered 200 with a body that is not the JSON expected.
     pub const DECODE: i32 = -50004;
+    /// An argument to an API method cannot be used (empty URL, bad path, unknown method).
+    pub const INVALID_ARGUMENT: i32 = -50005;
     /// The token store failed (Redis down, directory not writable, host store raised).
     pub const STORE: i32 = -50010;
     /// The configuration cannot be used (empty app id, bad base URI, bad Redis URL).

@@ -145,7 +145,7 @@ impl HttpClient {
         let endpoint = request.path.as_str();
         let mut url = reqwest::Url::parse(&format!("{}{}", base.trim_end_matches('/'), endpoint))
             .map_err(|e| Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INVALID_ARGUMENT,
             reason: format!("bad path {endpoint:?}: {e}"),
         })?;
         if !request.query.is_empty() {
@@ -157,7 +157,7 @@ impl HttpClient {
                 let bytes =
                     serde_json::to_vec(body.as_ref().unwrap_or(&Value::Null)).map_err(|e| {
                         Error::InvalidInput {
-                            code: 0,
+                            code: crate::codes::INVALID_ARGUMENT,
                             reason: format!("body for {endpoint}: {e}"),
                         }
                     })?;

@@ -305,7 +305,7 @@ impl OfficialAccount {
     pub async fn jssdk_config(&self, url: &str) -> Result<JsSdkConfig> {
         if url.is_empty() {
             return Err(Error::InvalidInput {
-                code: 0,
+                code: crate::codes::INVALID_ARGUMENT,
                 reason: "url is empty".into(),
             });
         }

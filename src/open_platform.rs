@@ -54,8 +54,7 @@ pub struct ComponentConfig {
 impl ComponentConfig {
     /// Parse the JSON form every binding uses.
     pub fn from_json(json: &str) -> Result<Self> {
-        let config: Self =
-            serde_json::from_str(json).map_err(|e| Error::Config(format!("config JSON: {e}")))?;
+        let config: Self = crate::config::parse_config(json)?;
         config.validate()?;
         Ok(config)
     }
@@ -379,7 +378,7 @@ impl Component {
     pub async fn store_verify_ticket(&self, ticket: &str) -> Result<()> {
         if ticket.is_empty() {
             return Err(Error::InvalidInput {
-                code: 0,
+                code: crate::codes::INVALID_ARGUMENT,
                 reason: "the ticket is empty".into(),
             });
         }
@@ -551,7 +550,7 @@ impl Component {
         validate_key_part("authorizer_appid", authorizer_appid)?;
         if refresh_token.is_empty() {
             return Err(Error::InvalidInput {
-                code: 0,
+                code: crate::codes::INVALID_ARGUMENT,
                 reason: "the refresh token is empty".into(),
             });
         }

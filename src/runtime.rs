@@ -35,7 +35,7 @@ pub fn handle() -> &'static Handle {
 pub fn block_on<F: Future<Output = Result<T>>, T>(future: F) -> Result<T> {
     if Handle::try_current().is_ok() {
         return Err(Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INVALID_ARGUMENT,
             reason: "a blocking weixinkit call was made from inside an async runtime; \
                      use the async API there"
                 .into(),
@@ -54,7 +54,7 @@ where
     match RUNTIME.spawn(future).await {
         Ok(result) => result,
         Err(e) => Err(Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INTERNAL,
             reason: format!("weixinkit task failed: {e}"),
         }),
     }

@@ -15,7 +15,7 @@
 //!   `{"kind":"invalid_signature","code":-40001,"message":"signature mismatch"}`;
 //! - every `char *` handed out is owned by the caller and released with [`wxk_string_free`];
 //!   every `WxkCrypto *` with [`wxk_crypto_free`], every `WxkClient *` with [`wxk_client_free`];
-//! - a panic never crosses the boundary: it becomes status `-1` with kind `internal`.
+//! - a panic never crosses the boundary: it becomes status `-50099` with kind `internal`.
 //!
 //! Each export converts its arguments, calls the core and converts the result back.
 
@@ -210,7 +210,11 @@ unsafe fn call(
             }
             Err(e) => {
                 put(out, out_len, error_out(&e));
-                e.code()
+                // A failure never reports status 0 (success).
+                match e.code() {
+                    OK => INTERNAL,
+                    code => code,
+                }
             }
         }
     }));
@@ -862,9 +866,12 @@ struct CallArgs {
 
 impl CallArgs {
     fn required<'a>(value: &'a Option<String>, name: &str, method: &str) -> Result<&'a str, Error> {
-        value
-            .as_deref()
-            .ok_or_else(|| invalid_input(0, format!("{method} needs \"{name}\"")))
+        value.as_deref().ok_or_else(|| {
+            invalid_input(
+                codes::INVALID_ARGUMENT,
+                format!("{method} needs \"{name}\""),
+            )
+        })
     }
 }
 
@@ -899,7 +906,7 @@ pub unsafe extern "C" fn wxk_client_call(
     call(out, out_len, || {
         let client = &client
             .as_ref()
-            .ok_or_else(|| invalid_input(0, "`client` is a NULL pointer"))?
+            .ok_or_else(|| invalid_input(codes::INVALID_ARGUMENT, "`client` is a NULL pointer"))?
             .0;
         let method = str_arg(method, method_len, "method")?;
         let args = str_arg(args_json, args_json_len, "args_json")?;
@@ -907,14 +914,22 @@ pub unsafe extern "C" fn wxk_client_call(
             Client::OfficialAccount(a) => a,
             Client::Component(c) => {
                 let args: serde_json::Value =
-                    serde_json::from_str(if args.is_empty() { "{}" } else { args })
-                        .map_err(|e| invalid_input(0, format!("{method} arguments: {e}")))?;
+                    serde_json::from_str(if args.is_empty() { "{}" } else { args }).map_err(
+                        |e| {
+                            invalid_input(
+                                codes::INVALID_ARGUMENT,
+                                format!("{method} arguments: {e}"),
+                            )
+                        },
+                    )?;
                 let value = crate::runtime::block_on(super::dispatch::component(c, method, &args))?;
                 return Ok(Some(OutBuf::json(&value)?));
             }
         };
         let args: CallArgs = serde_json::from_str(if args.is_empty() { "{}" } else { args })
-            .map_err(|e| invalid_input(0, format!("{method} arguments: {e}")))?;
+            .map_err(|e| {
+                invalid_input(codes::INVALID_ARGUMENT, format!("{method} arguments: {e}"))
+            })?;
         let result = match method {
             "app_id" => serde_json::to_value(client.as_async().app_id()),
             "access_token" => serde_json::to_value(client.access_token()?),
@@ -935,7 +950,12 @@ pub unsafe extern "C" fn wxk_client_call(
                 CallArgs::required(&args.path, "path", method)?,
                 args.body.as_ref().unwrap_or(&serde_json::Value::Null),
             )?),
-            other => return Err(invalid_input(0, format!("unknown method {other:?}"))),
+            other => {
+                return Err(invalid_input(
+                    codes::INVALID_ARGUMENT,
+                    format!("unknown method {other:?}"),
+                ))
+            }
         };
         let value = result.map_err(|e| invalid_input(INTERNAL, format!("result: {e}")))?;
         Ok(Some(OutBuf::json(&value)?))
@@ -1230,6 +1250,39 @@ mod tests {
             assert_eq!((status, valid), (0, expected));
             assert!(err.is_null());
         }
+    }
+
+    #[test]
+    fn client_argument_errors_never_report_success() {
+        let config = r#"{"app_id":"wx1","secret":"s","store":{"type":"memory"},
+            "http":{"api_base_uri":"http://127.0.0.1:9"}}"#;
+        let (mut client, mut err) = (ptr::null_mut(), ptr::null_mut());
+        let status = unsafe {
+            wxk_official_account_new(config.as_ptr().cast(), config.len(), &mut client, &mut err)
+        };
+        assert_eq!(status, 0);
+        for (method, args) in [
+            ("nope", "{}"),
+            ("get", "{}"),
+            ("jssdk_config", r#"{"url":""}"#),
+        ] {
+            let (mut out, mut len) = (ptr::null_mut(), 0);
+            let status = unsafe {
+                wxk_client_call(
+                    client,
+                    method.as_ptr().cast(),
+                    method.len(),
+                    args.as_ptr().cast(),
+                    args.len(),
+                    &mut out,
+                    &mut len,
+                )
+            };
+            assert_eq!(status, codes::INVALID_ARGUMENT, "{method}");
+            let e = error_of(out, len);
+            assert_eq!(e["kind"], "invalid_input", "{method}");
+        }
+        unsafe { wxk_client_free(client) };
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 fn arg<T: DeserializeOwned>(args: &Value, name: &str, method: &str) -> Result<T> {
     let value = args.get(name).cloned().unwrap_or(Value::Null);
     serde_json::from_value(value).map_err(|e| Error::InvalidInput {
-        code: 0,
+        code: crate::codes::INVALID_ARGUMENT,
         reason: format!("{method}: argument \"{name}\": {e}"),
     })
 }
@@ -161,7 +161,7 @@ pub async fn component(c: &Component, method: &str, args: &Value) -> Result<Valu
             to_json(c.handle_callback(&request).await)
         }
         other => Err(Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INVALID_ARGUMENT,
             reason: format!("unknown Component method {other:?}"),
         }),
     }

@@ -1028,7 +1028,7 @@ impl OfficialAccount {
 
 fn parse_body(body_json: &str) -> crate::Result<serde_json::Value> {
     serde_json::from_str(body_json).map_err(|e| crate::Error::InvalidInput {
-        code: 0,
+        code: crate::codes::INVALID_ARGUMENT,
         reason: format!("body is not JSON: {e}"),
     })
 }

@@ -445,7 +445,7 @@ fn query_pairs(query: &HashMap<String, String>) -> Vec<(&str, &str)> {
 fn json_body(body_json: &str) -> R<serde_json::Value> {
     serde_json::from_str(body_json).map_err(|e| {
         Error::InvalidInput {
-            code: 0,
+            code: crate::codes::INVALID_ARGUMENT,
             reason: format!("body_json is not JSON: {e}"),
         }
         .into()
