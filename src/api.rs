@@ -86,7 +86,11 @@ pub(crate) fn check_call(path: &str, query: &[(&str, &str)], param: &str) -> Res
             reason: format!("path {path:?} must start with '/' and carry no query"),
         });
     }
-    if query.iter().any(|(k, _)| *k == param) {
+    // Either spelling of the token parameter would send a second token beside ours.
+    if query
+        .iter()
+        .any(|(k, _)| *k == param || *k == "access_token" || *k == "component_access_token")
+    {
         return Err(Error::InvalidInput {
             code: crate::codes::INVALID_ARGUMENT,
             reason: format!("{param} is added by weixinkit; leave it out of the query"),

@@ -15,7 +15,8 @@ use FFI\CData;
  * PHP preloaded the header from `ffi-preload-header.php` (`ffi.preload`), the preloaded
  * `WEIXINKIT` scope is used instead.
  *
- * @internal Use MessageCrypto, OfficialAccount and Weixinkit; this class may change without notice.
+ * @internal Use MessageCrypto, OfficialAccount, Component and Weixinkit; this class may change
+ * without notice.
  */
 final class Native
 {
@@ -51,6 +52,8 @@ final class Native
         'store' => StoreException::class,
         'config' => ConfigException::class,
         'token_unavailable' => TokenUnavailableException::class,
+        'ticket' => TicketException::class,
+        'reauthorization_needed' => ReauthorizationNeededException::class,
     ];
 
     /** Code (and status) of a failure inside the library itself (kind `internal`). */
@@ -217,5 +220,104 @@ final class Native
         } catch (\JsonException $e) {
             throw new InvalidInputException("cannot encode as JSON: {$e->getMessage()}", $code, 'invalid_input');
         }
+    }
+
+    /** Options of a client configuration whose value is a JSON object even when given as `[]`. */
+    private const CONFIG_OBJECTS = ['http', 'tokens', 'store'];
+
+    /**
+     * Call `$method` of a client handle (`wxk_client_call`) with its JSON arguments; the JSON
+     * result, or the exception the library reported.
+     *
+     * Libraries before argument errors got their own code (-50005) reported those whose code
+     * was 0 as status 0, with the error JSON as the result. That exact shape cannot be a result
+     * (the library writes JSON objects with sorted keys, so `"code"` would come before
+     * `"kind"`): it is thrown too, so both library versions behave alike.
+     */
+    public static function clientCall(FFI $ffi, CData $handle, string $method, string $args): string
+    {
+        $text = self::take($ffi->wxk_client_call(
+            $handle,
+            $method,
+            strlen($method),
+            $args,
+            strlen($args),
+            self::$out,
+            self::$outLen
+        ));
+        if (strncmp($text, '{"kind":"invalid_input","code":0,"message":', 43) === 0) {
+            throw self::exception($text, 0);
+        }
+        return $text;
+    }
+
+    /**
+     * A client configuration as the library's JSON record: the options named in `$strings`
+     * stay strings when given as numbers (a numeric secret), `http` / `tokens` / `store` /
+     * `http.retry` given as `[]` are objects.
+     *
+     * @param array<string, mixed> $config
+     * @param list<string> $strings
+     * @throws ConfigException (-50020) when it cannot be encoded (never quoting a value)
+     */
+    public static function configJson(#[\SensitiveParameter] array $config, array $strings): string
+    {
+        foreach ($strings as $name) {
+            if (isset($config[$name]) && (is_int($config[$name]) || is_float($config[$name]))) {
+                $config[$name] = (string) $config[$name];
+            }
+        }
+        foreach (self::CONFIG_OBJECTS as $name) {
+            if (isset($config[$name]) && $config[$name] === []) {
+                $config[$name] = new \stdClass();
+            }
+        }
+        if (isset($config['http']['retry']) && $config['http']['retry'] === []) {
+            $config['http']['retry'] = new \stdClass();
+        }
+        try {
+            return json_encode(
+                $config === [] ? new \stdClass() : $config,
+                JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION
+            );
+        } catch (\JsonException $e) {
+            // The message says what (e.g. malformed UTF-8), never the value.
+            throw new ConfigException("the configuration cannot be encoded as JSON: {$e->getMessage()}", -50020, 'config');
+        }
+    }
+
+    /**
+     * Query parameters as strings (`true`/`false` as `1`/`0`), for the library's `{"k":"v"}`.
+     *
+     * @param array<string|int, mixed> $query
+     * @throws InvalidInputException (-40002) for a value that is not a scalar
+     */
+    public static function queryStrings(array $query): \stdClass
+    {
+        $strings = [];
+        foreach ($query as $name => $value) {
+            if (is_bool($value)) {
+                $value = $value ? '1' : '0';
+            } elseif (!is_scalar($value)) {
+                throw new InvalidInputException("query parameter {$name} must be a scalar", -40002, 'invalid_input');
+            }
+            $strings[(string) $name] = (string) $value;
+        }
+        return (object) $strings;
+    }
+
+    /**
+     * A WeChat answer (a JSON object) decoded by a client call, as an array.
+     *
+     * @param mixed $value
+     * @return array<string, mixed>
+     * @throws DecodeException (-50004) when it is not an object
+     */
+    public static function answer($value): array
+    {
+        if (!is_array($value)) {
+            throw new DecodeException('the answer is not a JSON object', -50004, 'decode');
+        }
+        return $value;
     }
 }

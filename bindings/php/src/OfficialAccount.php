@@ -42,9 +42,6 @@ final class OfficialAccount
     /** @var string */
     private $appId;
 
-    /** Options whose value is a JSON object even when given as an empty PHP array. */
-    private const OBJECTS = ['http', 'tokens', 'store'];
-
     /** Options that are strings even when a number is given (a numeric secret stays a string). */
     private const STRINGS = ['app_id', 'secret', 'token', 'encoding_aes_key'];
 
@@ -186,16 +183,7 @@ final class OfficialAccount
      */
     public function get(string $path, array $query = []): array
     {
-        $strings = [];
-        foreach ($query as $name => $value) {
-            if (is_bool($value)) {
-                $value = $value ? '1' : '0';
-            } elseif (!is_scalar($value)) {
-                throw new InvalidInputException("query parameter {$name} must be a scalar", -40002, 'invalid_input');
-            }
-            $strings[(string) $name] = (string) $value;
-        }
-        $args = Native::json(['path' => $path, 'query' => (object) $strings], -40002);
+        $args = Native::json(['path' => $path, 'query' => Native::queryStrings($query)], -40002);
         return $this->decode($this->call('get', $args));
     }
 
@@ -216,23 +204,7 @@ final class OfficialAccount
     /** Call `$method` with its JSON arguments; the JSON result. */
     private function call(string $method, string $args): string
     {
-        $text = Native::take($this->ffi->wxk_client_call(
-            $this->handle,
-            $method,
-            strlen($method),
-            $args,
-            strlen($args),
-            Native::$out,
-            Native::$outLen
-        ));
-        // The library reports some argument errors (an empty URL, a path without a leading
-        // '/', `access_token` in the query) with code 0, which the C ABI returns as status 0
-        // with the error JSON as the result. Its exact shape cannot be a WeChat answer (the
-        // library writes answers with sorted keys): throw it.
-        if (strncmp($text, '{"kind":"invalid_input","code":0,"message":', 43) === 0) {
-            throw Native::exception($text, 0);
-        }
-        return $text;
+        return Native::clientCall($this->ffi, $this->handle, $method, $args);
     }
 
     /** @return array<mixed> */
@@ -252,27 +224,6 @@ final class OfficialAccount
      */
     private static function configJson(#[\SensitiveParameter] array $config): string
     {
-        foreach (self::STRINGS as $name) {
-            if (isset($config[$name]) && (is_int($config[$name]) || is_float($config[$name]))) {
-                $config[$name] = (string) $config[$name];
-            }
-        }
-        foreach (self::OBJECTS as $name) {
-            if (isset($config[$name]) && $config[$name] === []) {
-                $config[$name] = new \stdClass();
-            }
-        }
-        if (isset($config['http']['retry']) && $config['http']['retry'] === []) {
-            $config['http']['retry'] = new \stdClass();
-        }
-        try {
-            return json_encode(
-                $config === [] ? new \stdClass() : $config,
-                JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION
-            );
-        } catch (\JsonException $e) {
-            // The message says what (e.g. malformed UTF-8), never the value.
-            throw new ConfigException("the configuration cannot be encoded as JSON: {$e->getMessage()}", -50020, 'config');
-        }
+        return Native::configJson($config, self::STRINGS);
     }
 }

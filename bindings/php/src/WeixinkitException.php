@@ -12,7 +12,10 @@ namespace Weixinkit;
  *   libraries (`invalid_signature`, `parse`, …);
  * - a WeChat API call refused: WeChat's `errcode` (kind `api`, ApiException);
  * - weixinkit's own -500xx: `transport` (-50001), `timeout` (-50002), `http_status` (-50003),
- *   `decode` (-50004), `store` (-50010), `config` (-50020), `token_unavailable` (-50030).
+ *   `decode` (-50004), `invalid_input` (-50005, an argument of an API method), `store`
+ *   (-50010), `config` (-50020), `token_unavailable` (-50030);
+ * - the Open Platform: `ticket` (-50040, or WeChat's 61005 / 61006) and
+ *   `reauthorization_needed` (-50041, or WeChat's 61003 / 61023).
  *
  * Each kind has its own subclass; this base class itself is thrown only when the library
  * cannot be loaded (kind `library`, code -1) or fails internally (kind `internal`, code

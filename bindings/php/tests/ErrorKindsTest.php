@@ -13,6 +13,8 @@ use Weixinkit\Native;
 use Weixinkit\StoreException;
 use Weixinkit\TimeoutException;
 use Weixinkit\Token;
+use Weixinkit\ReauthorizationNeededException;
+use Weixinkit\TicketException;
 use Weixinkit\TokenUnavailableException;
 use Weixinkit\TransportException;
 use Weixinkit\WeixinkitException;
@@ -31,6 +33,8 @@ final class ErrorKindsTest extends TestCase
             'store' => [StoreException::class, -50010],
             'config' => [ConfigException::class, -50020],
             'token_unavailable' => [TokenUnavailableException::class, -50030],
+            'ticket' => [TicketException::class, -50040],
+            'reauthorization_needed' => [ReauthorizationNeededException::class, -50041],
         ];
         foreach ($classes as $kind => [$class, $code]) {
             $e = Native::exception(json_encode(['kind' => $kind, 'code' => $code, 'message' => "m {$kind}"]), $code);
@@ -43,6 +47,16 @@ final class ErrorKindsTest extends TestCase
         $api = Native::exception('{"kind":"api","code":-1,"message":"/x failed: errcode -1: system busy"}', -1);
         $this->assertInstanceOf(ApiException::class, $api);
         $this->assertSame(-1, $api->getErrcode());
+
+        // The Open Platform kinds carry WeChat's errcode when WeChat refused, else null.
+        $refused = Native::exception('{"kind":"ticket","code":61005,"message":"m"}', 61005);
+        $this->assertInstanceOf(TicketException::class, $refused);
+        $this->assertSame(61005, $refused->getErrcode());
+        $this->assertNull(Native::exception('{"kind":"ticket","code":-50040,"message":"m"}', -50040)->getErrcode());
+        $cancelled = Native::exception('{"kind":"reauthorization_needed","code":61003,"message":"m"}', 61003);
+        $this->assertInstanceOf(ReauthorizationNeededException::class, $cancelled);
+        $this->assertSame(61003, $cancelled->getErrcode());
+        $this->assertNull(Native::exception('{"kind":"reauthorization_needed","code":-50041,"message":"m"}', -50041)->getErrcode());
     }
 
     public function testTokenHidesItsValueFromDumps(): void

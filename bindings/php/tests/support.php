@@ -240,6 +240,61 @@ final class WechatSim
     {
         return (int) $this->request('POST', '/_sim/revoke', ['appid' => $appId])['affected'];
     }
+
+    /** Every issued token (every account's) now answers 42001. */
+    public function expireAll(): int
+    {
+        return (int) $this->request('POST', '/_sim/expire', [])['affected'];
+    }
+
+    /**
+     * Issue a `component_verify_ticket` and its push (delivered to the component's
+     * callback_url when one is registered).
+     *
+     * @return array<string, mixed> `{"ticket","push":{"url","query","body","plaintext"},"delivered",…}`
+     */
+    public function componentTicket(string $component): array
+    {
+        $answer = $this->request('POST', '/_sim/component/ticket', ['component_appid' => $component]);
+        Assert::assertArrayHasKey('push', $answer, json_encode($answer));
+        return $answer;
+    }
+
+    /**
+     * An administrator of `$authorizer` authorizes `$component`: the authorization code and the
+     * `authorized` push.
+     *
+     * @return array<string, mixed> `{"authorization_code","authorizer_appid","push","delivered",…}`
+     */
+    public function authorize(string $component, string $authorizer): array
+    {
+        $answer = $this->request('POST', '/_sim/authorize', ['component_appid' => $component, 'authorizer_appid' => $authorizer]);
+        Assert::assertArrayHasKey('push', $answer, json_encode($answer));
+        return $answer;
+    }
+
+    /**
+     * `$authorizer` cancels the authorization: the `unauthorized` push.
+     *
+     * @return array<string, mixed> `{"push","delivered",…}`
+     */
+    public function unauthorize(string $component, string $authorizer): array
+    {
+        $answer = $this->request('POST', '/_sim/unauthorize', ['component_appid' => $component, 'authorizer_appid' => $authorizer]);
+        Assert::assertArrayHasKey('push', $answer, json_encode($answer));
+        return $answer;
+    }
+
+    /** The owner (account) of an issued token value, or null if the sim never issued it. */
+    public function tokenOwner(string $value): ?string
+    {
+        foreach ($this->request('GET', '/_sim/tokens')['tokens'] as $token) {
+            if ($token['value'] === $value) {
+                return $token['owner'];
+            }
+        }
+        return null;
+    }
 }
 
 /** A minimal RESP client, enough to plant and read values (no PHP extension needed). */
@@ -401,4 +456,35 @@ final class Workers
             unlink($script);
         }
     }
+}
+
+/**
+ * Run `$code` (PHP without the opening tag) in a new `php` process with the library's
+ * environment plus `$env`; its stdout. The process must exit 0 with nothing on stderr.
+ *
+ * @param array<string, string> $env
+ */
+function run_php(string $code, array $env = []): string
+{
+    $script = tempnam(sys_get_temp_dir(), 'wxk-child');
+    file_put_contents($script, "<?php\n" . $code);
+    try {
+        $proc = proc_open(
+            [PHP_BINARY, '-d', 'display_errors=stderr', $script],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes,
+            null,
+            child_env(array_merge(['WEIXINKIT_PHP_SRC' => dirname(__DIR__) . '/src'], $env))
+        );
+        Assert::assertNotFalse($proc);
+        $out = (string) stream_get_contents($pipes[1]);
+        $err = (string) stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $status = proc_close($proc);
+    } finally {
+        unlink($script);
+    }
+    Assert::assertSame([0, ''], [$status, $err], "the child php process failed; stdout: {$out}");
+    return $out;
 }
