@@ -921,10 +921,22 @@ impl Component {
         };
         let step = match &message.event {
             Event::ComponentVerifyTicket { ticket, .. } => self.store_verify_ticket(ticket).await,
-            Event::Authorized { notice } | Event::UpdateAuthorized { notice } => self
-                .query_auth(&notice.authorization_code)
-                .await
-                .map(|_| ()),
+            Event::Authorized { notice } | Event::UpdateAuthorized { notice } => {
+                match self.query_auth(&notice.authorization_code).await {
+                    // The code was already exchanged (a repeated push, or the redirect's
+                    // auth_code went through query_auth first): nothing is lost if a refresh
+                    // token is stored, and answering 500 would make WeChat push forever.
+                    Err(Error::Api { errcode: 61009, .. })
+                        if self
+                            .refresh_token(&notice.authorizer_appid)
+                            .await
+                            .is_ok_and(|t| t.is_some()) =>
+                    {
+                        Ok(())
+                    }
+                    other => other.map(|_| ()),
+                }
+            }
             Event::Unauthorized {
                 authorizer_appid, ..
             } => self.forget_authorizer(authorizer_appid).await,

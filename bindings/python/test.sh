@@ -11,6 +11,8 @@
 # WEIXINKIT_SIM_BIN are already set (scripts/test.sh), this sources scripts/services.sh, which
 # starts a throw-away redis-server (stopped when this script exits), builds wechat-sim and sets
 # WEIXINKIT_REQUIRE_SERVICES=1 (missing services then fail the tests instead of skipping them).
+# test_open_platform.py runs the third-party platform lifecycle against wechat-sim, including
+# examples/python/flask_app.py as a subprocess receiving the sim's pushes.
 # test_cross_language_seed writes the tokens the PHP and Kotlin suites read back into
 # WEIXINKIT_XLANG_DIR (default: <repo>/target/xlang).
 set -euo pipefail
@@ -29,8 +31,9 @@ fi
 export WEIXINKIT_XLANG_DIR="${WEIXINKIT_XLANG_DIR:-$repo/target/xlang}"
 
 # Build tools first (idempotent), then the package itself, built with them. requests is only
-# for the benchmark (bench_tokens.py compares against it).
-"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7" "requests>=2"
+# for the benchmark (bench_tokens.py compares against it); flask for the web-app example
+# (examples/python/flask_app.py), which test_open_platform.py starts and drives.
+"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7" "requests>=2" "flask>=2.2"
 "$python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
 
 # Run from the tests directory so that nothing in the source tree shadows the installed module.

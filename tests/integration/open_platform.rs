@@ -402,3 +402,32 @@ async fn an_unknown_authorizer_needs_authorization_first() {
     assert_eq!(e.code(), weixinkit::codes::NOT_AUTHORIZED);
     assert!(c.authorizer("wx:bad").is_err());
 }
+
+#[tokio::test]
+async fn a_repeated_authorized_push_is_answered_success_once_the_code_is_exchanged() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    let auth = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, AUTHORIZER))
+        .await
+        .unwrap();
+    let push = request(auth.outcome.push.as_ref().unwrap());
+    assert_eq!(c.handle_callback(&push).await.status, 200);
+    // WeChat delivers the same push again: the code is spent (61009) but the authorizer is
+    // stored, so the answer is success, not an endless 500.
+    assert_eq!(c.handle_callback(&push).await.status, 200);
+    assert_eq!(sim.calls("/cgi-bin/component/api_query_auth"), 2);
+
+    // A spent code for an authorizer never stored is still a failure WeChat should retry.
+    let other = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, OTHER))
+        .await
+        .unwrap();
+    c.query_auth(&other.authorization_code).await.unwrap();
+    c.forget_authorizer(OTHER).await.unwrap();
+    let again = c
+        .handle_callback(&request(other.outcome.push.as_ref().unwrap()))
+        .await;
+    assert_eq!(again.status, 500, "{}", again.body);
+}

@@ -28,6 +28,12 @@ WORKER = TESTS / "token_worker.py"
 OA_APPID = "wxoa00000000000001"
 OA_SECRET = "oa-secret"
 
+# The sim's default third-party platform (sim/README.md, "Default accounts").
+COMPONENT_APPID = "wxcomponent0000001"
+COMPONENT_SECRET = "component-secret"
+COMPONENT_TOKEN = "componenttoken"
+COMPONENT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
 
 def services_required() -> bool:
     return os.environ.get("WEIXINKIT_REQUIRE_SERVICES") == "1"
@@ -122,6 +128,40 @@ class Sim:
 
     def tokens(self, kind: str = "access_token") -> list[dict]:
         return [t for t in self._call("GET", "/_sim/tokens")["tokens"] if t["kind"] == kind]
+
+    # Open Platform: pushes the sim encrypts as WeChat does (returned, and POSTed to the
+    # component's callback_url when one is registered).
+
+    def issue_ticket(self, component_appid: str = COMPONENT_APPID) -> dict:
+        """A new component_verify_ticket: `{"ticket", "push", "delivered", …}`."""
+        return self._call("POST", "/_sim/component/ticket", {"component_appid": component_appid})
+
+    def authorize(self, authorizer_appid: str, component_appid: str = COMPONENT_APPID,
+                  **more) -> dict:
+        """A merchant authorizes: `{"authorization_code", "push", "delivered", …}`."""
+        return self._call("POST", "/_sim/authorize", {
+            "component_appid": component_appid, "authorizer_appid": authorizer_appid, **more})
+
+    def unauthorize(self, authorizer_appid: str, component_appid: str = COMPONENT_APPID) -> dict:
+        """A merchant cancels: `{"push", "delivered", …}`."""
+        return self._call("POST", "/_sim/unauthorize", {
+            "component_appid": component_appid, "authorizer_appid": authorizer_appid})
+
+    def set_callback_url(self, url: str | None) -> None:
+        """Register the default component again, with `url` as its authorization event URL."""
+        app = {"appid": COMPONENT_APPID, "secret": COMPONENT_SECRET, "kind": "component",
+               "token": COMPONENT_TOKEN, "encoding_aes_key": COMPONENT_AES_KEY}
+        if url is not None:
+            app["callback_url"] = url
+        self._call("POST", "/_sim/apps", app)
+
+    def oauth_code(self, appid: str) -> dict:
+        """A user OAuth code (or js_code) for `appid`: `{"code", "openid", …}`."""
+        return self._call("POST", "/_sim/oauth_code", {"appid": appid})
+
+    def all_tokens(self) -> list[dict]:
+        """Every token the sim issued, of every kind (oldest first)."""
+        return self._call("GET", "/_sim/tokens")["tokens"]
 
     def token_is_live(self, value: str) -> bool:
         """Whether the sim issued `value` and still accepts it."""

@@ -1,10 +1,12 @@
-"""WeChat / WeCom message crypto (WXBizMsgCrypt), typed push parsing and the token engine
-(cached access tokens and tickets, refreshed once across threads, processes and machines),
-in Rust.
+"""WeChat / WeCom message crypto (WXBizMsgCrypt), typed push parsing, the token engine
+(cached access tokens and tickets, refreshed once across threads, processes and machines) and
+the Open Platform third-party platform lifecycle, in Rust.
 
 The crypto API lives in the native extension ``weixinkit._native`` (PyO3); the token engine's
 configuration records and clients (``OfficialAccountConfig``, ``OfficialAccount``,
-``AsyncOfficialAccount``, ``HostStore``) are thin Python layers over it. See the package README.
+``AsyncOfficialAccount``, ``HostStore``) and the third-party platform's (``ComponentConfig``,
+``Component``, ``AsyncComponent``, ``Authorizer``) are thin Python layers over it. See the
+package README.
 """
 
 from ._native import (
@@ -27,6 +29,7 @@ from ._native import (
 from ._native import Token, jssdk_signature
 from ._account import AsyncOfficialAccount, OfficialAccount
 from ._config import (
+    ComponentConfig,
     FileStore,
     HttpOptions,
     MemoryStore,
@@ -35,6 +38,19 @@ from ._config import (
     RetryPolicy,
     TokenEndpoint,
     TokenOptions,
+)
+from ._platform import (
+    AsyncAuthorizer,
+    AsyncComponent,
+    Authorization,
+    AuthorizationUrlOptions,
+    Authorizer,
+    AuthorizerList,
+    AuthorizerListItem,
+    CallbackResult,
+    Component,
+    PlatformToken,
+    PreAuthCode,
 )
 from ._stores import HostStore
 
@@ -98,8 +114,18 @@ del _name, _doc, _VARIANTS
 
 __all__ = [
     "Article",
+    "AsyncAuthorizer",
+    "AsyncComponent",
     "AsyncOfficialAccount",
+    "Authorization",
     "AuthorizationNotice",
+    "AuthorizationUrlOptions",
+    "Authorizer",
+    "AuthorizerList",
+    "AuthorizerListItem",
+    "CallbackResult",
+    "Component",
+    "ComponentConfig",
     "CryptoOptions",
     "Event",
     "FileStore",
@@ -111,6 +137,8 @@ __all__ = [
     "MessageHeader",
     "OfficialAccount",
     "OfficialAccountConfig",
+    "PlatformToken",
+    "PreAuthCode",
     "ReceiverIdPolicy",
     "RedisStore",
     "RetryPolicy",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal, Optional, Protocol, Sequence, Union, runtime_checkable
 
 __all__ = [
+    "ComponentConfig",
     "FileStore",
     "HttpOptions",
     "MemoryStore",
@@ -185,6 +186,27 @@ class StoreLike(Protocol):
 
 _BUILTIN_STORES = (MemoryStore, FileStore, RedisStore)
 
+#: What ``store=`` accepts.
+StoreOption = Union[MemoryStore, FileStore, RedisStore, StoreLike, None]
+
+
+def _check_store(owner: str, store: Any) -> None:
+    if store is not None and not isinstance(store, _BUILTIN_STORES):
+        missing = [m for m in _HOST_METHODS if not callable(getattr(store, m, None))]
+        if missing:
+            raise TypeError(
+                f"{owner}.store must be MemoryStore(), FileStore(dir), "
+                f"RedisStore(url) or a host store; {type(store).__name__} lacks "
+                + ", ".join(missing)
+            )
+
+
+def _check_options(owner: str, config: Any) -> None:
+    for name, cls in (("http", HttpOptions), ("tokens", TokenOptions)):
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(f"{owner}.{name} must be a {cls.__name__} or None")
+
 
 @dataclass
 class OfficialAccountConfig:
@@ -222,19 +244,8 @@ class OfficialAccountConfig:
         for name in ("app_id", "secret"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"OfficialAccountConfig.{name} must be a str")
-        for name, cls in (("http", HttpOptions), ("tokens", TokenOptions)):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, cls):
-                raise TypeError(f"OfficialAccountConfig.{name} must be a {cls.__name__} or None")
-        store = self.store
-        if store is not None and not isinstance(store, _BUILTIN_STORES):
-            missing = [m for m in _HOST_METHODS if not callable(getattr(store, m, None))]
-            if missing:
-                raise TypeError(
-                    "OfficialAccountConfig.store must be MemoryStore(), FileStore(dir), "
-                    f"RedisStore(url) or a host store; {type(store).__name__} lacks "
-                    + ", ".join(missing)
-                )
+        _check_options("OfficialAccountConfig", self)
+        _check_store("OfficialAccountConfig", self.store)
 
     def __repr__(self) -> str:
         hidden = lambda v: None if v is None else "***"  # noqa: E731
@@ -260,4 +271,68 @@ class OfficialAccountConfig:
 
     def to_json(self) -> str:
         """The shared JSON record, as every binding's core parses it. Holds the secret."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class ComponentConfig:
+    """An Open Platform third-party platform (开放平台第三方平台): its AppID and AppSecret, and
+    the Token and EncodingAESKey of its authorization event URL (授权事件接收URL).
+
+    ``to_json()`` is the record the core parses (``ComponentConfig::from_json``):
+    ``{"component_app_id", "component_secret", "token", "encoding_aes_key", "http", "tokens",
+    "store"}``, with the same ``http``, ``tokens`` and ``store`` records as
+    ``OfficialAccountConfig``. ``store=None`` uses the core's default file store: the pushed
+    ticket and the authorizers' refresh tokens are durable there, so give production a
+    ``FileStore`` or ``RedisStore`` that survives restarts, never ``MemoryStore()``.
+
+    >>> c = ComponentConfig("wxcomponent", "s3cret", "tok3n", "k" * 43)
+    >>> any(secret in repr(c) for secret in ("s3cret", "tok3n", "kkkk"))
+    False
+    """
+
+    #: The platform's AppID.
+    component_app_id: str
+    #: The platform's AppSecret.
+    component_secret: str = field(repr=False)
+    #: The message-check Token of the authorization event URL.
+    token: str = field(repr=False)
+    #: The EncodingAESKey of the authorization event URL (43 characters).
+    encoding_aes_key: str = field(repr=False)
+    #: HTTP options.
+    http: Optional[HttpOptions] = field(default=None, kw_only=True)
+    #: Token manager options.
+    tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
+    #: Where the ticket, the refresh tokens and the access tokens are kept.
+    store: StoreOption = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in ("component_app_id", "component_secret", "token", "encoding_aes_key"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"ComponentConfig.{name} must be a str")
+        _check_options("ComponentConfig", self)
+        _check_store("ComponentConfig", self.store)
+
+    def __repr__(self) -> str:
+        return (
+            f"ComponentConfig(component_app_id={self.component_app_id!r}, "
+            "component_secret='***', token='***', encoding_aes_key='***', "
+            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def host_store(self) -> Optional[StoreLike]:
+        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
+        store = self.store
+        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict`` (unset options and host stores left out).
+        It holds the secrets: do not log it."""
+        return _record(self, skip=("store",) if self.host_store is not None else ())
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds the secrets."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
