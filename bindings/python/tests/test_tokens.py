@@ -695,6 +695,23 @@ def test_read_only_mode_reports_token_unavailable_until_a_writer_stores_one(sim,
     assert sim.calls(TOKEN) == 1
 
 
+def test_keep_fresh_refreshes_ahead_of_expiry_for_a_read_only_reader(sim, prefix, tmp_path):
+    sim.configure(expires_in=4)
+    store = FileStore(tmp_path / "store")
+    reader = OfficialAccount(oa_config(sim, store, prefix, read_only=True, lock_wait_ms=3000))
+    handle = OfficialAccount(oa_config(sim, store, prefix)).keep_fresh()
+    try:
+        first = reader.access_token()
+        deadline = time.monotonic() + 10
+        while (second := reader.access_token()).value == first.value:
+            assert time.monotonic() < deadline, "no background refresh"
+            time.sleep(0.1)
+        assert second.expires_at >= first.expires_at
+    finally:
+        handle.stop()
+    assert 2 <= sim.calls(TOKEN) <= 3
+
+
 def test_the_config_serializes_to_the_shared_record_leaving_unset_options_out(tmp_path):
     assert json.loads(OfficialAccountConfig("wx1", "s").to_json()) == {"app_id": "wx1",
                                                                          "secret": "s"}

@@ -92,6 +92,13 @@ class OfficialAccount:
         just did."""
         return self._native.refresh_access_token()
 
+    def keep_fresh(self) -> Any:
+        """Central-control mode, the refreshing side: keep the access token fresh from a
+        background task (on weixinkit's own threads) until the returned handle's ``stop()``.
+        Give this process a larger ``refresh_margin_secs`` than the readers, which run with
+        ``TokenOptions(read_only=True)``."""
+        return self._native.keep_fresh()
+
     def jsapi_ticket(self) -> _Token:
         """The JS-SDK ``jsapi_ticket``, cached like the access token."""
         return self._native.jsapi_ticket()
