@@ -1,0 +1,487 @@
+package weixinkit
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertInstanceOf
+import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.Timeout
+import java.nio.file.Files
+import java.util.concurrent.TimeUnit
+import weixinkit.Platform.AUTHORIZER
+import weixinkit.Platform.AUTHORIZER_TOKEN
+import weixinkit.Platform.COMPONENT_TOKEN
+import weixinkit.Platform.OTHER
+
+/**
+ * The Open Platform lifecycle through the Kotlin wrapper, against a local WeChat server: ticket
+ * push → component token → authorization link → `authorized` push and code exchange → acting
+ * on behalf → token recovery → `unauthorized` clean-up; blocking and suspend.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OpenPlatformTest : WithSim() {
+    private fun component(tag: String, store: StoreConfig = StoreConfig.Memory, prefix: String = Services.uniquePrefix(tag)) =
+        Component(Platform.config(sim.baseUrl, prefix, store), null)
+
+    /** Push a fresh ticket through the handler; the ticket. */
+    private fun pushTicket(c: Component): String {
+        val issued = sim.issueTicket()
+        val result = c.deliver(issued.push)
+        assertEquals(200 to "success", result.status to result.body)
+        return issued.ticket
+    }
+
+    /** Authorize `appid` and deliver the `authorized` push through the handler. */
+    private fun authorize(c: Component, appid: String) {
+        val result = c.deliver(SimPush.of(sim.authorize(appid)))
+        assertEquals(200, result.status, result.body)
+        assertEquals(appid, assertInstanceOf(Event.Authorized::class.java, result.message!!.event).notice.authorizerAppid)
+    }
+
+    @Test
+    fun `the whole lifecycle - ticket push, token, link, authorized, on behalf, expiry, unauthorized`() {
+        component("lifecycle").use { c ->
+            val seen = mutableListOf<Message>()
+
+            // The ticket push: answered success, stored, and handed to the handler typed.
+            val issued = sim.issueTicket()
+            val pushed = c.handleCallback("POST", issued.push.query, issued.push.body) { seen += it }
+            assertEquals(200, pushed.status)
+            assertEquals("success", pushed.body)
+            assertEquals(issued.push.plaintext, pushed.plaintext)
+            val ticketEvent = assertInstanceOf(Event.ComponentVerifyTicket::class.java, seen.single().event)
+            assertEquals(issued.ticket, ticketEvent.ticket)
+            assertEquals(Platform.APP_ID, ticketEvent.appId)
+            assertEquals(issued.ticket, c.verifyTicket())
+
+            // The component token: cached, two calls → one upstream fetch.
+            val token = c.componentAccessToken()
+            assertEquals(token, c.componentAccessToken())
+            assertTrue(token.value.startsWith("COMPONENT_"), "a component token")
+            assertEquals(1, sim.calls(COMPONENT_TOKEN))
+
+            // The authorization link.
+            val url = c.createAuthorizationUrl("https://example.com/back", AuthorizationUrlOptions(authType = 3))
+            assertTrue(
+                url.startsWith("https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid=wxcomponent0000001&pre_auth_code=preauthcode%40%40%40"),
+                url,
+            )
+            assertTrue(url.endsWith("&redirect_uri=https%3A%2F%2Fexample.com%2Fback&auth_type=3"), url)
+            assertEquals(1, sim.calls(Platform.PRE_AUTH_CODE))
+
+            // The merchant authorizes: the push reaches the handler as a typed Authorized event.
+            seen.clear()
+            val grant = sim.authorize(AUTHORIZER)
+            val authorized = c.deliver(SimPush.of(grant)) { seen += it }
+            assertEquals(200 to "success", authorized.status to authorized.body)
+            val notice = assertInstanceOf(Event.Authorized::class.java, seen.single().event).notice
+            assertEquals(AUTHORIZER, notice.authorizerAppid)
+            assertEquals(grant.getString("authorization_code"), notice.authorizationCode)
+            assertEquals(1, sim.calls(Platform.QUERY_AUTH))
+
+            // The refresh token is stored: the very one WeChat lists for the authorizer.
+            val refresh = c.refreshToken(AUTHORIZER)
+            assertNotNull(refresh)
+            assertEquals(refresh, c.authorizerList().list.single { it.authorizerAppid == AUTHORIZER }.refreshToken)
+
+            // Acting on behalf: the token from query_auth is cached, no api_authorizer_token call.
+            val a = c.authorizer(AUTHORIZER)
+            val ips = JSONObject(a.get("/cgi-bin/get_api_domain_ip"))
+            assertEquals("127.0.0.1", ips.getJSONArray("ip_list").getString(0))
+            assertEquals(0, sim.calls(AUTHORIZER_TOKEN))
+            val before = a.accessToken()
+            assertTrue(before.value.startsWith("AUTHORIZER_"))
+            assertEquals(AUTHORIZER, sim.tokenOwners()[before.value])
+
+            // Expiry is recovered through the stored refresh token: exactly one exchange.
+            sim.expire(AUTHORIZER)
+            val sent = JSONObject(a.postJson("/cgi-bin/message/custom/send", """{"touser":"o1"}"""))
+            assertEquals("o1", sent.getJSONObject("echo").getJSONObject("body").getString("touser"))
+            assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
+            assertNotEquals(before.value, a.accessToken().value)
+            assertEquals(1, sim.calls(AUTHORIZER_TOKEN), "the new token is cached")
+
+            // The merchant cancels: the push reaches the handler; the refresh token is gone.
+            seen.clear()
+            val gone = c.deliver(SimPush.of(sim.unauthorize(AUTHORIZER))) { seen += it }
+            assertEquals(200 to "success", gone.status to gone.body)
+            assertEquals(AUTHORIZER, assertInstanceOf(Event.Unauthorized::class.java, seen.single().event).authorizerAppid)
+            assertNull(c.refreshToken(AUTHORIZER))
+            val e = assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { a.accessToken() }
+            assertEquals("reauthorization_needed", e.kind)
+            assertEquals(-50041, e.code)
+            assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { a.get("/cgi-bin/get_api_domain_ip") }
+            assertEquals(1, sim.calls(AUTHORIZER_TOKEN), "no exchange is attempted without a refresh token")
+        }
+    }
+
+    @Test
+    fun `a restart loses nothing - a new client on the same file store finds the ticket and refresh token`() {
+        val dir = Files.createTempDirectory("weixinkit-kt-op-").toFile()
+        try {
+            val prefix = Services.uniquePrefix("restart")
+            val (ticket, refresh, oldToken) = component("restart", StoreConfig.File(dir.path), prefix).use { c ->
+                val ticket = pushTicket(c)
+                authorize(c, AUTHORIZER)
+                Triple(ticket, c.refreshToken(AUTHORIZER)!!, c.authorizer(AUTHORIZER).accessToken().value)
+            }
+            // Durable credentials are files named as their keys.
+            val files = dir.list()!!.toSet()
+            assertTrue(Platform.key(prefix, "component_verify_ticket") in files, "$files")
+            assertTrue(Platform.key(prefix, "authorizer_refresh_token", AUTHORIZER) in files, "$files")
+
+            component("restart", StoreConfig.File(dir.path), prefix).use { c ->
+                assertEquals(ticket, c.verifyTicket())
+                assertEquals(refresh, c.refreshToken(AUTHORIZER))
+                // Every token WeChat issued dies: the stored ticket mints a new component token and
+                // the stored refresh token a new authorizer token.
+                sim.expireAll()
+                val componentTokens = sim.calls(COMPONENT_TOKEN)
+                val a = c.authorizer(AUTHORIZER)
+                val ips = JSONObject(a.get("/cgi-bin/get_api_domain_ip"))
+                assertEquals(1, ips.getJSONArray("ip_list").length())
+                assertEquals(componentTokens + 1, sim.calls(COMPONENT_TOKEN))
+                assertNotEquals(oldToken, a.accessToken().value)
+            }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
+    @Test
+    fun `two authorizers' tokens never mix`() {
+        component("two").use { c ->
+            pushTicket(c)
+            authorize(c, AUTHORIZER)
+            authorize(c, OTHER)
+            val (a, b) = c.authorizer(AUTHORIZER) to c.authorizer(OTHER)
+            val (ta, tb) = a.accessToken() to b.accessToken()
+            assertNotEquals(ta.value, tb.value)
+            val owners = sim.tokenOwners()
+            assertEquals(AUTHORIZER, owners[ta.value])
+            assertEquals(OTHER, owners[tb.value])
+
+            // Expiring one refreshes only that one.
+            sim.expire(AUTHORIZER)
+            a.get("/cgi-bin/get_api_domain_ip")
+            b.get("/cgi-bin/get_api_domain_ip")
+            val fresh = a.accessToken()
+            assertNotEquals(ta.value, fresh.value)
+            assertEquals(AUTHORIZER, sim.tokenOwners()[fresh.value])
+            assertEquals(tb, b.accessToken())
+            assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
+            assertEquals(tb, c.authorizerAccessToken(OTHER))
+        }
+    }
+
+    @Test
+    fun `a bad msg_signature is 403 - no handler call, nothing stored`() {
+        component("badsig").use { c ->
+            val push = sim.issueTicket().push
+            val signature = push.query.getValue("msg_signature")
+            val forged = push.query + ("msg_signature" to (if (signature[0] == '0') "1" else "0") + signature.drop(1))
+            var calls = 0
+            val refused = c.handleCallback("POST", forged, push.body) { calls++ }
+            assertEquals(403, refused.status)
+            assertFalse(refused.ok)
+            assertNull(refused.message)
+            assertNull(refused.plaintext)
+            assertEquals(0, calls)
+            assertNull(c.verifyTicket())
+
+            // Not POST → 405, a missing parameter → 400; never the handler.
+            assertEquals(405, c.handleCallback("GET", push.query, push.body) { calls++ }.status)
+            assertEquals(400, c.handleCallback("POST", push.query - "nonce", push.body) { calls++ }.status)
+            assertEquals(0, calls)
+            assertNull(c.verifyTicket())
+
+            // The genuine push is accepted.
+            assertEquals(200, c.handleCallback("POST", push.query, push.body) { calls++ }.status)
+            assertEquals(1, calls)
+            assertNotNull(c.verifyTicket())
+        }
+    }
+
+    @Test
+    fun `a failed lifecycle step answers 500 without the handler - WeChat's retry then succeeds`() {
+        component("step500").use { c ->
+            pushTicket(c)
+            val push = SimPush.of(sim.authorize(AUTHORIZER))
+            sim.fault(Platform.QUERY_AUTH, "errcode" to 45009, "times" to 1) // quota: never retried
+            var calls = 0
+            val failed = c.deliver(push) { calls++ }
+            assertEquals(500, failed.status)
+            assertTrue(failed.body.contains("45009"), failed.body)
+            assertInstanceOf(Event.Authorized::class.java, failed.message!!.event, "what arrived is still reported")
+            assertEquals(0, calls)
+            assertNull(c.refreshToken(AUTHORIZER))
+
+            // WeChat pushes the same event again; the code was never used, so this time it works.
+            val retried = c.deliver(push) { calls++ }
+            assertEquals(200 to "success", retried.status to retried.body)
+            assertEquals(1, calls)
+            assertNotNull(c.refreshToken(AUTHORIZER))
+        }
+    }
+
+    @Test
+    fun `no ticket is a Ticket error -50040, a forged one 61006`() {
+        component("ticket").use { c ->
+            val missing = assertThrows(WeixinkitException.Ticket::class.java) { c.componentAccessToken() }
+            assertEquals(-50040, missing.code)
+            assertEquals("ticket", missing.kind)
+            assertTrue(missing.reason.contains(Platform.APP_ID), missing.reason)
+            // Every method that needs the component token says the same.
+            assertEquals(-50040, assertThrows(WeixinkitException.Ticket::class.java) {
+                c.createAuthorizationUrl("https://example.com/back")
+            }.code)
+            assertEquals(0, sim.calls(COMPONENT_TOKEN))
+
+            c.storeVerifyTicket("ticket@@@forged")
+            assertEquals("ticket@@@forged", c.verifyTicket())
+            val refused = assertThrows(WeixinkitException.Ticket::class.java) { c.componentAccessToken() }
+            assertEquals(61006, refused.code)
+            assertEquals("ticket", refused.kind)
+            assertEquals(1, sim.calls(COMPONENT_TOKEN), "61006 is not retried")
+        }
+    }
+
+    @Test
+    fun `suspend - the whole lifecycle with suspending handlers`() = runBlocking {
+        component("suspend").use { c ->
+            // The handler runs after the built-in step: it can read what was stored.
+            val issued = sim.issueTicket()
+            var ticketSeenByHandler: String? = null
+            val pushed = c.handleCallbackAsync("POST", issued.push.query, issued.push.body) {
+                assertInstanceOf(Event.ComponentVerifyTicket::class.java, it.event)
+                ticketSeenByHandler = c.verifyTicketAsync()
+            }
+            assertEquals(200 to "success", pushed.status to pushed.body)
+            assertEquals(issued.ticket, ticketSeenByHandler)
+            assertEquals(issued.ticket, c.verifyTicketAsync())
+
+            val token = c.componentAccessTokenAsync()
+            assertEquals(token, c.componentAccessTokenAsync())
+            assertEquals(1, sim.calls(COMPONENT_TOKEN))
+            val url = c.createAuthorizationUrlAsync("https://example.com/back", AuthorizationUrlOptions(mobile = true))
+            assertTrue(url.startsWith("https://mp.weixin.qq.com/safe/bindcomponent?action=bindcomponent&no_scan=1&"), url)
+            assertTrue(url.endsWith("#wechat_redirect"), url)
+
+            val grant = SimPush.of(sim.authorize(AUTHORIZER))
+            var refreshSeenByHandler: String? = null
+            val authorized = c.handleCallbackAsync("POST", grant.query, grant.body) {
+                val notice = assertInstanceOf(Event.Authorized::class.java, it.event).notice
+                refreshSeenByHandler = c.refreshTokenAsync(notice.authorizerAppid)
+            }
+            assertEquals(200, authorized.status)
+            assertNotNull(refreshSeenByHandler, "the refresh token is stored before the handler runs")
+            assertEquals(refreshSeenByHandler, c.refreshTokenAsync(AUTHORIZER))
+
+            val a = c.authorizer(AUTHORIZER)
+            assertEquals("127.0.0.1", JSONObject(a.getAsync("/cgi-bin/get_api_domain_ip")).getJSONArray("ip_list").getString(0))
+            assertEquals(0, sim.calls(AUTHORIZER_TOKEN))
+            sim.expire(AUTHORIZER)
+            JSONObject(a.postJsonAsync("/cgi-bin/message/custom/send", """{"touser":"o2"}"""))
+            assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
+
+            val gone = SimPush.of(sim.unauthorize(AUTHORIZER))
+            var unauthorizedBy: String? = null
+            val result = c.handleCallbackAsync("POST", gone.query, gone.body) {
+                unauthorizedBy = assertInstanceOf(Event.Unauthorized::class.java, it.event).authorizerAppid
+            }
+            assertEquals(200, result.status)
+            assertEquals(AUTHORIZER, unauthorizedBy)
+            assertNull(c.refreshTokenAsync(AUTHORIZER))
+            val e = assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { runBlocking { a.accessTokenAsync() } }
+            assertEquals(-50041, e.code)
+        }
+    }
+
+    @Test
+    fun `suspend - 20 coroutines on a cold authorizer token cause one api_authorizer_token call`() = runBlocking {
+        component("coldsrc").use { source ->
+            pushTicket(source)
+            authorize(source, AUTHORIZER)
+            val refresh = source.refreshTokenAsync(AUTHORIZER)!!
+            component("cold").use { c ->
+                c.storeVerifyTicketAsync(source.verifyTicketAsync()!!)
+                val a = c.authorizerWithRefreshTokenAsync(AUTHORIZER, refresh)
+                assertEquals(refresh, c.refreshTokenAsync(AUTHORIZER))
+                val answers = withContext(Dispatchers.Default) {
+                    coroutineScope { List(20) { async { a.getAsync("/cgi-bin/get_api_domain_ip") } }.awaitAll() }
+                }
+                assertTrue(answers.all { JSONObject(it).getJSONArray("ip_list").length() == 1 })
+                assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
+                assertEquals(20, sim.calls("/cgi-bin/get_api_domain_ip"))
+            }
+        }
+    }
+
+    @Test
+    fun `every wrapper reaches its endpoint with the right arguments`() {
+        component("every").use { c ->
+            c.startPushTicket()
+            assertEquals(1, sim.calls("/cgi-bin/component/api_start_push_ticket"))
+            pushTicket(c)
+
+            // Pre-auth code, links, and the code exchange by hand.
+            val pre = c.createPreAuthCode()
+            assertTrue(pre.preAuthCode.startsWith("preauthcode@@@"), pre.preAuthCode)
+            assertEquals(600L, pre.expiresIn)
+            assertEquals(
+                "https://mp.weixin.qq.com/safe/bindcomponent?action=bindcomponent&no_scan=1&component_appid=wxcomponent0000001&pre_auth_code=pre&redirect_uri=https%3A%2F%2Fa.example%2Fb&biz_appid=wxbiz&category_id_list=1%7C2#wechat_redirect",
+                c.authorizationUrl("pre", "https://a.example/b", AuthorizationUrlOptions(bizAppid = "wxbiz", categoryIdList = listOf(1, 2), mobile = true)),
+            )
+            assertEquals(
+                "https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid=wxcomponent0000001&pre_auth_code=preauthcode%40%40%40x&redirect_uri=https%3A%2F%2Fexample.com%2Fback%3Fa%3D1&auth_type=1",
+                c.authorizationUrl("preauthcode@@@x", "https://example.com/back?a=1", AuthorizationUrlOptions(authType = 1)),
+            )
+            val code = sim.authorize(AUTHORIZER).getString("authorization_code")
+            val granted = c.queryAuth(code)
+            assertEquals(AUTHORIZER, granted.authorizerAppid)
+            assertTrue(granted.authorizerAccessToken!!.startsWith("AUTHORIZER_"))
+            assertEquals(7200L, granted.expiresIn)
+            assertEquals(listOf(1L, 2L, 3L, 4L, 5L, 6L, 7L, 11L, 15L), granted.funcInfo)
+            assertEquals(granted.authorizerRefreshToken, c.refreshToken(AUTHORIZER))
+            assertEquals(granted.authorizerAccessToken, c.authorizerAccessToken(AUTHORIZER).value)
+            assertFalse(granted.toString().contains(granted.authorizerAccessToken!!), "toString hides the tokens")
+            assertFalse(granted.toString().contains(granted.authorizerRefreshToken!!), "toString hides the tokens")
+            val reused = assertThrows(WeixinkitException.Api::class.java) { c.queryAuth(code) }
+            assertEquals(61009, reused.code)
+
+            // Component-token endpoints.
+            val info = JSONObject(c.authorizerInfo(AUTHORIZER))
+            assertEquals(AUTHORIZER, info.getJSONObject("authorization_info").getString("authorizer_appid"))
+            c.setAuthorizerOption(AUTHORIZER, "voice_recognize", "1")
+            assertEquals("1", c.authorizerOption(AUTHORIZER, "voice_recognize"))
+            c.clearQuota()
+            c.clearQuotaV2()
+            c.clearQuotaV2(AUTHORIZER)
+            assertEquals(1, sim.calls("/cgi-bin/component/clear_quota"))
+            assertEquals(2, sim.calls("/cgi-bin/component/clear_quota/v2"))
+            val got = JSONObject(c.componentGet("/wxa/kt_probe", mapOf("k" to "v w"))).getJSONObject("echo")
+            assertEquals("GET", got.getString("method"))
+            assertEquals("v w", got.getJSONObject("query").getString("k"))
+            val posted = JSONObject(c.componentPostJson("/wxa/kt_probe", "{\"n\":1,\"s\":\"中文\"}\n")).getJSONObject("echo")
+            assertEquals("POST", posted.getString("method"))
+            assertEquals("中文", posted.getJSONObject("body").getString("s"))
+            assertEquals(1, posted.getJSONObject("body").getInt("n"))
+
+            // On behalf: new-form options, quota, a given access token, a given refresh token.
+            val a = c.authorizer(AUTHORIZER)
+            a.setOption("location_report", "2")
+            assertEquals("2", a.option("location_report"))
+            assertEquals(2, sim.calls("/cgi-bin/component/get_authorizer_option") + sim.calls("/cgi-bin/component/set_authorizer_option"))
+            a.clearQuota()
+            assertEquals(1, sim.calls("/cgi-bin/clear_quota"))
+            val fixed = c.authorizerWithAccessToken(AUTHORIZER, a.accessToken().value)
+            assertEquals(a.accessToken().value, fixed.accessToken().value)
+            assertEquals(0L, fixed.accessToken().expiresAt, "a given token has no known expiry")
+            fixed.get("/cgi-bin/get_api_domain_ip")
+            val bogus = c.authorizerWithAccessToken(AUTHORIZER, "AUTHORIZER_not_a_real_token")
+            assertFalse(bogus.toString().contains("not_a_real_token"), "toString hides the token")
+            val refused = assertThrows(WeixinkitException.Api::class.java) { bogus.get("/cgi-bin/get_api_domain_ip") }
+            assertEquals(40001, refused.code)
+            assertEquals(0, sim.calls(AUTHORIZER_TOKEN), "a given access token is never refreshed")
+
+            // Web OAuth on behalf of the authorizer, and mini program login.
+            assertEquals(
+                "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxauthorizer000001&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_userinfo&state=s1&component_appid=wxcomponent0000001#wechat_redirect",
+                c.oauthAuthorizeUrl(AUTHORIZER, "https://example.com/cb", "snsapi_userinfo", "s1"),
+            )
+            val oauth = sim.post("/_sim/oauth_code", JSONObject().put("appid", AUTHORIZER))
+            val user = JSONObject(c.oauthAccessToken(AUTHORIZER, oauth.getString("code")))
+            assertEquals(oauth.getString("openid"), user.getString("openid"))
+            val renewed = JSONObject(c.oauthRefreshToken(AUTHORIZER, user.getString("refresh_token")))
+            val profile = JSONObject(c.oauthUserInfo(renewed.getString("access_token"), renewed.getString("openid")))
+            assertEquals(oauth.getString("openid"), profile.getString("openid"))
+            assertEquals(40163, assertThrows(WeixinkitException.Api::class.java) {
+                c.oauthAccessToken(AUTHORIZER, oauth.getString("code"))
+            }.code)
+            val js = sim.post("/_sim/oauth_code", JSONObject().put("appid", AUTHORIZER))
+            assertTrue(JSONObject(c.jscode2session(AUTHORIZER, js.getString("code"))).getString("session_key").isNotEmpty())
+
+            // The authorizer list, a lost store reseeded from it, a given refresh token, forgetting.
+            authorize(c, OTHER)
+            val page = c.authorizerList(0, 1)
+            assertEquals(2L, page.totalCount)
+            assertEquals(1, page.list.size)
+            assertFalse(page.list[0].toString().contains(page.list[0].refreshToken!!))
+            component("every-fresh").use { fresh ->
+                pushTicket(fresh)
+                assertEquals(2, fresh.reseedRefreshTokens())
+                for (appid in listOf(AUTHORIZER, OTHER)) assertEquals(c.refreshToken(appid), fresh.refreshToken(appid))
+            }
+            component("every-seeded").use { seeded ->
+                pushTicket(seeded)
+                val b = seeded.authorizerWithRefreshToken(OTHER, c.refreshToken(OTHER)!!)
+                assertEquals(OTHER, b.appId)
+                assertEquals(c.refreshToken(OTHER), seeded.refreshToken(OTHER))
+                b.get("/cgi-bin/get_api_domain_ip")
+            }
+            c.forgetAuthorizer(OTHER)
+            assertNull(c.refreshToken(OTHER))
+            c.storeRefreshToken(OTHER, "refreshtoken@@@kept")
+            assertEquals("refreshtoken@@@kept", c.refreshToken(OTHER))
+        }
+    }
+
+    @Test
+    fun `ticket and refresh token are durable in a host store - no TTL, the shared key schema`() {
+        val prefix = Services.uniquePrefix("host")
+        val store = MapHostStore()
+        Component(Platform.config(sim.baseUrl, prefix), store).use { c ->
+            val ticket = pushTicket(c)
+            authorize(c, AUTHORIZER)
+            val ticketKey = Platform.key(prefix, "component_verify_ticket")
+            val refreshKey = Platform.key(prefix, "authorizer_refresh_token", AUTHORIZER)
+            val tokenKey = Platform.key(prefix, "authorizer_access_token", AUTHORIZER)
+            assertEquals(-1L, store.sets[ticketKey], "the ticket never expires")
+            assertEquals(-1L, store.sets[refreshKey], "the refresh token never expires")
+            assertTrue(store.sets.getValue(tokenKey) > 0, "the access token does")
+            assertEquals(ticket, JSONObject(store.raw(ticketKey)).getString("value"))
+            assertEquals(c.refreshToken(AUTHORIZER), JSONObject(store.raw(refreshKey)).getString("value"))
+            assertEquals(c.authorizer(AUTHORIZER).accessToken().value, JSONObject(store.raw(tokenKey)).getString("value"))
+        }
+    }
+
+    @Test
+    fun `errors - unknown authorizer, bad appid, bad JSON body, failing handler`() {
+        component("errors").use { c ->
+            val unknown = assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) {
+                c.authorizer(OTHER).get("/cgi-bin/get_api_domain_ip")
+            }
+            assertEquals(-50041, unknown.code)
+            assertTrue(unknown.reason.contains(OTHER), unknown.reason)
+            assertEquals("config", assertThrows(WeixinkitException::class.java) { c.authorizer("wx:bad").accessToken() }.kind)
+            val body = assertThrows(WeixinkitException.InvalidInput::class.java) {
+                c.authorizer(AUTHORIZER).postJson("/cgi-bin/message/custom/send", "{not json")
+            }
+            assertEquals(-50005, body.code)
+            assertThrows(WeixinkitException.InvalidInput::class.java) {
+                c.authorizer(AUTHORIZER).postJson("/cgi-bin/message/custom/send", """{"a":1} {"b":2}""")
+            }
+            assertEquals(0, sim.calls("/cgi-bin/message/custom/send"))
+
+            // A handler's exception reaches the caller; the built-in step has already run.
+            val issued = sim.issueTicket()
+            val thrown = assertThrows(IllegalStateException::class.java) {
+                c.handleCallback("POST", issued.push.query, issued.push.body) { error("handler failed") }
+            }
+            assertEquals("handler failed", thrown.message)
+            assertEquals(issued.ticket, c.verifyTicket())
+            assertFalse(c.deliver(issued.push).toString().contains(issued.ticket), "toString hides the plaintext")
+        }
+    }
+}
