@@ -768,13 +768,18 @@ impl Component {
         scope: &str,
         state: &str,
     ) -> String {
-        format!(
-            "{OPEN_BASE}/connect/oauth2/authorize?appid={}&redirect_uri={}&response_type=code&scope={}&state={}&component_appid={}#wechat_redirect",
-            encode(appid),
-            encode(redirect_uri),
-            encode(scope),
-            encode(state),
-            encode(self.app_id())
+        let query = [
+            ("appid", appid.to_string()),
+            ("redirect_uri", redirect_uri.into()),
+            ("response_type", "code".into()),
+            ("scope", scope.into()),
+            ("state", state.into()),
+            ("component_appid", self.app_id().into()),
+        ];
+        page_url(
+            &format!("{OPEN_BASE}/connect/oauth2/authorize"),
+            &query,
+            Some("wechat_redirect"),
         )
     }
 
@@ -1068,22 +1073,23 @@ pub fn authorization_url(
     redirect_uri: &str,
     options: &AuthorizationUrlOptions,
 ) -> String {
-    let mut url = if options.mobile {
-        format!("{MP_BASE}/safe/bindcomponent?action=bindcomponent&no_scan=1&")
-    } else {
-        format!("{MP_BASE}/cgi-bin/componentloginpage?")
-    };
-    url.push_str(&format!(
-        "component_appid={}&pre_auth_code={}&redirect_uri={}",
-        encode(component_appid),
-        encode(pre_auth_code),
-        encode(redirect_uri)
-    ));
+    let mut query = Vec::new();
+    if options.mobile {
+        query.extend([
+            ("action", "bindcomponent".to_string()),
+            ("no_scan", "1".into()),
+        ]);
+    }
+    query.extend([
+        ("component_appid", component_appid.to_string()),
+        ("pre_auth_code", pre_auth_code.into()),
+        ("redirect_uri", redirect_uri.into()),
+    ]);
     if let Some(t) = options.auth_type {
-        url.push_str(&format!("&auth_type={t}"));
+        query.push(("auth_type", t.to_string()));
     }
     if let Some(biz) = &options.biz_appid {
-        url.push_str(&format!("&biz_appid={}", encode(biz)));
+        query.push(("biz_appid", biz.clone()));
     }
     if !options.category_id_list.is_empty() {
         let ids: Vec<String> = options
@@ -1091,25 +1097,23 @@ pub fn authorization_url(
             .iter()
             .map(u32::to_string)
             .collect();
-        url.push_str(&format!("&category_id_list={}", encode(&ids.join("|"))));
+        query.push(("category_id_list", ids.join("|")));
     }
-    if options.mobile {
-        url.push_str("#wechat_redirect");
-    }
-    url
+    let (page, fragment) = if options.mobile {
+        ("/safe/bindcomponent", Some("wechat_redirect"))
+    } else {
+        ("/cgi-bin/componentloginpage", None)
+    };
+    page_url(&format!("{MP_BASE}{page}"), &query, fragment)
 }
 
-/// Percent-encode everything but RFC 3986 unreserved characters.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// `base?k=v&…#fragment`, parameters in the given order (WeChat's pages check the order),
+/// values form-encoded.
+fn page_url(base: &str, query: &[(&str, String)], fragment: Option<&str>) -> String {
+    let mut url = reqwest::Url::parse(base).expect("a constant base URL");
+    url.query_pairs_mut().extend_pairs(query);
+    url.set_fragment(fragment);
+    url.into()
 }
 
 #[cfg(test)]

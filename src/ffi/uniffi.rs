@@ -346,12 +346,20 @@ impl OfficialAccountConfig {
             ("tokens", self.tokens.map(|t| serde_json::json!(t))),
             ("store", self.store.map(|s| serde_json::json!(s))),
         ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                json[name] = value;
-            }
-        }
+        set_present(&mut json, fields);
         Ok(crate::OfficialAccountConfig::from_json(&json.to_string())?)
+    }
+}
+
+/// Add the options the host set to a configuration record (unset ones take the defaults).
+fn set_present<const N: usize>(
+    json: &mut serde_json::Value,
+    fields: [(&str, Option<serde_json::Value>); N],
+) {
+    for (name, value) in fields {
+        if let Some(value) = value {
+            json[name] = value;
+        }
     }
 }
 
@@ -560,11 +568,7 @@ impl ComponentConfig {
             ("tokens", self.tokens.map(|t| serde_json::json!(t))),
             ("store", self.store.map(|s| serde_json::json!(s))),
         ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                json[name] = value;
-            }
-        }
+        set_present(&mut json, fields);
         Ok(crate::ComponentConfig::from_json(&json.to_string())?)
     }
 }

@@ -227,16 +227,11 @@ final class Native
 
     /**
      * Call `$method` of a client handle (`wxk_client_call`) with its JSON arguments; the JSON
-     * result, or the exception the library reported.
-     *
-     * Libraries before argument errors got their own code (-50005) reported those whose code
-     * was 0 as status 0, with the error JSON as the result. That exact shape cannot be a result
-     * (the library writes JSON objects with sorted keys, so `"code"` would come before
-     * `"kind"`): it is thrown too, so both library versions behave alike.
+     * result, or the exception the library reported (a failure is never status 0).
      */
     public static function clientCall(FFI $ffi, CData $handle, string $method, string $args): string
     {
-        $text = self::take($ffi->wxk_client_call(
+        return self::take($ffi->wxk_client_call(
             $handle,
             $method,
             strlen($method),
@@ -245,10 +240,6 @@ final class Native
             self::$out,
             self::$outLen
         ));
-        if (strncmp($text, '{"kind":"invalid_input","code":0,"message":', 43) === 0) {
-            throw self::exception($text, 0);
-        }
-        return $text;
     }
 
     /**
