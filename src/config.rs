@@ -320,6 +320,15 @@ pub(crate) fn parse_config<T: serde::de::DeserializeOwned>(json: &str) -> Result
 }
 
 /// App ids and prefixes become parts of store keys: keep them to a safe alphabet.
+/// [`validate_key_part`] for an id given as an argument (an authorizer's appid): an
+/// `InvalidInput` error (-50005), not a configuration error.
+pub(crate) fn validate_id_arg(name: &str, value: &str) -> Result<()> {
+    validate_key_part(name, value).map_err(|e| match e {
+        Error::Config(reason) => Error::invalid_argument(reason),
+        other => other,
+    })
+}
+
 pub(crate) fn validate_key_part(name: &str, value: &str) -> Result<()> {
     let ok = !value.is_empty()
         && value

@@ -179,7 +179,38 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// weixinkit itself failed: a bug to report (a caught panic, a result that would not
+    /// serialize). Never a problem with the caller's input or WeChat's answer.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
+
+/// Every [`Error::kind`], in one order: the list each host's error classes are generated from
+/// or checked against (Python's `WeixinkitError` subclasses, Kotlin's `WeixinkitException`
+/// subclasses, PHP's exception classes).
+pub const KINDS: &[&str] = &[
+    "invalid_aes_key",
+    "invalid_signature",
+    "stale_timestamp",
+    "invalid_base64",
+    "invalid_ciphertext",
+    "invalid_padding",
+    "invalid_buffer",
+    "receiver_id_mismatch",
+    "parse",
+    "invalid_input",
+    "api",
+    "transport",
+    "timeout",
+    "http_status",
+    "decode",
+    "store",
+    "config",
+    "token_unavailable",
+    "ticket",
+    "reauthorization_needed",
+    "internal",
+];
 
 impl Error {
     /// The code users search for: WXBizMsgCrypt's (-40001 … -40011) for crypto failures,
@@ -208,6 +239,7 @@ impl Error {
             Error::Store(_) => STORE,
             Error::Config(_) => CONFIG,
             Error::TokenUnavailable(_) => TOKEN_UNAVAILABLE,
+            Error::Internal(_) => INTERNAL,
             Error::Ticket { errcode, .. } | Error::ReauthorizationNeeded { errcode, .. } => {
                 i32::try_from(*errcode).unwrap_or(i32::MIN)
             }
@@ -242,6 +274,7 @@ impl Error {
             Error::TokenUnavailable(_) => "token_unavailable",
             Error::Ticket { .. } => "ticket",
             Error::ReauthorizationNeeded { .. } => "reauthorization_needed",
+            Error::Internal(_) => "internal",
         }
     }
 
@@ -260,6 +293,44 @@ impl Error {
                 Some(*errcode)
             }
             _ => None,
+        }
+    }
+
+    /// WeChat's `errmsg` (with its `rid`) when the server refused the call, else `None`.
+    ///
+    /// ```
+    /// let e = weixinkit::Error::Api { endpoint: "/cgi-bin/token".into(), errcode: 40164, errmsg: "invalid ip rid: 1".into() };
+    /// assert_eq!(e.errmsg(), Some("invalid ip rid: 1"));
+    /// ```
+    pub fn errmsg(&self) -> Option<&str> {
+        match self {
+            Error::Api { errmsg, .. } => Some(errmsg),
+            _ => None,
+        }
+    }
+
+    /// The endpoint path an HTTP failure concerns (never its query), else `None`.
+    ///
+    /// ```
+    /// let e = weixinkit::Error::Timeout { endpoint: "/cgi-bin/token".into() };
+    /// assert_eq!(e.endpoint(), Some("/cgi-bin/token"));
+    /// ```
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Error::Api { endpoint, .. }
+            | Error::Transport { endpoint, .. }
+            | Error::Timeout { endpoint }
+            | Error::HttpStatus { endpoint, .. }
+            | Error::Decode { endpoint, .. } => Some(endpoint),
+            _ => None,
+        }
+    }
+
+    /// An argument that cannot be used (code -50005).
+    pub(crate) fn invalid_argument(reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            code: codes::INVALID_ARGUMENT,
+            reason: reason.into(),
         }
     }
 

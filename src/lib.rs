@@ -56,7 +56,7 @@ pub use config::{
 pub use crypto::{
     check_signature, decode_aes_key, msg_signature, CryptoOptions, MessageCrypto, ReceiverIdPolicy,
 };
-pub use error::{codes, Error, Result};
+pub use error::{codes, Error, Result, KINDS as ERROR_KINDS};
 pub use message::{
     image_reply, news_reply, parse_message, text_reply, Article, AuthorizationNotice, Event,
     Message, MessageHeader,

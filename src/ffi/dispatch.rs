@@ -1,13 +1,11 @@
-//! Methods of the Open Platform clients by name, with JSON arguments and results: the one
-//! conversion layer the C ABI, the Python extension and the uniffi object share, so that the
-//! endpoints list grows without touching three facades (host-side wrappers add the types).
-//!
-//! Every method is a delegation: read the arguments, call the core, serialize the result.
+//! The Open Platform operations by name, with JSON arguments and results: how the C ABI
+//! (`wxk_client_call`) reaches them. The arms are expanded from the one table in
+//! [`super::endpoints`]; the other facades expand the same table into typed methods.
 
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::open_platform::{AuthorizationUrlOptions, Authorizer, CallbackRequest, Component};
+use crate::open_platform::{Authorizer, Component};
 use crate::{Error, Result};
 
 fn arg<T: DeserializeOwned>(args: &Value, name: &str, method: &str) -> Result<T> {
@@ -18,153 +16,80 @@ fn arg<T: DeserializeOwned>(args: &Value, name: &str, method: &str) -> Result<T>
     })
 }
 
-fn opt<T: DeserializeOwned>(args: &Value, name: &str, method: &str) -> Result<Option<T>> {
-    match args.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => arg(args, name, method).map(Some),
-    }
-}
-
 fn to_json<T: serde::Serialize>(value: T) -> Result<Value> {
-    serde_json::to_value(value).map_err(|e| Error::InvalidInput {
-        code: crate::codes::INTERNAL,
-        reason: format!("result: {e}"),
-    })
+    serde_json::to_value(value).map_err(|e| Error::Internal(format!("result: {e}")))
 }
 
-/// Query parameters as `{"k":"v"}` or `[["k","v"], …]`.
-fn pairs(args: &Value, name: &str, method: &str) -> Result<Vec<(String, String)>> {
-    match args.get(name) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                other => Ok((k.clone(), other.to_string())),
-            })
-            .collect(),
-        Some(_) => arg(args, name, method),
-    }
+// The names the table's rows use for their argument and result types.
+use super::{Body, Json, Query};
+use crate::open_platform::{
+    Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
+};
+use crate::token::Token;
+use crate::CallbackResponse;
+
+/// Expands a table into `async fn $fn_name(receiver, method, args) -> Result<Option<Value>>`:
+/// `None` when no row has that name.
+macro_rules! dispatch_arms {
+    (
+        extra { $fn_name:ident, $Recv:ty }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+    ) => {
+        #[allow(unused_variables)]
+        async fn $fn_name(receiver: &$Recv, method: &str, args: &Value) -> Result<Option<Value>> {
+            match method {
+                $( stringify!($name) => {
+                    $( let $arg: $ty = arg(args, stringify!($arg), method)?; )*
+                    let $recv = receiver;
+                    let value: $ret = $body?.into();
+                    to_json(value).map(Some)
+                } )*
+                $( stringify!($pname) => {
+                    $( let $parg: $pty = arg(args, stringify!($parg), method)?; )*
+                    let $precv = receiver;
+                    let value: $pret = $pbody?.into();
+                    to_json(value).map(Some)
+                } )*
+                _ => Ok(None),
+            }
+        }
+    };
 }
+
+component_endpoints!(dispatch_arms {
+    component_row,
+    Component
+});
+authorizer_endpoints!(dispatch_arms {
+    authorizer_row,
+    Authorizer
+});
 
 fn authorizer(c: &Component, args: &Value, method: &str) -> Result<Authorizer> {
     let appid: String = arg(args, "authorizer_appid", method)?;
-    match opt::<String>(args, "access_token", method)? {
+    match arg::<Option<String>>(args, "access_token", method)? {
         Some(token) => c.authorizer_with_access_token(&appid, &token),
         None => c.authorizer(&appid),
     }
 }
 
-/// Call `method` of a [`Component`] (see the method list in the README's Open Platform
-/// section and `wxk_client_call`).
+/// Call an operation of a [`Component`] by name with named JSON arguments: a `Component`
+/// row's name (`query_auth` with `{"authorization_code": …}`), `app_id`, or
+/// `authorizer.<name>` for an `Authorizer` row, with `authorizer_appid` (and, for an
+/// authorizer used with a fixed token, `access_token`) beside the row's arguments.
 pub async fn component(c: &Component, method: &str, args: &Value) -> Result<Value> {
-    let m = method;
-    let s = |name: &str| arg::<String>(args, name, m);
-    match method {
-        "app_id" => to_json(c.app_id()),
-        "store_verify_ticket" => to_json(c.store_verify_ticket(&s("ticket")?).await?),
-        "verify_ticket" => to_json(c.verify_ticket().await?),
-        "start_push_ticket" => to_json(c.start_push_ticket().await?),
-        "component_access_token" => to_json(c.component_access_token().await?),
-        "create_pre_auth_code" => to_json(c.create_pre_auth_code().await?),
-        "authorization_url" => {
-            let options: AuthorizationUrlOptions = opt(args, "options", m)?.unwrap_or_default();
-            to_json(c.authorization_url(&s("pre_auth_code")?, &s("redirect_uri")?, &options))
-        }
-        "create_authorization_url" => {
-            let options: AuthorizationUrlOptions = opt(args, "options", m)?.unwrap_or_default();
-            to_json(
-                c.create_authorization_url(&s("redirect_uri")?, &options)
-                    .await?,
-            )
-        }
-        "query_auth" => to_json(c.query_auth(&s("authorization_code")?).await?),
-        "refresh_token" => to_json(c.refresh_token(&s("authorizer_appid")?).await?),
-        "store_refresh_token" => to_json(
-            c.store_refresh_token(&s("authorizer_appid")?, &s("refresh_token")?)
-                .await?,
-        ),
-        "forget_authorizer" => to_json(c.forget_authorizer(&s("authorizer_appid")?).await?),
-        "authorizer_access_token" => to_json(authorizer(c, args, m)?.access_token().await?),
-        "authorizer_info" => to_json(c.authorizer_info(&s("authorizer_appid")?).await?),
-        "authorizer_list" => {
-            let offset = opt::<i64>(args, "offset", m)?.unwrap_or(0);
-            let count = opt::<i64>(args, "count", m)?.unwrap_or(500);
-            to_json(c.authorizer_list(offset, count).await?)
-        }
-        "reseed_refresh_tokens" => to_json(c.reseed_refresh_tokens().await?),
-        "authorizer_option" => to_json(
-            c.authorizer_option(&s("authorizer_appid")?, &s("option_name")?)
-                .await?,
-        ),
-        "set_authorizer_option" => to_json(
-            c.set_authorizer_option(
-                &s("authorizer_appid")?,
-                &s("option_name")?,
-                &s("option_value")?,
-            )
-            .await?,
-        ),
-        "clear_quota" => to_json(c.clear_quota().await?),
-        "clear_quota_v2" => {
-            let appid: Option<String> = opt(args, "appid", m)?;
-            to_json(c.clear_quota_v2(appid.as_deref()).await?)
-        }
-        "oauth_authorize_url" => to_json(c.oauth_authorize_url(
-            &s("appid")?,
-            &s("redirect_uri")?,
-            &s("scope")?,
-            &opt::<String>(args, "state", m)?.unwrap_or_default(),
-        )),
-        "oauth_access_token" => to_json(c.oauth_access_token(&s("appid")?, &s("code")?).await?),
-        "oauth_refresh_token" => to_json(
-            c.oauth_refresh_token(&s("appid")?, &s("refresh_token")?)
-                .await?,
-        ),
-        "oauth_user_info" => to_json(
-            c.oauth_user_info(&s("access_token")?, &s("openid")?)
-                .await?,
-        ),
-        "jscode2session" => to_json(c.jscode2session(&s("appid")?, &s("js_code")?).await?),
-        "call" => {
-            let query = pairs(args, "query", m)?;
-            let q: Vec<(&str, &str)> = query
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let body: Option<Value> = opt(args, "body", m)?;
-            to_json(c.call(&s("path")?, &q, body.as_ref()).await?)
-        }
-        "authorizer_get" => {
-            let query = pairs(args, "query", m)?;
-            let q: Vec<(&str, &str)> = query
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            to_json(authorizer(c, args, m)?.get(&s("path")?, &q).await?)
-        }
-        "authorizer_post_json" => {
-            let body: Value = opt(args, "body", m)?.unwrap_or(json!({}));
-            to_json(
-                authorizer(c, args, m)?
-                    .post_json(&s("path")?, &body)
-                    .await?,
-            )
-        }
-        "authorizer_clear_quota" => to_json(authorizer(c, args, m)?.clear_quota().await?),
-        "handle_callback" => {
-            let request = CallbackRequest {
-                method: s("method")?,
-                query: pairs(args, "query", m)?,
-                body: opt::<String>(args, "body", m)?.unwrap_or_default(),
-            };
-            to_json(c.handle_callback(&request).await)
-        }
-        other => Err(Error::InvalidInput {
-            code: crate::codes::INVALID_ARGUMENT,
-            reason: format!("unknown Component method {other:?}"),
-        }),
+    if method == "app_id" {
+        return to_json(c.app_id());
     }
+    let found = match method.strip_prefix("authorizer.") {
+        Some(name) => authorizer_row(&authorizer(c, args, method)?, name, args).await?,
+        None => component_row(c, method, args).await?,
+    };
+    found.ok_or_else(|| Error::InvalidInput {
+        code: crate::codes::INVALID_ARGUMENT,
+        reason: format!("unknown Component method {method:?}"),
+    })
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::Error;
 // --- errors ---------------------------------------------------------------------------------
 
 /// `Error::kind()` → the `WeixinkitError` subclass raised for it.
-const ERROR_CLASSES: [(&str, &str); 20] = [
+const ERROR_CLASSES: [(&str, &str); 21] = [
     ("invalid_aes_key", "InvalidAesKey"),
     ("invalid_signature", "InvalidSignature"),
     ("stale_timestamp", "StaleTimestamp"),
@@ -39,6 +39,7 @@ const ERROR_CLASSES: [(&str, &str); 20] = [
     ("token_unavailable", "TokenUnavailable"),
     ("ticket", "Ticket"),
     ("reauthorization_needed", "ReauthorizationNeeded"),
+    ("internal", "Internal"),
 ];
 
 /// The exception classes, in `ERROR_CLASSES` order, looked up once from the package.
@@ -60,7 +61,19 @@ fn raise(py: Python<'_>, e: Error) -> PyErr {
     let index = ERROR_CLASSES.iter().position(|(k, _)| *k == kind);
     match (index, error_types(py)) {
         (Some(i), Ok(types)) => {
-            PyErr::from_type(types[i].bind(py).clone(), (e.code(), e.to_string()))
+            let err = PyErr::from_type(types[i].bind(py).clone(), (e.code(), e.to_string()));
+            // kind + code + reason on every error; WeChat's errcode / errmsg and the endpoint
+            // where the failure has them (None otherwise).
+            let value = err.value(py);
+            let attrs = value.setattr("kind", kind).and_then(|()| {
+                value.setattr("errcode", e.errcode())?;
+                value.setattr("errmsg", e.errmsg())?;
+                value.setattr("endpoint", e.endpoint())
+            });
+            match attrs {
+                Ok(()) => err,
+                Err(failed) => failed,
+            }
         }
         (_, Err(lookup)) => lookup,
         (None, Ok(_)) => PyTypeError::new_err(format!("unknown weixinkit error kind {kind}")),
@@ -1033,62 +1046,491 @@ fn parse_body(body_json: &str) -> crate::Result<serde_json::Value> {
     })
 }
 
-/// A third-party platform client (see the Rust `Component`). Methods are called by name
-/// with JSON arguments (`call("query_auth", '{"authorization_code": "…"}')`) and answer JSON;
-/// the `weixinkit` package wraps them in typed methods.
-#[pyclass(module = "weixinkit._native", frozen)]
-pub struct Component(crate::Component);
+// --- Open Platform: expanded from the endpoint table ----------------------------------------
 
-#[pymethods]
-impl Component {
-    #[new]
-    #[pyo3(signature = (config_json, store=None))]
-    fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
-        let config = crate::ComponentConfig::from_json(config_json).or_raise(py)?;
-        let component = match store {
-            None => crate::Component::new(config),
-            Some(host) => crate::Component::with_store(
-                config,
-                std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
-                std::sync::Arc::new(crate::token::SystemClock),
-            ),
-        };
-        component.map(Self).or_raise(py)
+/// A core result as a Python object.
+trait ToPy {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>>;
+}
+
+macro_rules! to_py_via_into_pyobject {
+    ($($t:ty),*) => {$(
+        impl ToPy for $t {
+            fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                Ok(self.into_pyobject(py)?.into_any().unbind())
+            }
+        }
+    )*};
+}
+
+to_py_via_into_pyobject!(
+    String,
+    Option<String>,
+    i64,
+    Vec<String>,
+    Vec<crate::open_platform::AuthorizerListItem>,
+    crate::open_platform::Authorization,
+    crate::open_platform::PreAuthCode,
+    crate::open_platform::AuthorizerList
+);
+
+impl ToPy for () {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(py.None())
     }
+}
 
-    #[getter]
-    fn app_id(&self) -> &str {
-        self.0.app_id()
+impl ToPy for crate::Token {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(Token::from(self).into_pyobject(py)?.into_any().unbind())
     }
+}
 
-    fn __repr__(&self) -> String {
-        format!("Component(app_id={:?})", self.0.app_id())
-    }
-
-    /// Call `method` with `args_json` (a JSON object); the result as JSON. Releases the GIL.
-    fn call(&self, py: Python<'_>, method: &str, args_json: &str) -> PyResult<String> {
-        let args = parse_body(args_json).or_raise(py)?;
-        py.detach(|| crate::runtime::block_on(super::dispatch::component(&self.0, method, &args)))
-            .map(json_text)
-            .or_raise(py)
-    }
-
-    /// `call` as an asyncio awaitable.
-    fn call_async<'py>(
-        &self,
-        py: Python<'py>,
-        method: String,
-        args_json: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let args = parse_body(args_json).or_raise(py)?;
-        let c = self.0.clone();
-        awaitable(py, async move {
-            super::dispatch::component(&c, &method, &args)
-                .await
-                .map(json_text)
+impl ToPy for serde_json::Value {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        use serde_json::Value;
+        Ok(match self {
+            Value::Null => py.None(),
+            Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i.into_pyobject(py)?.into_any().unbind(),
+                (None, Some(u)) => u.into_pyobject(py)?.into_any().unbind(),
+                _ => n
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind(),
+            },
+            Value::String(s) => s.into_pyobject(py)?.into_any().unbind(),
+            Value::Array(items) => {
+                let list = PyList::empty(py);
+                for item in items {
+                    list.append(item.to_py(py)?)?;
+                }
+                list.into_any().unbind()
+            }
+            Value::Object(map) => {
+                let dict = PyDict::new(py);
+                for (k, v) in map {
+                    dict.set_item(k, v.to_py(py)?)?;
+                }
+                dict.into_any().unbind()
+            }
         })
     }
 }
+
+impl ToPy for crate::CallbackResponse {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let message = match self.message {
+            Some(m) => Some(Py::new(py, Message::new(py, m)?)?),
+            None => None,
+        };
+        let response = CallbackResponse {
+            status: self.status,
+            body: self.body,
+            message,
+            plaintext: self.plaintext,
+        };
+        Ok(response.into_pyobject(py)?.into_any().unbind())
+    }
+}
+
+/// Python values as JSON (for request bodies): dict, list, str, int, float, bool, None.
+fn json_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<serde_json::Value> {
+    use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PySequence};
+    use serde_json::Value;
+    if depth > 64 {
+        return Err(PyTypeError::new_err("the JSON body is nested too deeply"));
+    }
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(i) = value.cast::<PyInt>() {
+        return match i.extract::<i64>() {
+            Ok(n) => Ok(Value::from(n)),
+            Err(_) => Ok(Value::from(i.extract::<u64>()?)),
+        };
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return serde_json::Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| PyTypeError::new_err("NaN and infinities are not JSON"));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_string()));
+    }
+    if let Ok(map) = value.cast::<PyMapping>() {
+        let mut object = serde_json::Map::new();
+        for item in map.items()?.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| PyTypeError::new_err("JSON object keys are str"))?;
+            object.insert(key.to_str()?.to_string(), json_from_py(&v, depth + 1)?);
+        }
+        return Ok(Value::Object(object));
+    }
+    if !value.is_instance_of::<PyBytes>() {
+        if let Ok(seq) = value.cast::<PySequence>() {
+            let mut items = Vec::new();
+            for item in seq.try_iter()? {
+                items.push(json_from_py(&item?, depth + 1)?);
+            }
+            return Ok(Value::Array(items));
+        }
+    }
+    Err(PyTypeError::new_err(format!(
+        "{} is not JSON (dict, list, str, int, float, bool or None)",
+        value.get_type().name()?
+    )))
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for super::Json {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        json_from_py(&value, 0).map(super::Json)
+    }
+}
+
+/// A `dict` or an iterable of `(name, value)` pairs; values as `str()` shows them.
+impl<'a, 'py> FromPyObject<'a, 'py> for super::Query {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        use pyo3::types::PyMapping;
+        let text = |v: &Bound<'py, PyAny>| -> PyResult<String> {
+            match v.cast::<PyString>() {
+                Ok(s) => Ok(s.to_str()?.to_string()),
+                Err(_) => Ok(v.str()?.to_str()?.to_string()),
+            }
+        };
+        let pairs: Vec<Bound<'py, PyAny>> = if let Ok(map) = value.cast::<PyMapping>() {
+            map.items()?.iter().collect()
+        } else if value.is_none() {
+            Vec::new()
+        } else {
+            value.try_iter()?.collect::<PyResult<_>>()?
+        };
+        pairs
+            .into_iter()
+            .map(|pair| {
+                let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
+                    pair.extract().map_err(|_| {
+                        PyTypeError::new_err("query parameters are a dict or (name, value) pairs")
+                    })?;
+                Ok((text(&k)?, text(&v)?))
+            })
+            .collect::<PyResult<_>>()
+            .map(super::Query)
+    }
+}
+
+/// Authorization link options: `None`, a `dict` of the fields, or any object with a
+/// `to_dict()` (the package's `AuthorizationUrlOptions`).
+impl<'a, 'py> FromPyObject<'a, 'py> for crate::open_platform::AuthorizationUrlOptions {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let value = if value.hasattr("to_dict")? {
+            value.call_method0("to_dict")?
+        } else {
+            value.to_owned()
+        };
+        let json = json_from_py(&value, 0)?;
+        serde_json::from_value(json).map_err(|e| {
+            raise(
+                value.py(),
+                crate::Error::invalid_argument(format!("authorization link options: {e}")),
+            )
+        })
+    }
+}
+
+/// `str` or `bytes`.
+impl<'a, 'py> FromPyObject<'a, 'py> for super::Body {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if value.is_none() {
+            return Ok(super::Body(Some(String::new())));
+        }
+        if let Ok(s) = value.cast::<PyString>() {
+            return Ok(super::Body(s.to_str().ok().map(str::to_string)));
+        }
+        let bytes: Vec<u8> = value
+            .cast::<PyBytes>()
+            .map(|b| b.as_bytes().to_vec())
+            .map_err(|_| PyTypeError::new_err("the body is str or bytes"))?;
+        Ok(super::Body(String::from_utf8(bytes).ok()))
+    }
+}
+
+#[pymethods]
+impl crate::open_platform::Authorization {
+    fn __repr__(&self) -> String {
+        format!(
+            "Authorization(authorizer_appid={:?}, authorizer_access_token='***', expires_in={}, \
+             authorizer_refresh_token='***', func_info={:?})",
+            self.authorizer_appid, self.expires_in, self.func_info
+        )
+    }
+}
+
+#[pymethods]
+impl crate::open_platform::PreAuthCode {
+    fn __repr__(&self) -> String {
+        format!(
+            "PreAuthCode(pre_auth_code='***', expires_in={})",
+            self.expires_in
+        )
+    }
+}
+
+#[pymethods]
+impl crate::open_platform::AuthorizerList {
+    fn __repr__(&self) -> String {
+        format!(
+            "AuthorizerList(total_count={}, list=[{} items])",
+            self.total_count,
+            self.list.len()
+        )
+    }
+
+    fn __len__(&self) -> usize {
+        self.list.len()
+    }
+}
+
+#[pymethods]
+impl crate::open_platform::AuthorizerListItem {
+    fn __repr__(&self) -> String {
+        format!(
+            "AuthorizerListItem(authorizer_appid={:?}, refresh_token='***', auth_time={})",
+            self.authorizer_appid, self.auth_time
+        )
+    }
+}
+
+/// What to answer the authorization event URL (`status`, `body`), and what arrived
+/// (`message`, parsed once by the library; `plaintext`, the decrypted XML).
+#[pyclass(module = "weixinkit._native", frozen, get_all)]
+pub struct CallbackResponse {
+    status: u16,
+    body: String,
+    message: Option<Py<Message>>,
+    plaintext: Option<String>,
+}
+
+#[pymethods]
+impl CallbackResponse {
+    /// Whether the push was verified and its lifecycle step done (status 200).
+    #[getter]
+    fn ok(&self) -> bool {
+        self.status == 200
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let message = match &self.message {
+            Some(m) => m.bind(py).repr()?.to_string(),
+            None => "None".into(),
+        };
+        Ok(format!(
+            "CallbackResponse(status={}, body={:?}, message={message})",
+            self.status, self.body
+        ))
+    }
+}
+
+/// A blocking call: the GIL is released while the core works.
+fn blocking<T: ToPy + Send>(
+    py: Python<'_>,
+    future: impl std::future::Future<Output = crate::Result<T>> + Send,
+) -> PyResult<Py<PyAny>> {
+    py.detach(|| crate::runtime::block_on(future))
+        .or_raise(py)?
+        .to_py(py)
+}
+
+/// An asyncio awaitable of the core call, run on the library's runtime.
+fn awaitable_py<'py, T: ToPy + Send + 'static>(
+    py: Python<'py>,
+    future: impl std::future::Future<Output = crate::Result<T>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>> {
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let value = future.await;
+        Python::attach(|py| value.or_raise(py)?.to_py(py))
+    })
+}
+
+// The names the table's rows use for their argument types (results go through `ToPy`).
+use super::{Body, Json, Query};
+use crate::open_platform::AuthorizationUrlOptions;
+
+/// Expands a table into the `#[pymethods]` of a blocking class (`async: false`) or an asyncio
+/// one (`async: true`, every `io` row returns an awaitable under the same name), with the
+/// hand-written `extra` items.
+macro_rules! python_methods {
+    (
+        extra { $Class:ident, $is_async:ident, { $($extra:tt)* } }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+    ) => {
+        #[pymethods]
+        impl $Class {
+            $($extra)*
+
+            $(
+                $(#[$m])*
+                #[pyo3(signature = ($($arg $(= $default)?),*))]
+                fn $name<'py>(&self, py: Python<'py> $(, $arg: $ty)*) -> PyResult<Bound<'py, PyAny>> {
+                    python_methods!(@call $is_async, py, self, $recv, $body)
+                }
+            )*
+            $(
+                $(#[$pm])*
+                #[pyo3(signature = ($($parg $(= $pdefault)?),*))]
+                fn $pname(&self, py: Python<'_> $(, $parg: $pty)*) -> PyResult<Py<PyAny>> {
+                    let $precv = &self.0;
+                    let value = $pbody;
+                    value.or_raise(py)?.to_py(py)
+                }
+            )*
+        }
+    };
+    (@call false, $py:ident, $self:ident, $recv:ident, $body:block) => {{
+        let $recv = &$self.0;
+        blocking($py, async move { $body }).map(|v| v.into_bound($py))
+    }};
+    (@call true, $py:ident, $self:ident, $recv:ident, $body:block) => {{
+        let owned = $self.0.clone();
+        awaitable_py($py, async move {
+            let $recv = &owned;
+            $body
+        })
+    }};
+}
+
+/// A third-party platform client (see the Rust `Component`); blocking methods release the
+/// GIL. `config_json` is the shared configuration record; `store`, if given, a Python object
+/// implementing the store. The `weixinkit` package's `Component` takes typed configurations.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct Component(crate::Component);
+
+/// The same platform client with asyncio methods (each returns an awaitable).
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncComponent(crate::Component);
+
+/// An Official Account or mini program the platform acts for (blocking methods).
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct Authorizer(crate::Authorizer);
+
+/// An authorizer with asyncio methods.
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct AsyncAuthorizer(crate::Authorizer);
+
+fn open_component(
+    py: Python<'_>,
+    config_json: &str,
+    store: Option<Py<PyAny>>,
+) -> PyResult<crate::Component> {
+    let config = crate::ComponentConfig::from_json(config_json).or_raise(py)?;
+    match store {
+        None => crate::Component::new(config),
+        Some(host) => crate::Component::with_store(
+            config,
+            std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
+            std::sync::Arc::new(crate::token::SystemClock),
+        ),
+    }
+    .or_raise(py)
+}
+
+/// The Open Platform classes, with the hand-written constructors and factories beside the
+/// table's rows (`#[pymethods]` takes no macro calls, so the items are spelled out here).
+macro_rules! python_component {
+    ($Class:ident, $is_async:ident, $Authorizer:ident) => {
+        component_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        #[pyo3(signature = (config_json, store=None))]
+        fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+            open_component(py, config_json, store).map(Self)
+        }
+
+        /// The platform's AppID.
+        #[getter]
+        fn app_id(&self) -> &str {
+            self.0.app_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
+        }
+
+        /// The authorizer whose refresh token is stored: its token is refreshed automatically.
+        fn authorizer(&self, py: Python<'_>, authorizer_appid: &str) -> PyResult<$Authorizer> {
+            self.0.authorizer(authorizer_appid).map($Authorizer).or_raise(py)
+        }
+
+        /// The authorizer with an access token used as is (never refreshed).
+        fn authorizer_with_access_token(
+            &self,
+            py: Python<'_>,
+            authorizer_appid: &str,
+            access_token: &str,
+        ) -> PyResult<$Authorizer> {
+            self.0
+                .authorizer_with_access_token(authorizer_appid, access_token)
+                .map($Authorizer)
+                .or_raise(py)
+        }
+
+        /// The authorizer from a refresh token kept elsewhere (stored durably first; blocks
+        /// for the store write).
+        fn authorizer_with_refresh_token(
+            &self,
+            py: Python<'_>,
+            authorizer_appid: &str,
+            refresh_token: &str,
+        ) -> PyResult<$Authorizer> {
+            py.detach(|| {
+                crate::runtime::block_on(
+                    self.0
+                        .authorizer_with_refresh_token(authorizer_appid, refresh_token),
+                )
+            })
+            .map($Authorizer)
+            .or_raise(py)
+        }
+        } });
+    };
+}
+
+macro_rules! python_authorizer {
+    ($Class:ident, $is_async:ident) => {
+        authorizer_endpoints!(python_methods { $Class, $is_async, {
+        /// The authorizer's AppID.
+        #[getter]
+        fn app_id(&self) -> &str {
+            self.0.app_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
+        }
+        } });
+    };
+}
+
+python_component!(Component, false, Authorizer);
+python_component!(AsyncComponent, true, AsyncAuthorizer);
+python_authorizer!(Authorizer, false);
+python_authorizer!(AsyncAuthorizer, true);
 
 /// The JS-SDK signature (see the Rust `jssdk_signature`).
 #[pyfunction]
@@ -1118,6 +1560,14 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Token>()?;
     m.add_class::<OfficialAccount>()?;
     m.add_class::<Component>()?;
+    m.add_class::<AsyncComponent>()?;
+    m.add_class::<Authorizer>()?;
+    m.add_class::<AsyncAuthorizer>()?;
+    m.add_class::<CallbackResponse>()?;
+    m.add_class::<crate::open_platform::Authorization>()?;
+    m.add_class::<crate::open_platform::PreAuthCode>()?;
+    m.add_class::<crate::open_platform::AuthorizerList>()?;
+    m.add_class::<crate::open_platform::AuthorizerListItem>()?;
     m.add_class::<BackgroundRefresh>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.

@@ -37,7 +37,13 @@ pub enum WeixinkitError {
     #[error("{reason} ({code})")]
     InvalidInput { code: i32, reason: String },
     #[error("{reason} ({code})")]
-    Api { code: i32, reason: String },
+    Api {
+        code: i32,
+        reason: String,
+        errcode: i64,
+        errmsg: String,
+        endpoint: String,
+    },
     #[error("{reason} ({code})")]
     Transport { code: i32, reason: String },
     #[error("{reason} ({code})")]
@@ -56,6 +62,8 @@ pub enum WeixinkitError {
     Ticket { code: i32, reason: String },
     #[error("{reason} ({code})")]
     ReauthorizationNeeded { code: i32, reason: String },
+    #[error("{reason} ({code})")]
+    Internal { code: i32, reason: String },
 }
 
 impl From<Error> for WeixinkitError {
@@ -72,7 +80,17 @@ impl From<Error> for WeixinkitError {
             Error::ReceiverIdMismatch { .. } => Self::ReceiverIdMismatch { code, reason },
             Error::Parse(_) => Self::Parse { code, reason },
             Error::InvalidInput { .. } => Self::InvalidInput { code, reason },
-            Error::Api { .. } => Self::Api { code, reason },
+            Error::Api {
+                errcode,
+                errmsg,
+                endpoint,
+            } => Self::Api {
+                code,
+                reason,
+                errcode,
+                errmsg,
+                endpoint,
+            },
             Error::Transport { .. } => Self::Transport { code, reason },
             Error::Timeout { .. } => Self::Timeout { code, reason },
             Error::HttpStatus { .. } => Self::HttpStatus { code, reason },
@@ -82,6 +100,7 @@ impl From<Error> for WeixinkitError {
             Error::TokenUnavailable(_) => Self::TokenUnavailable { code, reason },
             Error::Ticket { .. } => Self::Ticket { code, reason },
             Error::ReauthorizationNeeded { .. } => Self::ReauthorizationNeeded { code, reason },
+            Error::Internal(_) => Self::Internal { code, reason },
         }
     }
 }
@@ -573,7 +592,7 @@ impl ComponentConfig {
     }
 }
 
-/// See [`crate::Component`]; methods by name (see [`super::dispatch`]).
+/// See [`crate::Component`]; the operations come from [`super::endpoints`].
 pub struct Component(crate::Component);
 
 impl Component {
@@ -592,23 +611,154 @@ impl Component {
     pub fn app_id(&self) -> String {
         self.0.app_id().to_string()
     }
+}
 
-    pub fn call(&self, method: String, args_json: String) -> R<String> {
-        let args = json_body(&args_json)?;
-        let value = crate::runtime::block_on(super::dispatch::component(&self.0, &method, &args))?;
-        Ok(value.to_string())
-    }
+/// An Official Account or mini program the platform acts for (see [`crate::Authorizer`]).
+#[derive(::uniffi::Object)]
+pub struct Authorizer(crate::Authorizer);
 
-    pub async fn call_async(&self, method: String, args_json: String) -> R<String> {
-        let args = json_body(&args_json)?;
-        let c = self.0.clone();
-        let value =
-            crate::runtime::spawn(
-                async move { super::dispatch::component(&c, &method, &args).await },
-            )
-            .await?;
-        Ok(value.to_string())
+#[::uniffi::export]
+impl Authorizer {
+    /// The authorizer's AppID.
+    pub fn app_id(&self) -> String {
+        self.0.app_id().to_string()
     }
 }
+
+#[::uniffi::export]
+impl Component {
+    /// A client for an authorizer whose refresh token is stored: its token is refreshed
+    /// automatically.
+    pub fn authorizer(&self, authorizer_appid: String) -> R<std::sync::Arc<Authorizer>> {
+        Ok(std::sync::Arc::new(Authorizer(
+            self.0.authorizer(&authorizer_appid)?,
+        )))
+    }
+
+    /// A client for an authorizer from a refresh token kept elsewhere (stored durably first).
+    pub fn authorizer_with_refresh_token(
+        &self,
+        authorizer_appid: String,
+        refresh_token: String,
+    ) -> R<std::sync::Arc<Authorizer>> {
+        let a = crate::runtime::block_on(
+            self.0
+                .authorizer_with_refresh_token(&authorizer_appid, &refresh_token),
+        )?;
+        Ok(std::sync::Arc::new(Authorizer(a)))
+    }
+
+    /// A client that uses the given access token as is (never refreshed).
+    pub fn authorizer_with_access_token(
+        &self,
+        authorizer_appid: String,
+        access_token: String,
+    ) -> R<std::sync::Arc<Authorizer>> {
+        Ok(std::sync::Arc::new(Authorizer(
+            self.0
+                .authorizer_with_access_token(&authorizer_appid, &access_token)?,
+        )))
+    }
+}
+
+// JSON crosses to Kotlin as its text.
+::uniffi::custom_type!(Json, String, {
+    lower: |json| json.0.to_string(),
+    try_lift: |text| Ok(Json(serde_json::from_str(&text).map_err(|e| {
+        WeixinkitError::from(crate::Error::invalid_argument(format!("not JSON: {e}")))
+    })?)),
+});
+
+// A request body crosses from Kotlin as a string (always UTF-8 there).
+::uniffi::custom_type!(Body, String, {
+    lower: |body| body.0.unwrap_or_default(),
+    try_lift: |text| Ok(Body(Some(text))),
+});
+
+// Query parameters cross to Kotlin as a `Map` (sent sorted by name).
+::uniffi::custom_type!(Query, HashMap<String, String>, {
+    lower: |query| query.0.into_iter().collect(),
+    try_lift: |map| {
+        let mut pairs: Vec<(String, String)> = map.into_iter().collect();
+        pairs.sort_unstable();
+        Ok(Query(pairs))
+    },
+});
+
+/// What to answer the authorization event URL, and what arrived (see
+/// [`crate::CallbackResponse`]); `message` is the parsed push, `plaintext` its decrypted XML.
+#[derive(::uniffi::Record)]
+pub struct CallbackResponse {
+    /// 200, 400 (malformed), 403 (signature or receiver check failed), 405, or 500 (the
+    /// lifecycle step failed: WeChat will push again).
+    pub status: i32,
+    /// `success` on 200, a short reason otherwise.
+    pub body: String,
+    /// The verified, decrypted push.
+    pub message: Option<Message>,
+    /// The decrypted XML.
+    pub plaintext: Option<String>,
+}
+
+impl From<crate::CallbackResponse> for CallbackResponse {
+    fn from(r: crate::CallbackResponse) -> Self {
+        CallbackResponse {
+            status: i32::from(r.status),
+            body: r.body,
+            message: r.message.map(Message::from),
+            plaintext: r.plaintext,
+        }
+    }
+}
+
+// The names the table's rows use for their argument and result types.
+pub use super::{Body, Json, Query};
+pub use crate::open_platform::{
+    Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
+};
+
+/// Expands a table into a uniffi export: a blocking method and an `_async` one per `io` row,
+/// a plain method per `pure` row.
+macro_rules! uniffi_methods {
+    (
+        extra { $Recv:ident }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+    ) => {
+        #[::uniffi::export]
+        impl $Recv {
+            $(
+                $(#[$m])*
+                pub fn $name(&self $(, $arg: $ty)*) -> R<$ret> {
+                    let $recv = &self.0;
+                    let value = crate::runtime::block_on(async move { $body })?;
+                    Ok(value.into())
+                }
+
+                $(#[$m])*
+                pub async fn $name_async(&self $(, $arg: $ty)*) -> R<$ret> {
+                    let owned = self.0.clone();
+                    let value = crate::runtime::spawn(async move {
+                        let $recv = &owned;
+                        $body
+                    })
+                    .await?;
+                    Ok(value.into())
+                }
+            )*
+            $(
+                $(#[$pm])*
+                pub fn $pname(&self $(, $parg: $pty)*) -> R<$pret> {
+                    let $precv = &self.0;
+                    let value = $pbody?;
+                    Ok(value.into())
+                }
+            )*
+        }
+    };
+}
+
+component_endpoints!(uniffi_methods { Component });
+authorizer_endpoints!(uniffi_methods { Authorizer });
 
 uniffi::include_scaffolding!("weixinkit");

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::fmt;
 
-use crate::config::validate_key_part;
+use crate::config::validate_id_arg;
 use crate::http::{Host, Request};
 use crate::official_account::fetched_from;
 use crate::store::Kind;
@@ -16,7 +16,11 @@ use super::urls::authorization_url;
 use super::Component;
 
 /// What `api_query_auth` granted.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+)]
 pub struct Authorization {
     /// The authorizing Official Account / mini program.
     pub authorizer_appid: String,
@@ -41,7 +45,11 @@ impl fmt::Debug for Authorization {
 }
 
 /// A pre-auth code and its lifetime.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+)]
 pub struct PreAuthCode {
     /// `preauthcode@@@…`
     pub pre_auth_code: String,
@@ -50,21 +58,29 @@ pub struct PreAuthCode {
 }
 
 /// Options of an authorization link.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthorizationUrlOptions {
     /// 1: Official Accounts only, 2: mini programs only, 3: both (WeChat's default).
-    pub auth_type: Option<u8>,
+    #[uniffi(default)]
+    pub auth_type: Option<i32>,
     /// Only this account may authorize (excludes `auth_type`).
+    #[uniffi(default)]
     pub biz_appid: Option<String>,
     /// Permission-set ids to request (`category_id_list=1|2`).
-    pub category_id_list: Vec<u32>,
+    #[uniffi(default)]
+    pub category_id_list: Vec<i64>,
     /// The H5 page opened inside WeChat (`bindcomponent`) instead of the PC QR page.
+    #[uniffi(default)]
     pub mobile: bool,
 }
 
 /// One page of `api_get_authorizer_list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+)]
 pub struct AuthorizerList {
     /// Authorizers in all pages.
     pub total_count: i64,
@@ -73,7 +89,11 @@ pub struct AuthorizerList {
 }
 
 /// One authorizer in [`AuthorizerList`].
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+)]
 pub struct AuthorizerListItem {
     /// The authorizer.
     pub authorizer_appid: String,
@@ -168,7 +188,7 @@ impl Component {
                 endpoint: endpoint.into(),
                 reason: "no authorizer_appid".into(),
             })?;
-        validate_key_part("authorizer_appid", &authorizer_appid)?;
+        validate_id_arg("authorizer_appid", &authorizer_appid)?;
         let auth = Authorization {
             authorizer_access_token: query_map(info, "authorizer_access_token"),
             expires_in: info.get("expires_in").and_then(Value::as_i64).unwrap_or(0),
@@ -198,7 +218,7 @@ impl Component {
 
     /// The stored refresh token of an authorizer.
     pub async fn refresh_token(&self, authorizer_appid: &str) -> Result<Option<String>> {
-        validate_key_part("authorizer_appid", authorizer_appid)?;
+        validate_id_arg("authorizer_appid", authorizer_appid)?;
         self.read_credential(&self.key(Kind::AuthorizerRefreshToken, authorizer_appid))
             .await
     }
@@ -209,7 +229,7 @@ impl Component {
         authorizer_appid: &str,
         refresh_token: &str,
     ) -> Result<()> {
-        validate_key_part("authorizer_appid", authorizer_appid)?;
+        validate_id_arg("authorizer_appid", authorizer_appid)?;
         if refresh_token.is_empty() {
             return Err(Error::InvalidInput {
                 code: crate::codes::INVALID_ARGUMENT,
@@ -225,7 +245,7 @@ impl Component {
 
     /// Remove everything stored for an authorizer (after `unauthorized`).
     pub async fn forget_authorizer(&self, authorizer_appid: &str) -> Result<()> {
-        validate_key_part("authorizer_appid", authorizer_appid)?;
+        validate_id_arg("authorizer_appid", authorizer_appid)?;
         let store = self.inner.tokens.store();
         store
             .delete(
@@ -316,6 +336,19 @@ impl Component {
             endpoint: endpoint.into(),
             reason: e.to_string(),
         })
+    }
+
+    /// Every authorizer WeChat lists, through all pages of `api_get_authorizer_list`.
+    pub async fn all_authorizers(&self) -> Result<Vec<AuthorizerListItem>> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.authorizer_list(all.len() as i64, 500).await?;
+            let (total, empty) = (page.total_count, page.list.is_empty());
+            all.extend(page.list);
+            if empty || all.len() as i64 >= total {
+                return Ok(all);
+            }
+        }
     }
 
     /// Page through every authorizer and store each refresh token WeChat returns: the

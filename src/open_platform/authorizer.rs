@@ -5,7 +5,7 @@ use std::fmt;
 use serde_json::{json, Value};
 
 use crate::api::{send_with_token, TokenCall};
-use crate::config::validate_key_part;
+use crate::config::validate_id_arg;
 use crate::http::{Host, Method};
 use crate::official_account::TOKEN_ERRORS;
 use crate::store::Kind;
@@ -19,7 +19,7 @@ impl Component {
     /// A client for an authorizer whose refresh token is stored (after `query_auth`, or the
     /// callback handler's `authorized` step): its token is refreshed automatically.
     pub fn authorizer(&self, authorizer_appid: &str) -> Result<Authorizer> {
-        validate_key_part("authorizer_appid", authorizer_appid)?;
+        validate_id_arg("authorizer_appid", authorizer_appid)?;
         Ok(Authorizer {
             component: self.clone(),
             appid: authorizer_appid.to_string(),
@@ -44,7 +44,7 @@ impl Component {
         authorizer_appid: &str,
         access_token: &str,
     ) -> Result<Authorizer> {
-        validate_key_part("authorizer_appid", authorizer_appid)?;
+        validate_id_arg("authorizer_appid", authorizer_appid)?;
         Ok(Authorizer {
             component: self.clone(),
             appid: authorizer_appid.to_string(),
@@ -145,6 +145,23 @@ impl Authorizer {
         )
         .await
         .map(|_| ())
+    }
+
+    /// `cgi-bin/get_api_domain_ip`: the IP addresses WeChat's API servers use.
+    pub async fn api_domain_ip(&self) -> Result<Vec<String>> {
+        let endpoint = "/cgi-bin/get_api_domain_ip";
+        let body = self.get(endpoint, &[]).await?;
+        body.get("ip_list")
+            .and_then(Value::as_array)
+            .map(|ips| {
+                ips.iter()
+                    .filter_map(|ip| ip.as_str().map(str::to_string))
+                    .collect()
+            })
+            .ok_or_else(|| crate::Error::Decode {
+                endpoint: endpoint.into(),
+                reason: "no ip_list".into(),
+            })
     }
 
     /// `cgi-bin/clear_quota` for this authorizer, with its own token.

@@ -31,6 +31,19 @@ pub struct CallbackResponse {
     pub plaintext: Option<String>,
 }
 
+impl CallbackResponse {
+    /// The answer to a request whose body is not UTF-8 (no WeChat push is): 400, nothing
+    /// stored. Hosts that receive bytes use it, so every language answers alike.
+    pub fn not_utf8() -> Self {
+        CallbackResponse {
+            status: 400,
+            body: "the request body is not UTF-8".into(),
+            message: None,
+            plaintext: None,
+        }
+    }
+}
+
 impl Component {
     /// Handle a request to the authorization event URL: verify, decrypt, parse, apply the
     /// lifecycle (store the ticket; on `authorized` / `updateauthorized` exchange the code and

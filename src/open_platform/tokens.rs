@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::api::TokenCall;
-use crate::config::validate_key_part;
+use crate::config::validate_id_arg;
 use crate::http::{Host, Method, Request};
 use crate::official_account::{fetched_from, TOKEN_ERRORS};
 use crate::store::Kind;
@@ -163,7 +163,7 @@ impl Component {
 
     /// An authorizer's access token, through the token manager, from its stored refresh token.
     pub async fn authorizer_access_token(&self, authorizer_appid: &str) -> Result<Token> {
-        validate_key_part("authorizer_appid", authorizer_appid)?;
+        validate_id_arg("authorizer_appid", authorizer_appid)?;
         let source = AuthorizerTokenSource {
             component: self,
             appid: authorizer_appid,

@@ -35,7 +35,7 @@ pub fn authorization_url(
         let ids: Vec<String> = options
             .category_id_list
             .iter()
-            .map(u32::to_string)
+            .map(i64::to_string)
             .collect();
         query.push(("category_id_list", ids.join("|")));
     }

@@ -61,7 +61,7 @@ final class Authorizer
      */
     public function accessToken(): Token
     {
-        $data = Native::answer($this->invoke('authorizer_access_token', []));
+        $data = Native::answer($this->invoke('access_token', []));
         return new Token((string) $data['value'], (int) $data['expires_at'], (int) ($data['issued_at'] ?? 0));
     }
 
@@ -76,7 +76,7 @@ final class Authorizer
      */
     public function get(string $path, array $query = []): array
     {
-        return Native::answer($this->invoke('authorizer_get', ['path' => $path, 'query' => Native::queryStrings($query)]));
+        return Native::answer($this->invoke('get', ['path' => $path, 'query' => Native::queryStrings($query)]));
     }
 
     /**
@@ -89,7 +89,7 @@ final class Authorizer
      */
     public function postJson(string $path, array $body): array
     {
-        return Native::answer($this->invoke('authorizer_post_json', [
+        return Native::answer($this->invoke('post_json', [
             'path' => $path,
             'body' => $body === [] ? new \stdClass() : $body,
         ]));
@@ -105,7 +105,7 @@ final class Authorizer
      */
     public function option(string $optionName): array
     {
-        return $this->postJson('/cgi-bin/component/get_authorizer_option', ['option_name' => $optionName]);
+        return Native::answer($this->invoke('option', ['option_name' => $optionName]));
     }
 
     /**
@@ -116,10 +116,7 @@ final class Authorizer
      */
     public function setOption(string $optionName, string $optionValue): void
     {
-        $this->postJson('/cgi-bin/component/set_authorizer_option', [
-            'option_name' => $optionName,
-            'option_value' => $optionValue,
-        ]);
+        $this->invoke('set_option', ['option_name' => $optionName, 'option_value' => $optionValue]);
     }
 
     /**
@@ -130,7 +127,18 @@ final class Authorizer
      */
     public function clearQuota(): void
     {
-        $this->invoke('authorizer_clear_quota', []);
+        $this->invoke('clear_quota', []);
+    }
+
+    /**
+     * `cgi-bin/get_api_domain_ip`: the IP addresses WeChat's API servers use.
+     *
+     * @return list<string>
+     * @throws WeixinkitException
+     */
+    public function apiDomainIp(): array
+    {
+        return Native::answer($this->invoke('api_domain_ip', []));
     }
 
     /** @return array<string, mixed> what var_dump and print_r show (never a token) */
@@ -157,6 +165,7 @@ final class Authorizer
      */
     private function invoke(string $method, array $args)
     {
+        $method = 'authorizer.' . $method;
         $args['authorizer_appid'] = $this->appId;
         if ($this->accessToken !== null) {
             $args['access_token'] = $this->accessToken;

@@ -1,0 +1,245 @@
+//! The Open Platform operations every foreign facade exposes, declared once.
+//!
+//! Each table is a macro that hands its rows to a facade macro (`$then!`), which expands them
+//! into that facade's methods: uniffi exports with blocking and `_async` pairs (Kotlin), PyO3
+//! methods on a blocking and an asyncio class (Python), and the C ABI's dispatch by name
+//! (PHP, where JSON stays at the boundary). Adding an operation means: the core method, one
+//! row here, and the PHP method (`tests/integration/php_methods.rs` fails without it).
+//!
+//! A row reads `name / name_async (receiver, arg: Type, …) -> Ret { body }`:
+//! - the argument types are the shared ones every facade can take: `String`, `i64`,
+//!   `Option<…>`, [`Query`](super::Query), [`Json`](super::Json), [`Body`](super::Body) and
+//!   the core's
+//!   `AuthorizationUrlOptions`;
+//! - `Ret` names the facade-side result type (each facade module brings the names into scope:
+//!   the core records, or its own record where the foreign shape differs, e.g.
+//!   `CallbackResponse` with the foreign `Message`);
+//! - `body` is an expression over `receiver` (the core client) and the owned arguments that
+//!   evaluates to `crate::Result<core value>`; `io` rows are async, `pure` rows are not.
+
+/// Operations of a third-party platform (`Component`).
+macro_rules! component_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// Store a pushed `component_verify_ticket` durably (the callback handler does
+                /// this itself).
+                fn store_verify_ticket / store_verify_ticket_async (c, ticket: String) -> () {
+                    c.store_verify_ticket(&ticket).await
+                }
+                /// The stored `component_verify_ticket`, if one was ever pushed.
+                fn verify_ticket / verify_ticket_async (c) -> Option<String> {
+                    c.verify_ticket().await
+                }
+                /// `api_start_push_ticket`: ask WeChat to (re)start pushing tickets.
+                fn start_push_ticket / start_push_ticket_async (c) -> () {
+                    c.start_push_ticket().await
+                }
+                /// The `component_access_token`, cached and refreshed once when due.
+                fn component_access_token / component_access_token_async (c) -> Token {
+                    c.component_access_token().await
+                }
+                /// Any component endpoint with `?component_access_token=`: GET without a body,
+                /// POST with one. A token error refreshes the token and retries once.
+                fn call / call_async (
+                    c, path: String, query: Query = Query::default(), body: Option<Json> = None
+                ) -> Json {
+                    c.call(&path, &query.pairs(), body.as_ref().map(|b| &b.0)).await
+                }
+                /// `api_create_preauthcode`.
+                fn create_pre_auth_code / create_pre_auth_code_async (c) -> PreAuthCode {
+                    c.create_pre_auth_code().await
+                }
+                /// A new pre-auth code and its authorization link in one call.
+                fn create_authorization_url / create_authorization_url_async (
+                    c, redirect_uri: String, options: Option<AuthorizationUrlOptions> = None
+                ) -> String {
+                    c.create_authorization_url(&redirect_uri, &options.unwrap_or_default()).await
+                }
+                /// `api_query_auth`: exchange an authorization code; the refresh token is
+                /// stored durably and the access token cached before this returns.
+                fn query_auth / query_auth_async (c, authorization_code: String) -> Authorization {
+                    c.query_auth(&authorization_code).await
+                }
+                /// The stored refresh token of an authorizer.
+                fn refresh_token / refresh_token_async (c, authorizer_appid: String) -> Option<String> {
+                    c.refresh_token(&authorizer_appid).await
+                }
+                /// Store an authorizer's refresh token durably.
+                fn store_refresh_token / store_refresh_token_async (
+                    c, authorizer_appid: String, refresh_token: String
+                ) -> () {
+                    c.store_refresh_token(&authorizer_appid, &refresh_token).await
+                }
+                /// Remove everything stored for an authorizer (after `unauthorized`).
+                fn forget_authorizer / forget_authorizer_async (c, authorizer_appid: String) -> () {
+                    c.forget_authorizer(&authorizer_appid).await
+                }
+                /// An authorizer's access token, from its stored refresh token.
+                fn authorizer_access_token / authorizer_access_token_async (
+                    c, authorizer_appid: String
+                ) -> Token {
+                    c.authorizer_access_token(&authorizer_appid).await
+                }
+                /// `api_get_authorizer_info`: WeChat's answer.
+                fn authorizer_info / authorizer_info_async (c, authorizer_appid: String) -> Json {
+                    c.authorizer_info(&authorizer_appid).await
+                }
+                /// One page of `api_get_authorizer_list` (offset 0 and count 500 when unset).
+                fn authorizer_list / authorizer_list_async (
+                    c, offset: Option<i64> = None, count: Option<i64> = None
+                ) -> AuthorizerList {
+                    c.authorizer_list(offset.unwrap_or(0), count.unwrap_or(500)).await
+                }
+                /// Every authorizer WeChat lists, through all pages.
+                fn all_authorizers / all_authorizers_async (c) -> Vec<AuthorizerListItem> {
+                    c.all_authorizers().await
+                }
+                /// Store every refresh token WeChat lists (recovery from a lost store); the
+                /// number stored.
+                fn reseed_refresh_tokens / reseed_refresh_tokens_async (c) -> i64 {
+                    c.reseed_refresh_tokens().await.map(|n| n as i64)
+                }
+                /// `api_get_authorizer_option` (component token).
+                fn authorizer_option / authorizer_option_async (
+                    c, authorizer_appid: String, option_name: String
+                ) -> String {
+                    c.authorizer_option(&authorizer_appid, &option_name).await
+                }
+                /// `api_set_authorizer_option` (component token).
+                fn set_authorizer_option / set_authorizer_option_async (
+                    c, authorizer_appid: String, option_name: String, option_value: String
+                ) -> () {
+                    c.set_authorizer_option(&authorizer_appid, &option_name, &option_value).await
+                }
+                /// `component/clear_quota`: reset the platform's own API counters.
+                fn clear_quota / clear_quota_async (c) -> () {
+                    c.clear_quota().await
+                }
+                /// `component/clear_quota/v2` (AppSecret, no token); with `appid`, for that
+                /// authorizer.
+                fn clear_quota_v2 / clear_quota_v2_async (c, appid: Option<String> = None) -> () {
+                    c.clear_quota_v2(appid.as_deref()).await
+                }
+                /// `sns/oauth2/component/access_token`: a user's OAuth code for a user token.
+                fn oauth_access_token / oauth_access_token_async (c, appid: String, code: String) -> Json {
+                    c.oauth_access_token(&appid, &code).await
+                }
+                /// `sns/oauth2/component/refresh_token`.
+                fn oauth_refresh_token / oauth_refresh_token_async (
+                    c, appid: String, refresh_token: String
+                ) -> Json {
+                    c.oauth_refresh_token(&appid, &refresh_token).await
+                }
+                /// `sns/userinfo` with a user token.
+                fn oauth_user_info / oauth_user_info_async (
+                    c, access_token: String, openid: String
+                ) -> Json {
+                    c.oauth_user_info(&access_token, &openid).await
+                }
+                /// `sns/component/jscode2session`: a mini program's login code for its openid
+                /// and session key.
+                fn jscode2session / jscode2session_async (c, appid: String, js_code: String) -> Json {
+                    c.jscode2session(&appid, &js_code).await
+                }
+                /// Handle a request to the authorization event URL: verify, decrypt, parse,
+                /// run the lifecycle step, and say what to answer (never raises).
+                fn handle_callback / handle_callback_async (
+                    c, method: String, query: Query, body: Body
+                ) -> CallbackResponse {
+                    Ok::<_, crate::Error>(match body.0 {
+                        Some(body) => {
+                            let request = crate::CallbackRequest { method, query: query.0, body };
+                            c.handle_callback(&request).await
+                        }
+                        None => crate::CallbackResponse::not_utf8(),
+                    })
+                }
+            }
+            pure {
+                /// The authorization link for a pre-auth code (PC QR page, or the H5 page with
+                /// `options.mobile`).
+                fn authorization_url (
+                    c, pre_auth_code: String, redirect_uri: String,
+                    options: Option<AuthorizationUrlOptions> = None
+                ) -> String {
+                    Ok::<_, crate::Error>(c.authorization_url(
+                        &pre_auth_code,
+                        &redirect_uri,
+                        &options.unwrap_or_default(),
+                    ))
+                }
+                /// The web OAuth link for an authorizer Official Account (`snsapi_base` or
+                /// `snsapi_userinfo`).
+                fn oauth_authorize_url (
+                    c, appid: String, redirect_uri: String, scope: String, state: Option<String> = None
+                ) -> String {
+                    Ok::<_, crate::Error>(c.oauth_authorize_url(
+                        &appid,
+                        &redirect_uri,
+                        &scope,
+                        state.as_deref().unwrap_or(""),
+                    ))
+                }
+            }
+        }
+    };
+}
+
+/// Operations of an authorizer the platform acts for (`Authorizer`).
+macro_rules! authorizer_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// Its access token (refreshed from the stored refresh token, or the fixed one).
+                fn access_token / access_token_async (a) -> Token {
+                    a.access_token().await
+                }
+                /// GET any endpoint as the authorizer.
+                fn get / get_async (a, path: String, query: Query = Query::default()) -> Json {
+                    a.get(&path, &query.pairs()).await
+                }
+                /// POST a JSON body to any endpoint as the authorizer.
+                fn post_json / post_json_async (a, path: String, body: Json) -> Json {
+                    a.post_json(&path, &body.0).await
+                }
+                /// New-form `component/get_authorizer_option`.
+                fn option / option_async (a, option_name: String) -> Json {
+                    a.option(&option_name).await
+                }
+                /// New-form `component/set_authorizer_option`.
+                fn set_option / set_option_async (a, option_name: String, option_value: String) -> () {
+                    a.set_option(&option_name, &option_value).await
+                }
+                /// `cgi-bin/clear_quota` for this authorizer.
+                fn clear_quota / clear_quota_async (a) -> () {
+                    a.clear_quota().await
+                }
+                /// `cgi-bin/get_api_domain_ip`: the addresses WeChat's API servers call from.
+                fn api_domain_ip / api_domain_ip_async (a) -> Vec<String> {
+                    a.api_domain_ip().await
+                }
+            }
+            pure {}
+        }
+    };
+}
+
+/// Collects the operation names of a table.
+macro_rules! names {
+    (
+        extra { $($extra:tt)* }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+    ) => {
+        &[ $( stringify!($name), )* $( stringify!($pname), )* ]
+    };
+}
+
+/// The names of the `Component` operations (the C ABI's method names; PHP's in camelCase).
+pub const COMPONENT_METHODS: &[&str] = component_endpoints!(names {});
+
+/// The names of the `Authorizer` operations (the C ABI's method names after `authorizer.`).
+pub const AUTHORIZER_METHODS: &[&str] = authorizer_endpoints!(names {});
