@@ -143,29 +143,40 @@ unsafe fn crypto_arg<'a>(crypto: *const WxkCrypto) -> Result<&'a MessageCrypto, 
         .ok_or_else(|| invalid_input(codes::PARSE_XML, "`crypto` is a NULL pointer"))
 }
 
-fn error_json(kind: &str, code: i32, message: &str) -> OutBuf {
+fn error_json(kind: &str, code: i32, message: &str, e: Option<&Error>) -> OutBuf {
     #[derive(serde::Serialize)]
     struct ErrorJson<'a> {
         kind: &'a str,
         code: i32,
         message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        errcode: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        errmsg: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        endpoint: Option<&'a str>,
     }
     let body = ErrorJson {
         kind,
         code,
         message,
+        errcode: e.and_then(Error::errcode),
+        errmsg: e.and_then(Error::errmsg),
+        endpoint: e.and_then(Error::endpoint),
     };
     let mut out = OutBuf::with_capacity(128);
-    // Writing plain strings and an integer into a Vec cannot fail.
+    // Writing plain strings and integers into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut out.0, &body);
     out
 }
 
+/// The error JSON: `{"kind","code","message"}`, plus WeChat's `errcode` / `errmsg` and the
+/// `endpoint` where the failure has them.
 fn error_out(e: &Error) -> OutBuf {
     if e.code() == INTERNAL {
-        return error_json("internal", INTERNAL, &e.to_string());
+        return error_json("internal", INTERNAL, &e.to_string(), None);
     }
-    error_json(e.kind(), e.code(), &e.to_string())
+    error_json(e.kind(), e.code(), &e.to_string(), Some(e))
 }
 
 /// Store `buf` in the caller's out-parameters (or drop it when `out` is NULL).
@@ -223,7 +234,12 @@ unsafe fn call(
             put(
                 out,
                 out_len,
-                error_json("internal", INTERNAL, "internal error: weixinkit panicked"),
+                error_json(
+                    "internal",
+                    INTERNAL,
+                    "internal error: weixinkit panicked",
+                    None,
+                ),
             )
         }));
         INTERNAL

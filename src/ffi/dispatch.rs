@@ -96,6 +96,7 @@ pub async fn component(c: &Component, method: &str, args: &Value) -> Result<Valu
 mod tests {
     use super::*;
     use crate::store::MemoryStore;
+    use serde_json::json;
     use std::sync::Arc;
 
     fn platform() -> Component {
@@ -147,5 +148,52 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(answer["status"], 400);
+        // A body that was not UTF-8 reaches the C ABI as null: the core's one answer.
+        let answer = component(
+            &c,
+            "handle_callback",
+            &json!({"method": "POST", "query": {}, "body": null}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer["status"], 400);
+        assert_eq!(answer["body"], "the request body is not UTF-8");
+    }
+
+    #[tokio::test]
+    async fn authorizer_rows_are_reached_under_their_prefix_with_the_appid() {
+        let c = platform();
+        // A fixed token and a dead server: the row was found and tried the network.
+        let e = component(
+            &c,
+            "authorizer.get",
+            &json!({"authorizer_appid": "wxa", "access_token": "T", "path": "/cgi-bin/x"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind(), "transport", "{e}");
+        let e = component(&c, "authorizer.get", &json!({"path": "/x"}))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("authorizer_appid"), "{e}");
+        let e = component(&c, "authorizer.nope", &json!({"authorizer_appid": "wxa"}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "invalid_input");
+        let e = component(
+            &c,
+            "authorizer.get",
+            &json!({"authorizer_appid": "wx:a", "path": "/x"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code(), crate::codes::INVALID_ARGUMENT, "{e}");
+    }
+
+    #[test]
+    fn the_name_lists_follow_the_table() {
+        assert!(super::super::endpoints::COMPONENT_METHODS.contains(&"query_auth"));
+        assert!(super::super::endpoints::COMPONENT_METHODS.contains(&"authorization_url"));
+        assert!(super::super::endpoints::AUTHORIZER_METHODS.contains(&"api_domain_ip"));
     }
 }

@@ -1,5 +1,6 @@
 //! The one integration-test binary (each file in tests/ would link separately).
 
+mod host_drift;
 mod open_platform;
 mod php_header;
 mod properties;

@@ -314,6 +314,18 @@ final class Component
     }
 
     /**
+     * Every authorizer WeChat lists, through all pages of `api_get_authorizer_list`:
+     * `[['authorizer_appid' => …, 'refresh_token' => …, 'auth_time' => …], …]`.
+     *
+     * @return list<array<string, mixed>>
+     * @throws WeixinkitException
+     */
+    public function allAuthorizers(): array
+    {
+        return Native::answer($this->invoke('all_authorizers', []));
+    }
+
+    /**
      * After losing the store: page through `api_get_authorizer_list` and store every refresh
      * token; how many were stored.
      *
@@ -442,7 +454,7 @@ final class Component
      * push, queryAuth() or storeRefreshToken()): its token is refreshed automatically. Nothing
      * is called until it is used.
      *
-     * @throws ConfigException when the AppID is not letters, digits, '_', '-' or '.'
+     * @throws InvalidInputException (-50005) when the AppID is not letters, digits, '_', '-' or '.'
      */
     public function authorizer(string $authorizerAppid): Authorizer
     {
@@ -465,7 +477,7 @@ final class Component
     /**
      * The authorizer with an access token used as is: never refreshed, token errors are thrown.
      *
-     * @throws ConfigException when the AppID is not letters, digits, '_', '-' or '.'
+     * @throws InvalidInputException (-50005) when the AppID is not letters, digits, '_', '-' or '.'
      */
     public function authorizerWithAccessToken(string $authorizerAppid, #[\SensitiveParameter] string $accessToken): Authorizer
     {
@@ -506,21 +518,22 @@ final class Component
         $strings = [];
         foreach ($query as $name => $value) {
             if (is_scalar($value)) {
-                $strings[(string) $name] = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
+                $text = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
+                if (preg_match('//u', (string) $name) === 1 && preg_match('//u', $text) === 1) {
+                    $strings[(string) $name] = $text;
+                }
             }
         }
-        try {
-            $args = json_encode(
-                ['method' => $method, 'query' => (object) $strings, 'body' => $body],
-                JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES
-            );
-        } catch (\JsonException $e) {
-            // Not UTF-8: no WeChat push looks like that.
-            return new CallbackResult(400, 'the request is not UTF-8', null);
-        }
+        // A body that is not UTF-8 (no WeChat push is) goes as null: the library answers it
+        // as it does in every language.
+        $args = Native::json(
+            ['method' => $method, 'query' => (object) $strings, 'body' => preg_match('//u', $body) === 1 ? $body : null],
+            -50005
+        );
         $answer = Native::answer(self::decode(Native::clientCall($this->ffi, $this->handle, 'handle_callback', $args)));
-        $plaintext = $answer['plaintext'] ?? null;
-        $message = is_string($plaintext) ? Weixinkit::parseMessage($plaintext) : null;
+        // The push as the library parsed it (once): no second parse here.
+        $parsed = $answer['message'] ?? null;
+        $message = is_array($parsed) ? new Message((array) $parsed['event'], (array) $parsed['fields']) : null;
         $result = new CallbackResult((int) $answer['status'], (string) $answer['body'], $message);
         if ($handler !== null && $message !== null && $result->isSuccess()) {
             $handler($message);
@@ -538,7 +551,7 @@ final class Component
      */
     private function invoke(string $method, array $args)
     {
-        $json = $args === [] ? '{}' : Native::json($args, -40002);
+        $json = $args === [] ? '{}' : Native::json($args, -50005);
         return self::decode(Native::clientCall($this->ffi, $this->handle, $method, $json));
     }
 
@@ -568,15 +581,18 @@ final class Component
         return new Token((string) $data['value'], (int) $data['expires_at'], (int) ($data['issued_at'] ?? 0));
     }
 
-    /** The rule the library applies to every AppID used in a store key. */
+    /**
+     * The rule the library applies to every AppID used in a store key, checked here too so
+     * that authorizer() refuses a bad one at once, as in every binding (the same error).
+     */
     private static function checkAppId(string $appId): void
     {
         if (preg_match('/^[A-Za-z0-9_.\-]+$/D', $appId) !== 1) {
             $shown = json_encode($appId, JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
-            throw new ConfigException(
-                "configuration error: authorizer_appid {$shown} must be non-empty ASCII letters, digits, '_', '-' or '.'",
-                -50020,
-                'config'
+            throw new InvalidInputException(
+                "invalid input: authorizer_appid {$shown} must be non-empty ASCII letters, digits, '_', '-' or '.'",
+                -50005,
+                'invalid_input'
             );
         }
     }

@@ -54,6 +54,7 @@ final class Native
         'token_unavailable' => TokenUnavailableException::class,
         'ticket' => TicketException::class,
         'reauthorization_needed' => ReauthorizationNeededException::class,
+        'internal' => InternalException::class,
     ];
 
     /** Code (and status) of a failure inside the library itself (kind `internal`). */
@@ -159,7 +160,7 @@ final class Native
             if ($status === 0) {
                 return '';
             }
-            throw new WeixinkitException("weixinkit call failed with status {$status}", $status, 'internal');
+            throw new InternalException("weixinkit call failed with status {$status}", $status, 'internal');
         }
         $text = FFI::string($ptr, self::$outLen[0]);
         self::$ffi->wxk_string_free($ptr);
@@ -184,16 +185,26 @@ final class Native
         }
     }
 
-    /** The exception for an error JSON `{"kind","code","message"}`. */
+    /**
+     * The exception for an error JSON `{"kind","code","message"}` (plus `errcode`, `errmsg`
+     * and `endpoint` where the failure has them).
+     */
     public static function exception(string $json, int $status): WeixinkitException
     {
         $error = json_decode($json, true);
         if (!is_array($error)) {
-            return new WeixinkitException("weixinkit call failed with status {$status}", $status, 'internal');
+            return new InternalException("weixinkit call failed with status {$status}", $status, 'internal');
         }
         $kind = (string) ($error['kind'] ?? 'internal');
-        $class = self::EXCEPTIONS[$kind] ?? WeixinkitException::class;
-        return new $class((string) ($error['message'] ?? ''), (int) ($error['code'] ?? $status), $kind);
+        $class = self::EXCEPTIONS[$kind] ?? InternalException::class;
+        return new $class(
+            (string) ($error['message'] ?? ''),
+            (int) ($error['code'] ?? $status),
+            $kind,
+            null,
+            isset($error['errmsg']) ? (string) $error['errmsg'] : null,
+            isset($error['endpoint']) ? (string) $error['endpoint'] : null
+        );
     }
 
     /** @var array<string, \FFI\CType> parsed types of handle out-parameters */
@@ -281,7 +292,7 @@ final class Native
      * Query parameters as strings (`true`/`false` as `1`/`0`), for the library's `{"k":"v"}`.
      *
      * @param array<string|int, mixed> $query
-     * @throws InvalidInputException (-40002) for a value that is not a scalar
+     * @throws InvalidInputException (-50005) for a value that is not a scalar
      */
     public static function queryStrings(array $query): \stdClass
     {
@@ -290,7 +301,7 @@ final class Native
             if (is_bool($value)) {
                 $value = $value ? '1' : '0';
             } elseif (!is_scalar($value)) {
-                throw new InvalidInputException("query parameter {$name} must be a scalar", -40002, 'invalid_input');
+                throw new InvalidInputException("query parameter {$name} must be a scalar", -50005, 'invalid_input');
             }
             $strings[(string) $name] = (string) $value;
         }

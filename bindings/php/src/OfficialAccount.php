@@ -164,7 +164,7 @@ final class OfficialAccount
      */
     public function jssdkConfig(string $url): array
     {
-        return $this->decode($this->call('jssdk_config', Native::json(['url' => $url], -40002)));
+        return $this->decode($this->call('jssdk_config', Native::json(['url' => $url], -50005)));
     }
 
     /**
@@ -183,7 +183,7 @@ final class OfficialAccount
      */
     public function get(string $path, array $query = []): array
     {
-        $args = Native::json(['path' => $path, 'query' => Native::queryStrings($query)], -40002);
+        $args = Native::json(['path' => $path, 'query' => Native::queryStrings($query)], -50005);
         return $this->decode($this->call('get', $args));
     }
 
@@ -197,7 +197,7 @@ final class OfficialAccount
      */
     public function postJson(string $path, array $body): array
     {
-        $args = Native::json(['path' => $path, 'body' => $body === [] ? new \stdClass() : $body], -40002);
+        $args = Native::json(['path' => $path, 'body' => $body === [] ? new \stdClass() : $body], -50005);
         return $this->decode($this->call('post_json', $args));
     }
 

@@ -17,19 +17,48 @@ namespace Weixinkit;
  * - the Open Platform: `ticket` (-50040, or WeChat's 61005 / 61006) and
  *   `reauthorization_needed` (-50041, or WeChat's 61003 / 61023).
  *
- * Each kind has its own subclass; this base class itself is thrown only when the library
- * cannot be loaded (kind `library`, code -1) or fails internally (kind `internal`, code
- * -50099). Messages never contain secrets, tokens or keys.
+ * Each kind the library reports has its own subclass (the list is the core's `ERROR_KINDS`,
+ * checked by the Rust suite); this base class itself is thrown only when the library cannot
+ * be loaded (kind `library`). Messages never contain secrets, tokens or keys.
  */
 class WeixinkitException extends \RuntimeException
 {
     /** @var string */
     private $kind;
 
-    public function __construct(string $message, int $code, string $kind, ?\Throwable $previous = null)
-    {
+    /** @var string|null */
+    private $errmsg;
+
+    /** @var string|null */
+    private $endpoint;
+
+    public function __construct(
+        string $message,
+        int $code,
+        string $kind,
+        ?\Throwable $previous = null,
+        ?string $errmsg = null,
+        ?string $endpoint = null
+    ) {
         parent::__construct($message, $code, $previous);
         $this->kind = $kind;
+        $this->errmsg = $errmsg;
+        $this->endpoint = $endpoint;
+    }
+
+    /** WeChat's `errmsg` (with its `rid`) when WeChat refused the call, else null. */
+    public function getErrmsg(): ?string
+    {
+        return $this->errmsg;
+    }
+
+    /**
+     * The endpoint path an HTTP failure concerns (`/cgi-bin/token`; never its query, which
+     * holds secrets), else null.
+     */
+    public function getEndpoint(): ?string
+    {
+        return $this->endpoint;
     }
 
     /** The failed check: `invalid_signature`, `api`, `store`, … (the C ABI's error kind). */
