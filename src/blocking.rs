@@ -70,3 +70,110 @@ impl OfficialAccount {
         block_on(self.0.post_json(path, body))
     }
 }
+
+/// The blocking face of [`crate::Component`]: every operation of the endpoint table
+/// ([`crate::ffi::endpoints`]), as the other languages have it.
+///
+/// ```no_run
+/// use weixinkit::{blocking, ComponentConfig};
+/// # let json = "";
+/// let platform = blocking::Component::new(ComponentConfig::from_json(json)?)?;
+/// let url = platform.create_authorization_url("https://you.example/back".into(), None)?;
+/// let ips = platform.authorizer("wx_authorizer")?.api_domain_ip()?;
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Component(crate::Component);
+
+impl Component {
+    /// See [`crate::Component::new`].
+    pub fn new(config: crate::ComponentConfig) -> Result<Self> {
+        crate::Component::new(config).map(Self)
+    }
+
+    /// Wrap an async client (they share everything).
+    pub fn from_async(inner: crate::Component) -> Self {
+        Self(inner)
+    }
+
+    /// The async client behind this one.
+    pub fn as_async(&self) -> &crate::Component {
+        &self.0
+    }
+
+    /// See [`crate::Component::authorizer`].
+    pub fn authorizer(&self, authorizer_appid: &str) -> Result<Authorizer> {
+        self.0.authorizer(authorizer_appid).map(Authorizer)
+    }
+
+    /// See [`crate::Component::authorizer_with_refresh_token`].
+    pub fn authorizer_with_refresh_token(
+        &self,
+        authorizer_appid: &str,
+        refresh_token: &str,
+    ) -> Result<Authorizer> {
+        block_on(
+            self.0
+                .authorizer_with_refresh_token(authorizer_appid, refresh_token),
+        )
+        .map(Authorizer)
+    }
+
+    /// See [`crate::Component::authorizer_with_access_token`].
+    pub fn authorizer_with_access_token(
+        &self,
+        authorizer_appid: &str,
+        access_token: &str,
+    ) -> Result<Authorizer> {
+        self.0
+            .authorizer_with_access_token(authorizer_appid, access_token)
+            .map(Authorizer)
+    }
+}
+
+/// The blocking face of [`crate::Authorizer`].
+#[derive(Debug, Clone)]
+pub struct Authorizer(crate::Authorizer);
+
+impl Authorizer {
+    /// The authorizer's AppID.
+    pub fn app_id(&self) -> &str {
+        self.0.app_id()
+    }
+}
+
+// The names the table's rows use for their argument and result types.
+use crate::ffi::{Body, Json, Query};
+use crate::open_platform::{
+    Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
+};
+use crate::CallbackResponse;
+
+/// Expands a table into blocking methods (`io` rows; `pure` rows are already blocking).
+macro_rules! blocking_methods {
+    (
+        extra { $Recv:ident }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+    ) => {
+        impl $Recv {
+            $(
+                $(#[$m])*
+                pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+                    let $recv = &self.0;
+                    block_on(async move { $body }).map(Into::into)
+                }
+            )*
+            $(
+                $(#[$pm])*
+                pub fn $pname(&self $(, $parg: $pty)*) -> Result<$pret> {
+                    let $precv = &self.0;
+                    $pbody.map(Into::into)
+                }
+            )*
+        }
+    };
+}
+
+component_endpoints!(blocking_methods { Component });
+authorizer_endpoints!(blocking_methods { Authorizer });

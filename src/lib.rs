@@ -3,16 +3,28 @@
 //! The hard parts of the WeChat and WeCom third-party platforms in one Rust core, with the
 //! same behaviour from Rust, Python, Kotlin and PHP.
 //!
-//! This release covers receiving and answering pushes:
+//! What is here:
 //! - [`MessageCrypto`]: WXBizMsgCrypt done strictly (URL verification, decrypting pushes in
 //!   XML or JSON envelopes, encrypting passive replies), with an explicit
-//!   [`ReceiverIdPolicy`] and an optional timestamp window;
-//! - [`check_signature`]: the plain Official Account server check;
+//!   [`ReceiverIdPolicy`] and an optional timestamp window; [`check_signature`] for the plain
+//!   Official Account server check;
 //! - [`parse_message`]: typed [`Event`]s for platform pushes and user messages, every field
-//!   kept;
-//! - [`text_reply`], [`image_reply`], [`news_reply`]: passive replies.
+//!   kept; [`text_reply`], [`image_reply`], [`news_reply`]: passive replies;
+//! - the token engine ([`token`], [`store`]): access tokens and tickets cached in a store
+//!   shared by threads, processes and machines (memory, file, Redis, or the host's), fetched
+//!   once per key however many callers miss, retried once after a token error;
+//! - [`OfficialAccount`]: the access token (`token` or `stable_token`), the JS-SDK ticket and
+//!   signature, and `get` / `post_json` for any endpoint;
+//! - [`Component`] ([`open_platform`]): the third-party platform's whole authorization
+//!   lifecycle, the callback handler, and [`Authorizer`]s acting on behalf;
+//! - [`ffi`]: the foreign facades (uniffi for Kotlin, PyO3 for Python, a C ABI for PHP), whose
+//!   Open Platform methods all expand from one table, [`ffi::endpoints`];
+//! - [`blocking`]: the same clients without `async`.
 //!
-//! Errors carry the WXBizMsgCrypt code ([`Error::code`]) users know from Tencent's samples.
+//! Errors are one type, [`Error`]: a stable [`Error::kind`] (listed in [`ERROR_KINDS`]), the
+//! code users search for ([`Error::code`]: WXBizMsgCrypt's for crypto failures, WeChat's
+//! `errcode` for API errors, weixinkit's own -500xx otherwise) and, for API errors, WeChat's
+//! [`Error::errmsg`] and the [`Error::endpoint`].
 //!
 //! ```
 //! use weixinkit::{Event, MessageCrypto};
@@ -37,11 +49,13 @@
 #![warn(missing_docs)]
 
 mod api;
+// The endpoint tables' macros are used by `blocking` too.
+#[macro_use]
+pub mod ffi;
 pub mod blocking;
 pub mod config;
 pub mod crypto;
 mod error;
-pub mod ffi;
 pub mod http;
 pub mod message;
 pub mod official_account;

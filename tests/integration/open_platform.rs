@@ -431,3 +431,43 @@ async fn a_repeated_authorized_push_is_answered_success_once_the_code_is_exchang
         .await;
     assert_eq!(again.status, 500, "{}", again.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blocking_facade_has_every_table_operation() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    authorize(&sim, &c, AUTHORIZER).await;
+    authorize(&sim, &c, OTHER).await;
+    sim.inject(weixinkit_sim::Fault::errcode("/cgi-bin/user/info", 45009).times(1));
+    let platform = weixinkit::blocking::Component::from_async(c.clone());
+    // A plain thread: blocking calls refuse to run on the runtime's threads.
+    let (all, ips, url, error) = std::thread::spawn(move || {
+        let mut all: Vec<String> = platform
+            .all_authorizers()
+            .unwrap()
+            .into_iter()
+            .map(|item| item.authorizer_appid)
+            .collect();
+        all.sort();
+        let a = platform.authorizer(AUTHORIZER).unwrap();
+        let ips = a.api_domain_ip().unwrap();
+        let url = platform
+            .authorization_url("pre".into(), "https://x.example/".into(), None)
+            .unwrap();
+        let error = a
+            .get("/cgi-bin/user/info".into(), Default::default())
+            .unwrap_err();
+        (all, ips, url, error)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(all, [AUTHORIZER, OTHER]);
+    assert_eq!(ips, ["127.0.0.1"]);
+    assert!(url.contains("pre_auth_code=pre"), "{url}");
+    // One error shape: WeChat's errcode and errmsg, and the path called, as attributes.
+    assert_eq!(error.kind(), "api");
+    assert_eq!(error.errcode(), Some(45009));
+    assert_eq!(error.endpoint(), Some("/cgi-bin/user/info"));
+    assert!(error.errmsg().is_some_and(|m| !m.is_empty()), "{error}");
+}

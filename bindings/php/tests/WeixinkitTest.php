@@ -172,8 +172,15 @@ final class WeixinkitTest extends TestCase
             $this->assertSame("m {$kind}", $e->getMessage());
         }
         $internal = Native::exception('{"kind":"internal","code":-50099,"message":"boom"}', -50099);
-        $this->assertSame(WeixinkitException::class, get_class($internal));
+        $this->assertSame(\Weixinkit\InternalException::class, get_class($internal));
         $this->assertSame(-50099, $internal->getCode());
+        // An API error's errmsg and endpoint, when the library sends them.
+        $api = Native::exception(
+            '{"kind":"api","code":45009,"message":"/cgi-bin/x failed: errcode 45009: quota","errcode":45009,"errmsg":"quota","endpoint":"/cgi-bin/x"}',
+            45009
+        );
+        $this->assertSame(['quota', '/cgi-bin/x'], [$api->getErrmsg(), $api->getEndpoint()]);
+        $this->assertNull($internal->getErrmsg());
         $this->assertSame(Native::INTERNAL, $internal->getCode());
     }
 
