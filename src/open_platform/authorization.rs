@@ -21,6 +21,8 @@ use super::Component;
     feature = "python",
     pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
 )]
+// Kotlin's toString() is this Debug, which hides the tokens.
+#[uniffi::export(Debug)]
 pub struct Authorization {
     /// The authorizing Official Account / mini program.
     pub authorizer_appid: String,
@@ -94,6 +96,8 @@ pub struct AuthorizerList {
     feature = "python",
     pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
 )]
+// Kotlin's toString() is this Debug, which hides the tokens.
+#[uniffi::export(Debug)]
 pub struct AuthorizerListItem {
     /// The authorizer.
     pub authorizer_appid: String,
