@@ -227,19 +227,66 @@ macro_rules! authorizer_endpoints {
     };
 }
 
-/// Collects the operation names of a table.
-macro_rules! names {
+/// One operation of a table, as text: what generated host files (the Python stub) are made
+/// from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// The operation's name (`query_auth`).
+    pub name: &'static str,
+    /// Its doc comment, line by line.
+    pub doc: &'static [&'static str],
+    /// Its arguments: name, Rust type as written in the table, and whether it has a default.
+    pub args: &'static [(&'static str, &'static str, bool)],
+    /// The result type as written in the table.
+    pub ret: &'static str,
+    /// Whether it does I/O (and so has an async form).
+    pub io: bool,
+}
+
+/// Collects a table's rows as [`Row`]s.
+macro_rules! rows {
     (
         extra { $($extra:tt)* }
-        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
-        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+        io { $( $(#[doc = $doc:literal])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[doc = $pdoc:literal])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
     ) => {
-        &[ $( stringify!($name), )* $( stringify!($pname), )* ]
+        &[
+            $( Row {
+                name: stringify!($name),
+                doc: &[$($doc),*],
+                args: &[$( (stringify!($arg), stringify!($ty), false $(|| { let _ = stringify!($default); true })?) ),*],
+                ret: stringify!($ret),
+                io: true,
+            }, )*
+            $( Row {
+                name: stringify!($pname),
+                doc: &[$($pdoc),*],
+                args: &[$( (stringify!($parg), stringify!($pty), false $(|| { let _ = stringify!($pdefault); true })?) ),*],
+                ret: stringify!($pret),
+                io: false,
+            }, )*
+        ]
     };
 }
 
+/// The `Component` operations.
+pub const COMPONENT_ROWS: &[Row] = component_endpoints!(rows {});
+
+/// The `Authorizer` operations.
+pub const AUTHORIZER_ROWS: &[Row] = authorizer_endpoints!(rows {});
+
+const fn names<const N: usize>(rows: &[Row]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = rows[i].name;
+        i += 1;
+    }
+    out
+}
+
 /// The names of the `Component` operations (the C ABI's method names; PHP's in camelCase).
-pub const COMPONENT_METHODS: &[&str] = component_endpoints!(names {});
+pub const COMPONENT_METHODS: &[&str] = &names::<{ COMPONENT_ROWS.len() }>(COMPONENT_ROWS);
 
 /// The names of the `Authorizer` operations (the C ABI's method names after `authorizer.`).
-pub const AUTHORIZER_METHODS: &[&str] = authorizer_endpoints!(names {});
+pub const AUTHORIZER_METHODS: &[&str] = &names::<{ AUTHORIZER_ROWS.len() }>(AUTHORIZER_ROWS);
