@@ -13,6 +13,7 @@
 # WEIXINKIT_REQUIRE_SERVICES=1 (missing services then fail the tests instead of skipping them).
 # test_open_platform.py runs the third-party platform lifecycle against wechat-sim, including
 # examples/python/flask_app.py as a subprocess receiving the sim's pushes.
+# mypy checks the package and tests/typed_usage.py before the tests run (errors fail the run).
 # test_cross_language_seed writes the tokens the PHP and Kotlin suites read back into
 # WEIXINKIT_XLANG_DIR (default: <repo>/target/xlang).
 set -euo pipefail
@@ -33,8 +34,15 @@ export WEIXINKIT_XLANG_DIR="${WEIXINKIT_XLANG_DIR:-$repo/target/xlang}"
 # Build tools first (idempotent), then the package itself, built with them. requests is only
 # for the benchmark (bench_tokens.py compares against it); flask for the web-app example
 # (examples/python/flask_app.py), which test_open_platform.py starts and drives.
-"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7" "requests>=2" "flask>=2.2"
+"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7" "requests>=2" "flask>=2.2" \
+    "mypy>=2.4,<3"
 "$python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
+
+# Type-check the package (its annotations and the native module's stub) and a typed program
+# using it (tests/typed_usage.py), strictly: see [tool.mypy] in pyproject.toml. An error fails
+# the run. test_typing.py then checks the stub against the built module (mypy.stubtest).
+(cd "$here" && "$python" -m mypy)
+export WEIXINKIT_REQUIRE_MYPY=1
 
 # Run from the tests directory so that nothing in the source tree shadows the installed module.
 cd "$here/tests"

@@ -1,7 +1,7 @@
 // The Open Platform authorization event URL (授权事件接收URL) on the JDK's built-in HTTP server.
 // Every push is verified and decrypted, the component_verify_ticket stored, the code of an
 // `authorized` push exchanged (refresh token stored), an `unauthorized` authorizer forgotten;
-// then the handler below runs and WeChat gets "success".
+// then your own work below runs on the typed push and WeChat gets "success".
 //
 // Run it from bindings/kotlin (the Maven build compiles this file with the tests):
 //
@@ -24,7 +24,6 @@ import weixinkit.Event
 import weixinkit.HttpOptions
 import weixinkit.Secret
 import weixinkit.StoreConfig
-import weixinkit.handleCallback
 import java.net.InetSocketAddress
 import java.net.URLDecoder
 import java.util.concurrent.Executors
@@ -53,18 +52,23 @@ fun main() {
         }
         val body = exchange.requestBody.readBytes().toString(Charsets.UTF_8)
         val (status, answer) = try {
-            val result = platform.handleCallback(exchange.requestMethod, query, body) { message ->
-                // Your own work: the built-in step already ran (ticket stored, code exchanged, …).
-                when (val event = message.event) {
+            // Verified, decrypted, parsed, and the built-in step run (ticket stored, code
+            // exchanged, authorizer forgotten) before this returns; a bad request is a status
+            // (400, 403, 405), not an exception.
+            val result = platform.handleCallback(exchange.requestMethod, query, body)
+            // Your own work, on accepted pushes only (result.message is the typed push).
+            if (result.status == 200) {
+                when (val event = result.message?.event) {
                     is Event.ComponentVerifyTicket -> println("push: component_verify_ticket")
                     is Event.Authorized -> println("push: authorized ${event.notice.authorizerAppid}")
                     is Event.UpdateAuthorized -> println("push: updateauthorized ${event.notice.authorizerAppid}")
                     is Event.Unauthorized -> println("push: unauthorized ${event.authorizerAppid}")
+                    null -> {}
                     else -> println("push: ${event::class.simpleName}")
                 }
             }
             result.status to result.body
-        } catch (e: Exception) { // your handler failed: WeChat pushes again
+        } catch (e: Exception) { // your work failed: answer 500 and WeChat pushes again
             System.err.println("callback failed: $e")
             500 to "failed"
         }

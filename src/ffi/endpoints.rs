@@ -43,9 +43,9 @@ macro_rules! component_endpoints {
                 /// Any component endpoint with `?component_access_token=`: GET without a body,
                 /// POST with one. A token error refreshes the token and retries once.
                 fn call / call_async (
-                    c, path: String, query: Query = Query::default(), body: Option<Json> = None
+                    c, path: String, query: Option<Query> = None, body: Option<Json> = None
                 ) -> Json {
-                    c.call(&path, &query.pairs(), body.as_ref().map(|b| &b.0)).await
+                    c.call(&path, &query.unwrap_or_default().pairs(), body.as_ref().map(|b| &b.0)).await
                 }
                 /// `api_create_preauthcode`.
                 fn create_pre_auth_code / create_pre_auth_code_async (c) -> PreAuthCode {
@@ -198,8 +198,8 @@ macro_rules! authorizer_endpoints {
                     a.access_token().await
                 }
                 /// GET any endpoint as the authorizer.
-                fn get / get_async (a, path: String, query: Query = Query::default()) -> Json {
-                    a.get(&path, &query.pairs()).await
+                fn get / get_async (a, path: String, query: Option<Query> = None) -> Json {
+                    a.get(&path, &query.unwrap_or_default().pairs()).await
                 }
                 /// POST a JSON body to any endpoint as the authorizer.
                 fn post_json / post_json_async (a, path: String, body: Json) -> Json {
@@ -247,8 +247,8 @@ pub struct Row {
 macro_rules! rows {
     (
         extra { $($extra:tt)* }
-        io { $( $(#[doc = $doc:literal])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
-        pure { $( $(#[doc = $pdoc:literal])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+        io { $( $(#[doc = $doc:literal])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:ident)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[doc = $pdoc:literal])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:ident)?)* $(,)? ) -> $pret:ty $pbody:block )* }
     ) => {
         &[
             $( Row {

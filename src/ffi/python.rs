@@ -1335,6 +1335,15 @@ impl CallbackResponse {
         self.status == 200
     }
 
+    /// `status, body, message = response`.
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyIterator>> {
+        let message = self.message.as_ref().map(|m| m.clone_ref(py));
+        (self.status, self.body.clone(), message)
+            .into_pyobject(py)?
+            .into_any()
+            .try_iter()
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let message = match &self.message {
             Some(m) => m.bind(py).repr()?.to_string(),
@@ -1378,8 +1387,8 @@ use crate::open_platform::AuthorizationUrlOptions;
 macro_rules! python_methods {
     (
         extra { $Class:ident, $is_async:ident, { $($extra:tt)* } }
-        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
-        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:ident)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:ident)?)* $(,)? ) -> $pret:ty $pbody:block )* }
     ) => {
         #[pymethods]
         impl $Class {
@@ -1454,7 +1463,7 @@ fn open_component(
 /// The Open Platform classes, with the hand-written constructors and factories beside the
 /// table's rows (`#[pymethods]` takes no macro calls, so the items are spelled out here).
 macro_rules! python_component {
-    ($Class:ident, $is_async:ident, $Authorizer:ident) => {
+    ($Class:ident, $is_async:ident, $Authorizer:ident, { $($factory:tt)* }) => {
         component_endpoints!(python_methods { $Class, $is_async, {
         #[new]
         #[pyo3(signature = (config_json, store=None))]
@@ -1490,23 +1499,7 @@ macro_rules! python_component {
                 .or_raise(py)
         }
 
-        /// The authorizer from a refresh token kept elsewhere (stored durably first; blocks
-        /// for the store write).
-        fn authorizer_with_refresh_token(
-            &self,
-            py: Python<'_>,
-            authorizer_appid: &str,
-            refresh_token: &str,
-        ) -> PyResult<$Authorizer> {
-            py.detach(|| {
-                crate::runtime::block_on(
-                    self.0
-                        .authorizer_with_refresh_token(authorizer_appid, refresh_token),
-                )
-            })
-            .map($Authorizer)
-            .or_raise(py)
-        }
+        $($factory)*
         } });
     };
 }
@@ -1527,8 +1520,42 @@ macro_rules! python_authorizer {
     };
 }
 
-python_component!(Component, false, Authorizer);
-python_component!(AsyncComponent, true, AsyncAuthorizer);
+python_component!(Component, false, Authorizer, {
+    /// The authorizer from a refresh token kept elsewhere (stored durably first).
+    fn authorizer_with_refresh_token(
+        &self,
+        py: Python<'_>,
+        authorizer_appid: &str,
+        refresh_token: &str,
+    ) -> PyResult<Authorizer> {
+        py.detach(|| {
+            crate::runtime::block_on(
+                self.0
+                    .authorizer_with_refresh_token(authorizer_appid, refresh_token),
+            )
+        })
+        .map(Authorizer)
+        .or_raise(py)
+    }
+});
+python_component!(AsyncComponent, true, AsyncAuthorizer, {
+    /// The authorizer from a refresh token kept elsewhere (stored durably first): an
+    /// awaitable of the `AsyncAuthorizer`.
+    fn authorizer_with_refresh_token<'py>(
+        &self,
+        py: Python<'py>,
+        authorizer_appid: String,
+        refresh_token: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.0.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let a = c
+                .authorizer_with_refresh_token(&authorizer_appid, &refresh_token)
+                .await;
+            Python::attach(|py| Py::new(py, AsyncAuthorizer(a.or_raise(py)?)))
+        })
+    }
+});
 python_authorizer!(Authorizer, false);
 python_authorizer!(AsyncAuthorizer, true);
 

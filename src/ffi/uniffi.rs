@@ -648,6 +648,21 @@ impl Component {
         Ok(std::sync::Arc::new(Authorizer(a)))
     }
 
+    /// `authorizer_with_refresh_token` without blocking the caller's thread.
+    pub async fn authorizer_with_refresh_token_async(
+        &self,
+        authorizer_appid: String,
+        refresh_token: String,
+    ) -> R<std::sync::Arc<Authorizer>> {
+        let c = self.0.clone();
+        let a = crate::runtime::spawn(async move {
+            c.authorizer_with_refresh_token(&authorizer_appid, &refresh_token)
+                .await
+        })
+        .await?;
+        Ok(std::sync::Arc::new(Authorizer(a)))
+    }
+
     /// A client that uses the given access token as is (never refreshed).
     pub fn authorizer_with_access_token(
         &self,
@@ -687,7 +702,10 @@ impl Component {
 
 /// What to answer the authorization event URL, and what arrived (see
 /// [`crate::CallbackResponse`]); `message` is the parsed push, `plaintext` its decrypted XML.
+/// Printed (Kotlin `toString()`), it shows the status and body only: the push holds tickets
+/// and authorization codes.
 #[derive(::uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct CallbackResponse {
     /// 200, 400 (malformed), 403 (signature or receiver check failed), 405, or 500 (the
     /// lifecycle step failed: WeChat will push again).
@@ -698,6 +716,16 @@ pub struct CallbackResponse {
     pub message: Option<Message>,
     /// The decrypted XML.
     pub plaintext: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackResponse")
+            .field("status", &self.status)
+            .field("body", &self.body)
+            .field("message", &self.message.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<crate::CallbackResponse> for CallbackResponse {
@@ -722,13 +750,14 @@ pub use crate::open_platform::{
 macro_rules! uniffi_methods {
     (
         extra { $Recv:ident }
-        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:expr)?)* $(,)? ) -> $ret:ty $body:block )* }
-        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:expr)?)* $(,)? ) -> $pret:ty $pbody:block )* }
+        io { $( $(#[$m:meta])* fn $name:ident / $name_async:ident ( $recv:ident $(, $arg:ident : $ty:ty $(= $default:ident)?)* $(,)? ) -> $ret:ty $body:block )* }
+        pure { $( $(#[$pm:meta])* fn $pname:ident ( $precv:ident $(, $parg:ident : $pty:ty $(= $pdefault:ident)?)* $(,)? ) -> $pret:ty $pbody:block )* }
     ) => {
         #[::uniffi::export]
         impl $Recv {
             $(
                 $(#[$m])*
+                #[uniffi::method(default($($($arg = $default,)?)*))]
                 pub fn $name(&self $(, $arg: $ty)*) -> R<$ret> {
                     let $recv = &self.0;
                     let value = crate::runtime::block_on(async move { $body })?;
@@ -736,6 +765,7 @@ macro_rules! uniffi_methods {
                 }
 
                 $(#[$m])*
+                #[uniffi::method(default($($($arg = $default,)?)*))]
                 pub async fn $name_async(&self $(, $arg: $ty)*) -> R<$ret> {
                     let owned = self.0.clone();
                     let value = crate::runtime::spawn(async move {
@@ -748,6 +778,7 @@ macro_rules! uniffi_methods {
             )*
             $(
                 $(#[$pm])*
+                #[uniffi::method(default($($($parg = $pdefault,)?)*))]
                 pub fn $pname(&self $(, $parg: $pty)*) -> R<$pret> {
                     let $precv = &self.0;
                     let value = $pbody?;

@@ -19,7 +19,7 @@ use super::Component;
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+    pyo3::pyclass(module = "weixinkit._native", frozen, eq, get_all)
 )]
 // Kotlin's toString() is this Debug, which hides the tokens.
 #[uniffi::export(Debug)]
@@ -50,7 +50,7 @@ impl fmt::Debug for Authorization {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+    pyo3::pyclass(module = "weixinkit._native", frozen, eq, get_all)
 )]
 pub struct PreAuthCode {
     /// `preauthcode@@@…`
@@ -81,7 +81,7 @@ pub struct AuthorizationUrlOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+    pyo3::pyclass(module = "weixinkit._native", frozen, eq, get_all)
 )]
 pub struct AuthorizerList {
     /// Authorizers in all pages.
@@ -94,7 +94,7 @@ pub struct AuthorizerList {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 #[cfg_attr(
     feature = "python",
-    pyo3::pyclass(module = "weixinkit._native", frozen, get_all)
+    pyo3::pyclass(module = "weixinkit._native", frozen, eq, get_all)
 )]
 // Kotlin's toString() is this Debug, which hides the tokens.
 #[uniffi::export(Debug)]

@@ -4,5 +4,6 @@ mod host_drift;
 mod open_platform;
 mod php_header;
 mod properties;
+mod python_stub;
 mod tokens;
 mod vectors;

@@ -32,6 +32,7 @@ from weixinkit import (
     AuthorizationUrlOptions,
     Authorizer,
     AuthorizerList,
+    AuthorizerListItem,
     CallbackResult,
     Component,
     ComponentConfig,
@@ -40,9 +41,11 @@ from weixinkit import (
     HostStore,
     HttpOptions,
     MemoryStore,
+    Message,
     PlatformToken,
     PreAuthCode,
     RetryPolicy,
+    Token,
     WeixinkitError,
 )
 from services import (
@@ -128,7 +131,8 @@ def test_the_whole_lifecycle_from_ticket_to_unauthorization(sim):
 
     # The component token: fetched once with that ticket, then cached.
     token = c.component_access_token()
-    assert isinstance(token, PlatformToken) and token.value.startswith("COMPONENT_")
+    assert isinstance(token, Token) and token.value.startswith("COMPONENT_")
+    assert PlatformToken is Token
     assert c.component_access_token() == token
     assert sim.calls(COMPONENT_TOKEN_PATH) == 1
     assert sim.token_is_live(token.value)
@@ -528,7 +532,14 @@ def test_component_config_hides_secrets_and_is_the_shared_record(sim):
     # The same record as a dict or a JSON string.
     assert Component(cfg.to_dict()).app_id == COMPONENT_APPID
     assert AsyncComponent(cfg.to_json()).app_id == COMPONENT_APPID
-    assert repr(Component(cfg)) == "Component(app_id='wxcomponent0000001')"
+    assert repr(Component(cfg)) == 'Component(app_id="wxcomponent0000001")'
+    # A host store may also be given beside the record (the record cannot hold it), but not
+    # twice.
+    record = {k: v for k, v in cfg.to_dict().items() if k != "store"}
+    assert Component(record, DictStore()).app_id == COMPONENT_APPID
+    hosted = ComponentConfig(COMPONENT_APPID, "s", "t", COMPONENT_AES_KEY, store=DictStore())
+    with pytest.raises(TypeError, match="twice"):
+        Component(hosted, DictStore())
 
     with pytest.raises(WeixinkitError.Config) as e:
         Component(dict(cfg.to_dict(), secret="SECRET-1"))
@@ -549,7 +560,7 @@ def test_query_auth_returns_the_typed_authorization(sim):
     code = sim.authorize(AUTHORIZER, func_ids=[1, 15])["authorization_code"]
     auth = c.query_auth(code)
     assert isinstance(auth, Authorization)
-    assert (auth.authorizer_appid, auth.expires_in, auth.func_info) == (AUTHORIZER, 7200, (1, 15))
+    assert (auth.authorizer_appid, auth.expires_in, auth.func_info) == (AUTHORIZER, 7200, [1, 15])
     assert auth.authorizer_access_token.startswith("AUTHORIZER_")
     assert auth.authorizer_refresh_token == c.refresh_token(AUTHORIZER)
     assert auth.authorizer_access_token not in repr(auth)
@@ -624,7 +635,8 @@ def test_every_component_endpoint_answers(sim):
     # A given access token is used as is (never refreshed).
     t = a.access_token()
     fixed = c.authorizer_with_access_token(AUTHORIZER, t.value)
-    assert fixed.access_token() == PlatformToken(t.value, 0, 0)
+    given = fixed.access_token()
+    assert (given.value, given.expires_at, given.issued_at) == (t.value, 0, 0)
     assert fixed.get(API)["ip_list"] == ["127.0.0.1"]
     assert t.value not in repr(fixed)
     calls = sim.calls(AUTHORIZER_TOKEN_PATH)
@@ -692,9 +704,12 @@ def test_an_unknown_or_unusable_authorizer(sim):
     with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
         c.authorizer(OTHER).get(API)
     assert e.value.code == -50041
-    with pytest.raises(WeixinkitError.Config):
+    with pytest.raises(WeixinkitError.InvalidInput) as e:
         c.authorizer("wx:bad")
-    with pytest.raises(WeixinkitError.Config):
+    assert e.value.code == -50005 and e.value.kind == "invalid_input"
+    with pytest.raises(WeixinkitError.InvalidInput):
+        c.authorizer_with_access_token("wx:bad", "token")
+    with pytest.raises(WeixinkitError.InvalidInput):
         AsyncComponent(config(sim, MemoryStore())).authorizer("")
     with pytest.raises(WeixinkitError.InvalidInput):
         c.store_refresh_token(AUTHORIZER, "")
@@ -727,7 +742,7 @@ def test_the_handler_runs_after_the_lifecycle_step_and_its_exception_propagates(
     # Bytes bodies and (name, value) pairs are accepted as well; no handler is fine.
     push = sim.issue_ticket()["push"]
     result = c.handle_callback("post", list(push["query"].items()), push["body"].encode())
-    assert result == (200, "success", result.message)
+    assert tuple(result) == (200, "success", result.message) and result.ok
     assert result.message.fields["InfoType"] == ["component_verify_ticket"]
     assert c.verify_ticket() == result.message.event.ticket
 
@@ -777,3 +792,149 @@ def test_a_host_store_keeps_credentials_durable_and_tokens_expiring(sim):
     assert json.loads(store.data[refresh_key])["value"] == c.refresh_token(AUTHORIZER)
     assert json.loads(store.data[token_key])["value"] == c.authorizer_access_token(AUTHORIZER).value
     assert store.locks == {}
+
+
+# --- typed results, errors and callback details -----------------------------------------------
+
+
+def test_api_errors_carry_errcode_errmsg_and_endpoint(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    code = sim.authorize(AUTHORIZER)["authorization_code"]
+    c.query_auth(code)
+    with pytest.raises(WeixinkitError.Api) as e:
+        c.query_auth(code)  # single use: WeChat answers 61009
+    err = e.value
+    assert (err.kind, err.code, err.errcode, err.endpoint) == ("api", 61009, 61009, QUERY_AUTH_PATH)
+    assert isinstance(err.errmsg, str) and err.errmsg and err.errmsg in err.reason
+    assert type(err).kind == "api"
+
+    # An error that is not WeChat's: no errcode / errmsg, and no endpoint when no request
+    # was made.
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+        c.authorizer(OTHER).access_token()
+    err = e.value
+    assert (err.kind, err.code, err.errcode, err.errmsg, err.endpoint) == (
+        "reauthorization_needed", -50041, None, None, None)
+
+    # A transport failure names the endpoint it concerns, never its query.
+    dead = ComponentConfig(
+        COMPONENT_APPID, COMPONENT_SECRET, COMPONENT_TOKEN, COMPONENT_AES_KEY,
+        http=HttpOptions(api_base_uri=f"http://127.0.0.1:{free_port()}",
+                         retry=RetryPolicy(max_retries=0)),
+        store=MemoryStore(),
+    )
+    offline = Component(dead)
+    offline.store_verify_ticket("ticket@@@t")
+    with pytest.raises(WeixinkitError.Transport) as e:
+        offline.component_access_token()
+    err = e.value
+    assert (err.kind, err.code, err.errcode, err.errmsg, err.endpoint) == (
+        "transport", -50001, None, None, COMPONENT_TOKEN_PATH)
+
+    # The same attributes through asyncio.
+    async def main():
+        ac = AsyncComponent(config(sim, MemoryStore()))
+        with pytest.raises(WeixinkitError.Ticket) as e:
+            await ac.component_access_token()
+        assert (e.value.kind, e.value.code, e.value.endpoint) == ("ticket", -50040, None)
+
+    asyncio.run(main())
+
+
+def test_every_error_kind_has_its_class():
+    # The native module raises classes by name (src/ffi/python.rs, ERROR_CLASSES).
+    import re
+    source = (REPO / "src" / "ffi" / "python.rs").read_text(encoding="utf-8")
+    table = source[source.index("const ERROR_CLASSES"):]
+    table = table[:table.index("];")]
+    pairs = re.findall(r'\("(\w+)", "(\w+)"\)', table)
+    assert len(pairs) >= 21 and ("internal", "Internal") in pairs
+    for kind, name in pairs:
+        cls = getattr(WeixinkitError, name)
+        assert issubclass(cls, WeixinkitError) and cls.kind == kind, name
+        assert cls(-1, "x").endpoint is None
+
+
+def test_all_authorizers_and_api_domain_ip(sim):
+    store = DictStore()
+    c = Component(config(sim, store))
+    push_ticket(sim, c)
+    assert c.all_authorizers() == []
+    authorize(sim, c, AUTHORIZER)
+    authorize(sim, c, OTHER)
+    everyone = c.all_authorizers()
+    assert all(isinstance(i, AuthorizerListItem) for i in everyone)
+    assert {i.authorizer_appid: i.refresh_token for i in everyone} == {
+        AUTHORIZER: c.refresh_token(AUTHORIZER), OTHER: c.refresh_token(OTHER)}
+    assert all(i.refresh_token not in repr(i) for i in everyone)
+    page = c.authorizer_list(count=1)
+    assert (page.total_count, len(page), len(page.list)) == (2, 1, 1)
+    # Records compare by value.
+    assert c.all_authorizers() == everyone
+    assert c.authorizer_list(count=1) == page
+
+    a = c.authorizer(AUTHORIZER)
+    before = sim.calls(API)
+    assert a.api_domain_ip() == ["127.0.0.1"]
+    assert sim.calls(API) == before + 1
+
+    async def main():
+        # Another client on the same store: the ticket and tokens are shared.
+        ac = AsyncComponent(config(sim, store))
+        listed = await ac.all_authorizers()
+        assert sorted(i.authorizer_appid for i in listed) == sorted([AUTHORIZER, OTHER])
+        assert await ac.authorizer(OTHER).api_domain_ip() == ["127.0.0.1"]
+        # The refresh-token factory is awaited too (the store write runs on the library's
+        # runtime, not on the event loop), and hands back an async authorizer.
+        seeded = await ac.authorizer_with_refresh_token(OTHER, c.refresh_token(OTHER))
+        assert type(seeded).__name__ == "AsyncAuthorizer"
+        assert seeded.app_id == OTHER
+
+    asyncio.run(main())
+    assert sim.calls(API) == before + 2
+    assert sim.calls(COMPONENT_TOKEN_PATH) == 1
+
+
+def test_a_body_that_is_not_utf8_is_refused_with_400(sim):
+    c = Component(config(sim, MemoryStore()))
+    called = []
+    push = sim.issue_ticket()["push"]
+    body = push["body"].encode() + b"\xff\xfe"
+    result = c.handle_callback("POST", push["query"], body, called.append)
+    assert (result.status, result.body, result.message) == (400, "the request body is not UTF-8", None)
+    assert not result.ok and called == [] and c.verify_ticket() is None
+
+    async def main():
+        ac = AsyncComponent(config(sim, MemoryStore()))
+        result = await ac.handle_callback("POST", push["query"], b"\xc3\x28", called.append)
+        assert (result.status, result.body) == (400, "the request body is not UTF-8")
+        assert called == []
+
+    asyncio.run(main())
+
+    # The same push as valid UTF-8 goes through.
+    assert c.handle_callback("POST", push["query"], push["body"].encode()).status == 200
+
+
+def test_the_callback_message_is_the_one_parsed_by_the_core(sim, monkeypatch):
+    # Nothing in Python parses the push again: with every parser entry point broken, the
+    # callback still hands over the typed message the core parsed.
+    def refuse(*args):
+        raise AssertionError("parsed again in Python")
+
+    for module in (weixinkit, weixinkit._native):
+        monkeypatch.setattr(module, "parse_message", refuse)
+    c = Component(config(sim, MemoryStore()))
+    seen = []
+    issued = sim.issue_ticket()
+    result = deliver(c, issued["push"], seen.append)
+    assert isinstance(result, CallbackResult) and result.ok
+    assert type(result.message) is Message and seen == [result.message]
+    assert seen[0] is result.message
+    assert isinstance(result.message.event, Event.COMPONENT_VERIFY_TICKET)
+    assert result.message.event.ticket == issued["ticket"]
+    assert result.message.fields["ComponentVerifyTicket"] == [issued["ticket"]]
+    # The decrypted XML comes along, for logging or archiving.
+    assert "component_verify_ticket" in result.plaintext and issued["ticket"] in result.plaintext
+    assert repr(result).startswith("CallbackResponse(status=200, ")

@@ -2,12 +2,17 @@
 (cached access tokens and tickets, refreshed once across threads, processes and machines) and
 the Open Platform third-party platform lifecycle, in Rust.
 
-The crypto API lives in the native extension ``weixinkit._native`` (PyO3); the token engine's
-configuration records and clients (``OfficialAccountConfig``, ``OfficialAccount``,
-``AsyncOfficialAccount``, ``HostStore``) and the third-party platform's (``ComponentConfig``,
-``Component``, ``AsyncComponent``, ``Authorizer``) are thin Python layers over it. See the
-package README.
+The crypto API and the third-party platform's clients and records (``Authorizer``,
+``Authorization``, ``CallbackResult``, …) live in the native extension ``weixinkit._native``
+(PyO3; typed by ``_native.pyi``); the configuration records (``OfficialAccountConfig``,
+``ComponentConfig``, ``HostStore``), the Official Account clients and the ``Component`` /
+``AsyncComponent`` constructors that take them are thin Python layers over it. See the package
+README.
 """
+
+import re as _re
+from importlib import metadata as _metadata
+from typing import TYPE_CHECKING, Optional
 
 from ._native import (
     Article,
@@ -54,22 +59,65 @@ from ._platform import (
 )
 from ._stores import HostStore
 
+try:
+    #: The package version: the crate's (maturin takes it from Cargo.toml).
+    __version__: str = _metadata.version("weixinkit")
+except _metadata.PackageNotFoundError:  # pragma: no cover - only when run uninstalled
+    __version__ = "0+unknown"
+
 
 class WeixinkitError(Exception):
     """Every failure weixinkit reports. `code` is the WXBizMsgCrypt code (-40001 … -40011)
     users know from Tencent's samples for crypto failures, WeChat's `errcode` for
     `WeixinkitError.Api`, and weixinkit's own -500xx for transport, store and configuration
     failures; `reason` says what failed. Secrets never appear here. The native module raises
-    one of the subclasses (`WeixinkitError.InvalidSignature`, `WeixinkitError.Api`, …).
+    one of the subclasses (`WeixinkitError.InvalidSignature`, `WeixinkitError.Api`, …) and
+    sets `kind`, `errcode`, `errmsg` and `endpoint` on it.
     """
 
-    def __init__(self, code, reason):
+    #: The failure's kind (``"api"``, ``"ticket"``, …), the same string in every language.
+    kind: str = ""
+    #: WeChat's ``errcode`` when WeChat refused the call, else ``None``.
+    errcode: Optional[int]
+    #: WeChat's ``errmsg`` (with its ``rid``) when WeChat refused the call, else ``None``.
+    errmsg: Optional[str]
+    #: The endpoint path an HTTP failure concerns (never its query), else ``None``.
+    endpoint: Optional[str]
+
+    def __init__(self, code: int, reason: str) -> None:
         super().__init__("code={!r}, reason={!r}".format(code, reason))
         self.code = code
         self.reason = reason
+        self.errcode = None
+        self.errmsg = None
+        self.endpoint = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "WeixinkitError.{}({})".format(type(self).__name__, self)
+
+    if TYPE_CHECKING:
+        # The subclasses below, made in a loop; spelled out for type checkers.
+        InvalidAesKey: type["WeixinkitError"]
+        InvalidSignature: type["WeixinkitError"]
+        StaleTimestamp: type["WeixinkitError"]
+        InvalidBase64: type["WeixinkitError"]
+        InvalidCiphertext: type["WeixinkitError"]
+        InvalidPadding: type["WeixinkitError"]
+        InvalidBuffer: type["WeixinkitError"]
+        ReceiverIdMismatch: type["WeixinkitError"]
+        Parse: type["WeixinkitError"]
+        InvalidInput: type["WeixinkitError"]
+        Api: type["WeixinkitError"]
+        Transport: type["WeixinkitError"]
+        Timeout: type["WeixinkitError"]
+        HttpStatus: type["WeixinkitError"]
+        Decode: type["WeixinkitError"]
+        Store: type["WeixinkitError"]
+        Config: type["WeixinkitError"]
+        TokenUnavailable: type["WeixinkitError"]
+        Ticket: type["WeixinkitError"]
+        ReauthorizationNeeded: type["WeixinkitError"]
+        Internal: type["WeixinkitError"]
 
 
 # (name, doc): one subclass per failed check, nested as WeixinkitError.<name>. The native
@@ -102,11 +150,15 @@ _VARIANTS = [
                "or invalid: wait for the next push or restart pushing."),
     ("ReauthorizationNeeded", "61023 / 61003 / -50041: the authorizer must authorize the platform "
                               "again (dead refresh token, cancelled, or none stored)."),
+    ("Internal", "-50099: weixinkit itself failed (a bug to report), never the caller's input "
+                 "or WeChat's answer."),
 ]
 
 for _name, _doc in _VARIANTS:
     setattr(WeixinkitError, _name, type(_name, (WeixinkitError,), {
         "__doc__": _doc,
+        # InvalidAesKey -> "invalid_aes_key", as the native module reports it.
+        "kind": _re.sub(r"(?<!^)(?=[A-Z])", "_", _name).lower(),
         "__module__": __name__,
         "__qualname__": "WeixinkitError." + _name,
     }))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping, Tuple, Union
+from typing import Any, Iterable, Mapping, Tuple, Union, cast
 
 from . import _native
 from ._config import OfficialAccountConfig
@@ -20,7 +20,7 @@ Query = Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]
 _Token = _native.Token
 
 
-def _open(config: ConfigLike) -> Any:
+def _open(config: ConfigLike) -> _native.OfficialAccount:
     if isinstance(config, OfficialAccountConfig):
         return _native.OfficialAccount(config.to_json(), config.host_store)
     if isinstance(config, Mapping):
@@ -48,6 +48,11 @@ def _pairs(query: Query) -> list[tuple[str, str]]:
         return []
     items = query.items() if isinstance(query, Mapping) else query
     return [(str(k), _text(v)) for k, v in items]
+
+
+def _object(answer: str) -> dict[str, Any]:
+    """WeChat's JSON answer (an object) as a ``dict``."""
+    return cast("dict[str, Any]", json.loads(answer))
 
 
 def _body(body: Any) -> str:
@@ -92,7 +97,7 @@ class OfficialAccount:
         just did."""
         return self._native.refresh_access_token()
 
-    def keep_fresh(self) -> Any:
+    def keep_fresh(self) -> _native.BackgroundRefresh:
         """Central-control mode, the refreshing side: keep the access token fresh from a
         background task (on weixinkit's own threads) until the returned handle's ``stop()``.
         Give this process a larger ``refresh_margin_secs`` than the readers, which run with
@@ -106,17 +111,17 @@ class OfficialAccount:
     def jssdk_config(self, url: str) -> dict[str, Any]:
         """What ``wx.config`` needs on the page at ``url``: ``{"app_id", "timestamp",
         "nonce_str", "signature", "url"}`` (the URL without its ``#`` fragment)."""
-        return json.loads(self._native.jssdk_config(url))
+        return _object(self._native.jssdk_config(url))
 
     def get(self, path: str, query: Query = None) -> dict[str, Any]:
         """``GET path?query&access_token=…`` on the API host; WeChat's JSON answer as a
         ``dict``. A token error (40001, 40014, 42001) refreshes the token and retries once."""
-        return json.loads(self._native.get(path, _pairs(query)))
+        return _object(self._native.get(path, _pairs(query)))
 
     def post_json(self, path: str, body: Any) -> dict[str, Any]:
         """``POST path?access_token=…`` with ``body`` (anything ``json.dumps`` takes) as JSON;
         WeChat's answer as a ``dict``. Token errors are handled as in ``get``."""
-        return json.loads(self._native.post_json(path, _body(body)))
+        return _object(self._native.post_json(path, _body(body)))
 
 
 class AsyncOfficialAccount:
@@ -154,12 +159,12 @@ class AsyncOfficialAccount:
 
     async def jssdk_config(self, url: str) -> dict[str, Any]:
         """See ``OfficialAccount.jssdk_config``."""
-        return json.loads(await self._native.jssdk_config_async(url))
+        return _object(await self._native.jssdk_config_async(url))
 
     async def get(self, path: str, query: Query = None) -> dict[str, Any]:
         """See ``OfficialAccount.get``."""
-        return json.loads(await self._native.get_async(path, _pairs(query)))
+        return _object(await self._native.get_async(path, _pairs(query)))
 
     async def post_json(self, path: str, body: Any) -> dict[str, Any]:
         """See ``OfficialAccount.post_json``."""
-        return json.loads(await self._native.post_json_async(path, _body(body)))
+        return _object(await self._native.post_json_async(path, _body(body)))

@@ -248,7 +248,9 @@ class OfficialAccountConfig:
         _check_store("OfficialAccountConfig", self.store)
 
     def __repr__(self) -> str:
-        hidden = lambda v: None if v is None else "***"  # noqa: E731
+        def hidden(v: Optional[str]) -> Optional[str]:
+            return None if v is None else "***"
+
         return (
             f"OfficialAccountConfig(app_id={self.app_id!r}, secret='***', "
             f"token={hidden(self.token)!r}, encoding_aes_key={hidden(self.encoding_aes_key)!r}, "

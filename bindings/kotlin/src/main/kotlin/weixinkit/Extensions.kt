@@ -30,6 +30,7 @@ val WeixinkitException.code: Int
         is WeixinkitException.TokenUnavailable -> code
         is WeixinkitException.Ticket -> code
         is WeixinkitException.ReauthorizationNeeded -> code
+        is WeixinkitException.Internal -> code
     }
 
 /** What failed, in words (never contains a secret, a token or a key). */
@@ -55,6 +56,7 @@ val WeixinkitException.reason: String
         is WeixinkitException.TokenUnavailable -> reason
         is WeixinkitException.Ticket -> reason
         is WeixinkitException.ReauthorizationNeeded -> reason
+        is WeixinkitException.Internal -> reason
     }
 
 /**
@@ -83,6 +85,7 @@ val WeixinkitException.kind: String
         is WeixinkitException.TokenUnavailable -> "token_unavailable"
         is WeixinkitException.Ticket -> "ticket"
         is WeixinkitException.ReauthorizationNeeded -> "reauthorization_needed"
+        is WeixinkitException.Internal -> "internal"
     }
 
 /**

@@ -108,9 +108,9 @@ class CallbackServerTest : WithSim() {
             assertEquals(ticket.getString("ticket"), c.verifyTicket())
             val refresh = c.refreshToken(AUTHORIZER)
             assertNotNull(refresh)
-            assertEquals(refresh, c.authorizerList().list.single { it.authorizerAppid == AUTHORIZER }.refreshToken)
+            assertEquals(refresh, c.authorizerList(null, null).list.single { it.authorizerAppid == AUTHORIZER }.refreshToken)
             // The access token the example cached works here without an exchange.
-            c.authorizer(AUTHORIZER).get("/cgi-bin/get_api_domain_ip")
+            c.authorizer(AUTHORIZER).get("/cgi-bin/get_api_domain_ip", emptyMap())
             assertEquals(0, sim.calls(Platform.AUTHORIZER_TOKEN))
 
             // The cancellation push: delivered, and the refresh token is gone from the store.

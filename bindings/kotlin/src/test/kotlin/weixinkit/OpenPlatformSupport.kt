@@ -71,6 +71,5 @@ fun Sim.tokenOwners(): Map<String, String> {
 /** Expire every token the sim issued (42001 from now on). */
 fun Sim.expireAll() { post("/_sim/expire") }
 
-/** Deliver a push to `c`'s callback handler as a web framework would. */
-fun Component.deliver(push: SimPush, handler: ((Message) -> Unit)? = null): CallbackResult =
-    handleCallback("POST", push.query, push.body, handler)
+/** Deliver a push to `c`'s authorization event handler as a web framework would. */
+fun Component.deliver(push: SimPush): CallbackResponse = handleCallback("POST", push.query, push.body)

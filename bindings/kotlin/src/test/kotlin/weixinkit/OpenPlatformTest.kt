@@ -25,9 +25,12 @@ import weixinkit.Platform.COMPONENT_TOKEN
 import weixinkit.Platform.OTHER
 
 /**
- * The Open Platform lifecycle through the Kotlin wrapper, against a local WeChat server: ticket
+ * The Open Platform lifecycle through the generated Kotlin API, against a local WeChat server: ticket
  * push → component token → authorization link → `authorized` push and code exchange → acting
  * on behalf → token recovery → `unauthorized` clean-up; blocking and suspend.
+ *
+ * The generated methods take every argument explicitly: `null` for an absent option, an empty
+ * map for no query.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OpenPlatformTest : WithSim() {
@@ -42,7 +45,7 @@ class OpenPlatformTest : WithSim() {
         return issued.ticket
     }
 
-    /** Authorize `appid` and deliver the `authorized` push through the handler. */
+    /** Authorize `appid` and deliver the `authorized` push through the event handler. */
     private fun authorize(c: Component, appid: String) {
         val result = c.deliver(SimPush.of(sim.authorize(appid)))
         assertEquals(200, result.status, result.body)
@@ -52,18 +55,17 @@ class OpenPlatformTest : WithSim() {
     @Test
     fun `the whole lifecycle - ticket push, token, link, authorized, on behalf, expiry, unauthorized`() {
         component("lifecycle").use { c ->
-            val seen = mutableListOf<Message>()
-
-            // The ticket push: answered success, stored, and handed to the handler typed.
+            // The ticket push: answered success, stored, and reported typed.
             val issued = sim.issueTicket()
-            val pushed = c.handleCallback("POST", issued.push.query, issued.push.body) { seen += it }
+            val pushed = c.handleCallback("POST", issued.push.query, issued.push.body)
             assertEquals(200, pushed.status)
             assertEquals("success", pushed.body)
             assertEquals(issued.push.plaintext, pushed.plaintext)
-            val ticketEvent = assertInstanceOf(Event.ComponentVerifyTicket::class.java, seen.single().event)
+            val ticketEvent = assertInstanceOf(Event.ComponentVerifyTicket::class.java, pushed.message!!.event)
             assertEquals(issued.ticket, ticketEvent.ticket)
             assertEquals(Platform.APP_ID, ticketEvent.appId)
             assertEquals(issued.ticket, c.verifyTicket())
+            assertFalse(pushed.toString().contains(issued.ticket), "printed the ticket: $pushed")
 
             // The component token: cached, two calls → one upstream fetch.
             val token = c.componentAccessToken()
@@ -80,12 +82,11 @@ class OpenPlatformTest : WithSim() {
             assertTrue(url.endsWith("&redirect_uri=https%3A%2F%2Fexample.com%2Fback&auth_type=3"), url)
             assertEquals(1, sim.calls(Platform.PRE_AUTH_CODE))
 
-            // The merchant authorizes: the push reaches the handler as a typed Authorized event.
-            seen.clear()
+            // The merchant authorizes: the push is reported as a typed Authorized event.
             val grant = sim.authorize(AUTHORIZER)
-            val authorized = c.deliver(SimPush.of(grant)) { seen += it }
+            val authorized = c.deliver(SimPush.of(grant))
             assertEquals(200 to "success", authorized.status to authorized.body)
-            val notice = assertInstanceOf(Event.Authorized::class.java, seen.single().event).notice
+            val notice = assertInstanceOf(Event.Authorized::class.java, authorized.message!!.event).notice
             assertEquals(AUTHORIZER, notice.authorizerAppid)
             assertEquals(grant.getString("authorization_code"), notice.authorizationCode)
             assertEquals(1, sim.calls(Platform.QUERY_AUTH))
@@ -93,11 +94,12 @@ class OpenPlatformTest : WithSim() {
             // The refresh token is stored: the very one WeChat lists for the authorizer.
             val refresh = c.refreshToken(AUTHORIZER)
             assertNotNull(refresh)
-            assertEquals(refresh, c.authorizerList().list.single { it.authorizerAppid == AUTHORIZER }.refreshToken)
+            assertEquals(refresh, c.authorizerList(null, null).list.single { it.authorizerAppid == AUTHORIZER }.refreshToken)
 
             // Acting on behalf: the token from query_auth is cached, no api_authorizer_token call.
             val a = c.authorizer(AUTHORIZER)
-            val ips = JSONObject(a.get("/cgi-bin/get_api_domain_ip"))
+            assertEquals(AUTHORIZER, a.appId())
+            val ips = JSONObject(a.get("/cgi-bin/get_api_domain_ip", emptyMap()))
             assertEquals("127.0.0.1", ips.getJSONArray("ip_list").getString(0))
             assertEquals(0, sim.calls(AUTHORIZER_TOKEN))
             val before = a.accessToken()
@@ -112,16 +114,15 @@ class OpenPlatformTest : WithSim() {
             assertNotEquals(before.value, a.accessToken().value)
             assertEquals(1, sim.calls(AUTHORIZER_TOKEN), "the new token is cached")
 
-            // The merchant cancels: the push reaches the handler; the refresh token is gone.
-            seen.clear()
-            val gone = c.deliver(SimPush.of(sim.unauthorize(AUTHORIZER))) { seen += it }
+            // The merchant cancels: the push is reported; the refresh token is gone.
+            val gone = c.deliver(SimPush.of(sim.unauthorize(AUTHORIZER)))
             assertEquals(200 to "success", gone.status to gone.body)
-            assertEquals(AUTHORIZER, assertInstanceOf(Event.Unauthorized::class.java, seen.single().event).authorizerAppid)
+            assertEquals(AUTHORIZER, assertInstanceOf(Event.Unauthorized::class.java, gone.message!!.event).authorizerAppid)
             assertNull(c.refreshToken(AUTHORIZER))
             val e = assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { a.accessToken() }
             assertEquals("reauthorization_needed", e.kind)
             assertEquals(-50041, e.code)
-            assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { a.get("/cgi-bin/get_api_domain_ip") }
+            assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { a.get("/cgi-bin/get_api_domain_ip", emptyMap()) }
             assertEquals(1, sim.calls(AUTHORIZER_TOKEN), "no exchange is attempted without a refresh token")
         }
     }
@@ -149,7 +150,7 @@ class OpenPlatformTest : WithSim() {
                 sim.expireAll()
                 val componentTokens = sim.calls(COMPONENT_TOKEN)
                 val a = c.authorizer(AUTHORIZER)
-                val ips = JSONObject(a.get("/cgi-bin/get_api_domain_ip"))
+                val ips = JSONObject(a.get("/cgi-bin/get_api_domain_ip", emptyMap()))
                 assertEquals(1, ips.getJSONArray("ip_list").length())
                 assertEquals(componentTokens + 1, sim.calls(COMPONENT_TOKEN))
                 assertNotEquals(oldToken, a.accessToken().value)
@@ -174,8 +175,8 @@ class OpenPlatformTest : WithSim() {
 
             // Expiring one refreshes only that one.
             sim.expire(AUTHORIZER)
-            a.get("/cgi-bin/get_api_domain_ip")
-            b.get("/cgi-bin/get_api_domain_ip")
+            a.get("/cgi-bin/get_api_domain_ip", emptyMap())
+            b.get("/cgi-bin/get_api_domain_ip", emptyMap())
             val fresh = a.accessToken()
             assertNotEquals(ta.value, fresh.value)
             assertEquals(AUTHORIZER, sim.tokenOwners()[fresh.value])
@@ -186,51 +187,50 @@ class OpenPlatformTest : WithSim() {
     }
 
     @Test
-    fun `a bad msg_signature is 403 - no handler call, nothing stored`() {
+    fun `a bad msg_signature is 403 - nothing reported, nothing stored`() {
         component("badsig").use { c ->
             val push = sim.issueTicket().push
             val signature = push.query.getValue("msg_signature")
             val forged = push.query + ("msg_signature" to (if (signature[0] == '0') "1" else "0") + signature.drop(1))
-            var calls = 0
-            val refused = c.handleCallback("POST", forged, push.body) { calls++ }
+            val refused = c.handleCallback("POST", forged, push.body)
             assertEquals(403, refused.status)
-            assertFalse(refused.ok)
+            assertNotEquals("success", refused.body)
             assertNull(refused.message)
             assertNull(refused.plaintext)
-            assertEquals(0, calls)
             assertNull(c.verifyTicket())
 
-            // Not POST → 405, a missing parameter → 400; never the handler.
-            assertEquals(405, c.handleCallback("GET", push.query, push.body) { calls++ }.status)
-            assertEquals(400, c.handleCallback("POST", push.query - "nonce", push.body) { calls++ }.status)
-            assertEquals(0, calls)
+            // Not POST → 405, a missing parameter → 400; never a message.
+            val notPost = c.handleCallback("GET", push.query, push.body)
+            assertEquals(405, notPost.status)
+            assertNull(notPost.message)
+            val missing = c.handleCallback("POST", push.query - "nonce", push.body)
+            assertEquals(400, missing.status)
+            assertNull(missing.message)
             assertNull(c.verifyTicket())
 
             // The genuine push is accepted.
-            assertEquals(200, c.handleCallback("POST", push.query, push.body) { calls++ }.status)
-            assertEquals(1, calls)
+            val accepted = c.handleCallback("POST", push.query, push.body)
+            assertEquals(200, accepted.status)
+            assertInstanceOf(Event.ComponentVerifyTicket::class.java, accepted.message!!.event)
             assertNotNull(c.verifyTicket())
         }
     }
 
     @Test
-    fun `a failed lifecycle step answers 500 without the handler - WeChat's retry then succeeds`() {
+    fun `a failed lifecycle step answers 500 - WeChat's retry then succeeds`() {
         component("step500").use { c ->
             pushTicket(c)
             val push = SimPush.of(sim.authorize(AUTHORIZER))
             sim.fault(Platform.QUERY_AUTH, "errcode" to 45009, "times" to 1) // quota: never retried
-            var calls = 0
-            val failed = c.deliver(push) { calls++ }
+            val failed = c.deliver(push)
             assertEquals(500, failed.status)
             assertTrue(failed.body.contains("45009"), failed.body)
             assertInstanceOf(Event.Authorized::class.java, failed.message!!.event, "what arrived is still reported")
-            assertEquals(0, calls)
             assertNull(c.refreshToken(AUTHORIZER))
 
             // WeChat pushes the same event again; the code was never used, so this time it works.
-            val retried = c.deliver(push) { calls++ }
+            val retried = c.deliver(push)
             assertEquals(200 to "success", retried.status to retried.body)
-            assertEquals(1, calls)
             assertNotNull(c.refreshToken(AUTHORIZER))
         }
     }
@@ -244,7 +244,7 @@ class OpenPlatformTest : WithSim() {
             assertTrue(missing.reason.contains(Platform.APP_ID), missing.reason)
             // Every method that needs the component token says the same.
             assertEquals(-50040, assertThrows(WeixinkitException.Ticket::class.java) {
-                c.createAuthorizationUrl("https://example.com/back")
+                c.createAuthorizationUrl("https://example.com/back", null)
             }.code)
             assertEquals(0, sim.calls(COMPONENT_TOKEN))
 
@@ -258,17 +258,13 @@ class OpenPlatformTest : WithSim() {
     }
 
     @Test
-    fun `suspend - the whole lifecycle with suspending handlers`() = runBlocking {
+    fun `suspend - the whole lifecycle`() = runBlocking {
         component("suspend").use { c ->
-            // The handler runs after the built-in step: it can read what was stored.
+            // The built-in step has run when the answer is back: what it stored can be read.
             val issued = sim.issueTicket()
-            var ticketSeenByHandler: String? = null
-            val pushed = c.handleCallbackAsync("POST", issued.push.query, issued.push.body) {
-                assertInstanceOf(Event.ComponentVerifyTicket::class.java, it.event)
-                ticketSeenByHandler = c.verifyTicketAsync()
-            }
+            val pushed = c.handleCallbackAsync("POST", issued.push.query, issued.push.body)
             assertEquals(200 to "success", pushed.status to pushed.body)
-            assertEquals(issued.ticket, ticketSeenByHandler)
+            assertEquals(issued.ticket, assertInstanceOf(Event.ComponentVerifyTicket::class.java, pushed.message!!.event).ticket)
             assertEquals(issued.ticket, c.verifyTicketAsync())
 
             val token = c.componentAccessTokenAsync()
@@ -279,29 +275,24 @@ class OpenPlatformTest : WithSim() {
             assertTrue(url.endsWith("#wechat_redirect"), url)
 
             val grant = SimPush.of(sim.authorize(AUTHORIZER))
-            var refreshSeenByHandler: String? = null
-            val authorized = c.handleCallbackAsync("POST", grant.query, grant.body) {
-                val notice = assertInstanceOf(Event.Authorized::class.java, it.event).notice
-                refreshSeenByHandler = c.refreshTokenAsync(notice.authorizerAppid)
-            }
+            val authorized = c.handleCallbackAsync("POST", grant.query, grant.body)
             assertEquals(200, authorized.status)
-            assertNotNull(refreshSeenByHandler, "the refresh token is stored before the handler runs")
-            assertEquals(refreshSeenByHandler, c.refreshTokenAsync(AUTHORIZER))
+            val notice = assertInstanceOf(Event.Authorized::class.java, authorized.message!!.event).notice
+            assertEquals(AUTHORIZER, notice.authorizerAppid)
+            assertNotNull(c.refreshTokenAsync(notice.authorizerAppid), "the refresh token is stored before the answer")
+            assertEquals(1, sim.calls(Platform.QUERY_AUTH))
 
             val a = c.authorizer(AUTHORIZER)
-            assertEquals("127.0.0.1", JSONObject(a.getAsync("/cgi-bin/get_api_domain_ip")).getJSONArray("ip_list").getString(0))
+            assertEquals("127.0.0.1", JSONObject(a.getAsync("/cgi-bin/get_api_domain_ip", emptyMap())).getJSONArray("ip_list").getString(0))
             assertEquals(0, sim.calls(AUTHORIZER_TOKEN))
             sim.expire(AUTHORIZER)
             JSONObject(a.postJsonAsync("/cgi-bin/message/custom/send", """{"touser":"o2"}"""))
             assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
 
             val gone = SimPush.of(sim.unauthorize(AUTHORIZER))
-            var unauthorizedBy: String? = null
-            val result = c.handleCallbackAsync("POST", gone.query, gone.body) {
-                unauthorizedBy = assertInstanceOf(Event.Unauthorized::class.java, it.event).authorizerAppid
-            }
+            val result = c.handleCallbackAsync("POST", gone.query, gone.body)
             assertEquals(200, result.status)
-            assertEquals(AUTHORIZER, unauthorizedBy)
+            assertEquals(AUTHORIZER, assertInstanceOf(Event.Unauthorized::class.java, result.message!!.event).authorizerAppid)
             assertNull(c.refreshTokenAsync(AUTHORIZER))
             val e = assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { runBlocking { a.accessTokenAsync() } }
             assertEquals(-50041, e.code)
@@ -316,10 +307,10 @@ class OpenPlatformTest : WithSim() {
             val refresh = source.refreshTokenAsync(AUTHORIZER)!!
             component("cold").use { c ->
                 c.storeVerifyTicketAsync(source.verifyTicketAsync()!!)
-                val a = c.authorizerWithRefreshTokenAsync(AUTHORIZER, refresh)
+                val a = c.authorizerWithRefreshToken(AUTHORIZER, refresh)
                 assertEquals(refresh, c.refreshTokenAsync(AUTHORIZER))
                 val answers = withContext(Dispatchers.Default) {
-                    coroutineScope { List(20) { async { a.getAsync("/cgi-bin/get_api_domain_ip") } }.awaitAll() }
+                    coroutineScope { List(20) { async { a.getAsync("/cgi-bin/get_api_domain_ip", emptyMap()) } }.awaitAll() }
                 }
                 assertTrue(answers.all { JSONObject(it).getJSONArray("ip_list").length() == 1 })
                 assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
@@ -329,7 +320,7 @@ class OpenPlatformTest : WithSim() {
     }
 
     @Test
-    fun `every wrapper reaches its endpoint with the right arguments`() {
+    fun `every operation reaches its endpoint with the right arguments`() {
         component("every").use { c ->
             c.startPushTicket()
             assertEquals(1, sim.calls("/cgi-bin/component/api_start_push_ticket"))
@@ -341,7 +332,7 @@ class OpenPlatformTest : WithSim() {
             assertEquals(600L, pre.expiresIn)
             assertEquals(
                 "https://mp.weixin.qq.com/safe/bindcomponent?action=bindcomponent&no_scan=1&component_appid=wxcomponent0000001&pre_auth_code=pre&redirect_uri=https%3A%2F%2Fa.example%2Fb&biz_appid=wxbiz&category_id_list=1%7C2#wechat_redirect",
-                c.authorizationUrl("pre", "https://a.example/b", AuthorizationUrlOptions(bizAppid = "wxbiz", categoryIdList = listOf(1, 2), mobile = true)),
+                c.authorizationUrl("pre", "https://a.example/b", AuthorizationUrlOptions(bizAppid = "wxbiz", categoryIdList = listOf(1L, 2L), mobile = true)),
             )
             assertEquals(
                 "https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid=wxcomponent0000001&pre_auth_code=preauthcode%40%40%40x&redirect_uri=https%3A%2F%2Fexample.com%2Fback%3Fa%3D1&auth_type=1",
@@ -355,8 +346,12 @@ class OpenPlatformTest : WithSim() {
             assertEquals(listOf(1L, 2L, 3L, 4L, 5L, 6L, 7L, 11L, 15L), granted.funcInfo)
             assertEquals(granted.authorizerRefreshToken, c.refreshToken(AUTHORIZER))
             assertEquals(granted.authorizerAccessToken, c.authorizerAccessToken(AUTHORIZER).value)
-            assertFalse(granted.toString().contains(granted.authorizerAccessToken!!), "toString hides the tokens")
-            assertFalse(granted.toString().contains(granted.authorizerRefreshToken!!), "toString hides the tokens")
+            // Printing a grant or a listed authorizer never shows a token.
+            val shown = granted.toString() + c.allAuthorizers().joinToString()
+            assertTrue(shown.contains(AUTHORIZER), shown)
+            for (secret in listOf(granted.authorizerAccessToken!!, granted.authorizerRefreshToken!!)) {
+                assertFalse(shown.contains(secret), "printed a token: $shown")
+            }
             val reused = assertThrows(WeixinkitException.Api::class.java) { c.queryAuth(code) }
             assertEquals(61009, reused.code)
 
@@ -366,14 +361,14 @@ class OpenPlatformTest : WithSim() {
             c.setAuthorizerOption(AUTHORIZER, "voice_recognize", "1")
             assertEquals("1", c.authorizerOption(AUTHORIZER, "voice_recognize"))
             c.clearQuota()
-            c.clearQuotaV2()
+            c.clearQuotaV2(null)
             c.clearQuotaV2(AUTHORIZER)
             assertEquals(1, sim.calls("/cgi-bin/component/clear_quota"))
             assertEquals(2, sim.calls("/cgi-bin/component/clear_quota/v2"))
-            val got = JSONObject(c.componentGet("/wxa/kt_probe", mapOf("k" to "v w"))).getJSONObject("echo")
+            val got = JSONObject(c.call("/wxa/kt_probe", mapOf("k" to "v w"), null)).getJSONObject("echo")
             assertEquals("GET", got.getString("method"))
             assertEquals("v w", got.getJSONObject("query").getString("k"))
-            val posted = JSONObject(c.componentPostJson("/wxa/kt_probe", "{\"n\":1,\"s\":\"中文\"}\n")).getJSONObject("echo")
+            val posted = JSONObject(c.call("/wxa/kt_probe", emptyMap(), "{\"n\":1,\"s\":\"中文\"}\n")).getJSONObject("echo")
             assertEquals("POST", posted.getString("method"))
             assertEquals("中文", posted.getJSONObject("body").getString("s"))
             assertEquals(1, posted.getJSONObject("body").getInt("n"))
@@ -381,17 +376,17 @@ class OpenPlatformTest : WithSim() {
             // On behalf: new-form options, quota, a given access token, a given refresh token.
             val a = c.authorizer(AUTHORIZER)
             a.setOption("location_report", "2")
-            assertEquals("2", a.option("location_report"))
+            assertEquals("2", JSONObject(a.option("location_report")).get("option_value").toString())
             assertEquals(2, sim.calls("/cgi-bin/component/get_authorizer_option") + sim.calls("/cgi-bin/component/set_authorizer_option"))
             a.clearQuota()
             assertEquals(1, sim.calls("/cgi-bin/clear_quota"))
             val fixed = c.authorizerWithAccessToken(AUTHORIZER, a.accessToken().value)
             assertEquals(a.accessToken().value, fixed.accessToken().value)
             assertEquals(0L, fixed.accessToken().expiresAt, "a given token has no known expiry")
-            fixed.get("/cgi-bin/get_api_domain_ip")
+            fixed.get("/cgi-bin/get_api_domain_ip", emptyMap())
             val bogus = c.authorizerWithAccessToken(AUTHORIZER, "AUTHORIZER_not_a_real_token")
             assertFalse(bogus.toString().contains("not_a_real_token"), "toString hides the token")
-            val refused = assertThrows(WeixinkitException.Api::class.java) { bogus.get("/cgi-bin/get_api_domain_ip") }
+            val refused = assertThrows(WeixinkitException.Api::class.java) { bogus.get("/cgi-bin/get_api_domain_ip", emptyMap()) }
             assertEquals(40001, refused.code)
             assertEquals(0, sim.calls(AUTHORIZER_TOKEN), "a given access token is never refreshed")
 
@@ -417,18 +412,17 @@ class OpenPlatformTest : WithSim() {
             val page = c.authorizerList(0, 1)
             assertEquals(2L, page.totalCount)
             assertEquals(1, page.list.size)
-            assertFalse(page.list[0].toString().contains(page.list[0].refreshToken!!))
             component("every-fresh").use { fresh ->
                 pushTicket(fresh)
-                assertEquals(2, fresh.reseedRefreshTokens())
+                assertEquals(2L, fresh.reseedRefreshTokens())
                 for (appid in listOf(AUTHORIZER, OTHER)) assertEquals(c.refreshToken(appid), fresh.refreshToken(appid))
             }
             component("every-seeded").use { seeded ->
                 pushTicket(seeded)
                 val b = seeded.authorizerWithRefreshToken(OTHER, c.refreshToken(OTHER)!!)
-                assertEquals(OTHER, b.appId)
+                assertEquals(OTHER, b.appId())
                 assertEquals(c.refreshToken(OTHER), seeded.refreshToken(OTHER))
-                b.get("/cgi-bin/get_api_domain_ip")
+                b.get("/cgi-bin/get_api_domain_ip", emptyMap())
             }
             c.forgetAuthorizer(OTHER)
             assertNull(c.refreshToken(OTHER))
@@ -457,14 +451,27 @@ class OpenPlatformTest : WithSim() {
     }
 
     @Test
-    fun `errors - unknown authorizer, bad appid, bad JSON body, failing handler`() {
+    fun `errors - unknown authorizer, bad appid, bad JSON body`() {
         component("errors").use { c ->
             val unknown = assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) {
-                c.authorizer(OTHER).get("/cgi-bin/get_api_domain_ip")
+                c.authorizer(OTHER).get("/cgi-bin/get_api_domain_ip", emptyMap())
             }
             assertEquals(-50041, unknown.code)
             assertTrue(unknown.reason.contains(OTHER), unknown.reason)
-            assertEquals("config", assertThrows(WeixinkitException::class.java) { c.authorizer("wx:bad").accessToken() }.kind)
+
+            // A bad authorizer appid is refused by each factory, before any call.
+            for ((what, make) in listOf<Pair<String, () -> Authorizer>>(
+                "authorizer" to { c.authorizer("wx:bad") },
+                "authorizerWithAccessToken" to { c.authorizerWithAccessToken("wx:bad", "AUTHORIZER_x") },
+                "authorizerWithRefreshToken" to { c.authorizerWithRefreshToken("wx:bad", "refreshtoken@@@x") },
+            )) {
+                val bad = assertThrows(WeixinkitException.InvalidInput::class.java, { make() }, what)
+                assertEquals(-50005, bad.code, what)
+                assertEquals("invalid_input", bad.kind, what)
+                assertTrue(bad.reason.contains("authorizer_appid"), "$what: ${bad.reason}")
+            }
+
+            // A body that is not one JSON value is refused before anything is sent.
             val body = assertThrows(WeixinkitException.InvalidInput::class.java) {
                 c.authorizer(AUTHORIZER).postJson("/cgi-bin/message/custom/send", "{not json")
             }
@@ -473,15 +480,95 @@ class OpenPlatformTest : WithSim() {
                 c.authorizer(AUTHORIZER).postJson("/cgi-bin/message/custom/send", """{"a":1} {"b":2}""")
             }
             assertEquals(0, sim.calls("/cgi-bin/message/custom/send"))
+            assertEquals(-50005, assertThrows(WeixinkitException.InvalidInput::class.java) {
+                c.call("/wxa/kt_probe", emptyMap(), "{not json")
+            }.code)
+            assertEquals(0, sim.calls("/wxa/kt_probe"))
+        }
+    }
 
-            // A handler's exception reaches the caller; the built-in step has already run.
-            val issued = sim.issueTicket()
-            val thrown = assertThrows(IllegalStateException::class.java) {
-                c.handleCallback("POST", issued.push.query, issued.push.body) { error("handler failed") }
+    @Test
+    fun `an API error carries WeChat's errcode and errmsg and the path called`() {
+        component("apierror").use { c ->
+            pushTicket(c)
+            val e = assertThrows(WeixinkitException.Api::class.java) { c.queryAuth("not-an-authorization-code") }
+            assertEquals(61009L, e.errcode)
+            assertEquals(61009, e.code)
+            assertTrue(e.errmsg.startsWith("code is invalid"), e.errmsg)
+            assertTrue(e.errmsg.contains("rid:"), "WeChat's rid is kept for support: ${e.errmsg}")
+            assertEquals(Platform.QUERY_AUTH, e.endpoint)
+            assertEquals("api", e.kind)
+            assertTrue(e.reason.contains(Platform.QUERY_AUTH) && e.reason.contains("61009"), e.reason)
+
+            // Acting on behalf: the endpoint is the path alone, never the query with the token.
+            val token = "AUTHORIZER_not_a_real_token"
+            val refused = assertThrows(WeixinkitException.Api::class.java) {
+                c.authorizerWithAccessToken(AUTHORIZER, token).get("/cgi-bin/get_api_domain_ip", mapOf("lang" to "zh_CN"))
             }
-            assertEquals("handler failed", thrown.message)
-            assertEquals(issued.ticket, c.verifyTicket())
-            assertFalse(c.deliver(issued.push).toString().contains(issued.ticket), "toString hides the plaintext")
+            assertEquals(40001L, refused.errcode)
+            assertEquals("/cgi-bin/get_api_domain_ip", refused.endpoint)
+            assertFalse(refused.message!!.contains(token), refused.message)
+            assertFalse(refused.reason.contains(token), refused.reason)
+
+            // Suspend calls raise the same.
+            val async = assertThrows(WeixinkitException.Api::class.java) {
+                runBlocking { c.queryAuthAsync("not-an-authorization-code") }
+            }
+            assertEquals(61009L to Platform.QUERY_AUTH, async.errcode to async.endpoint)
+        }
+    }
+
+    @Test
+    fun `allAuthorizers lists every authorizer with its refresh token, apiDomainIp the API servers' addresses`() {
+        component("lists").use { c ->
+            pushTicket(c)
+            assertEquals(emptyList<AuthorizerListItem>(), c.allAuthorizers())
+            authorize(c, AUTHORIZER)
+            authorize(c, OTHER)
+            val all = c.allAuthorizers()
+            assertEquals(setOf(AUTHORIZER, OTHER), all.map { it.authorizerAppid }.toSet())
+            assertEquals(2, all.size)
+            for (item in all) {
+                assertEquals(c.refreshToken(item.authorizerAppid), item.refreshToken, item.authorizerAppid)
+                assertTrue(item.authTime > 0, "auth time of ${item.authorizerAppid}")
+            }
+            assertEquals(all.toSet(), runBlocking { c.allAuthorizersAsync() }.toSet())
+            assertEquals(all.toSet(), c.authorizerList(null, null).list.toSet(), "one page holds both")
+
+            val a = c.authorizer(AUTHORIZER)
+            assertEquals(listOf("127.0.0.1"), a.apiDomainIp())
+            assertEquals(listOf("127.0.0.1"), runBlocking { a.apiDomainIpAsync() })
+            assertEquals(2, sim.calls("/cgi-bin/get_api_domain_ip"))
+            // It acts as the authorizer: a token error is recovered like any other call.
+            sim.expire(AUTHORIZER)
+            assertEquals(listOf("127.0.0.1"), a.apiDomainIp())
+            assertEquals(1, sim.calls(AUTHORIZER_TOKEN))
+            // And refused once the authorizer is gone.
+            c.forgetAuthorizer(AUTHORIZER)
+            assertThrows(WeixinkitException.ReauthorizationNeeded::class.java) { c.authorizer(AUTHORIZER).apiDomainIp() }
+        }
+    }
+
+    @Test
+    fun `the callback response's message is the typed Message, the same the parser gives`() {
+        component("typed").use { c ->
+            val issued = sim.issueTicket()
+            val ticketPush = c.deliver(issued.push)
+            val message: Message = ticketPush.message!!
+            assertEquals(parseMessage(issued.push.plaintext), message)
+            assertEquals(issued.ticket, assertInstanceOf(Event.ComponentVerifyTicket::class.java, message.event).ticket)
+            assertEquals(issued.ticket, message.field("ComponentVerifyTicket"))
+            assertEquals("component_verify_ticket", message.field("InfoType"))
+
+            val grant = sim.authorize(AUTHORIZER)
+            val push = SimPush.of(grant)
+            val authorized = c.deliver(push)
+            assertEquals(parseMessage(push.plaintext), authorized.message)
+            val notice = assertInstanceOf(Event.Authorized::class.java, authorized.message!!.event).notice
+            assertEquals(Platform.APP_ID, notice.appId)
+            assertEquals(AUTHORIZER, notice.authorizerAppid)
+            assertEquals(grant.getString("authorization_code"), notice.authorizationCode)
+            assertEquals("authorized", authorized.message!!.field("InfoType"))
         }
     }
 }
