@@ -81,7 +81,7 @@ fn end(class: &str) -> String {
 fn regenerate(stub: &str) -> Result<String, String> {
     let mut text = stub.to_string();
     for (class, body) in sections() {
-        let (b, e) = (begin(&class), end(&class));
+        let (b, e) = (begin(class), end(class));
         let start = text
             .find(&b)
             .ok_or_else(|| format!("{STUB}: no line {:?} in class {class}", b.trim()))?;
