@@ -12,6 +12,8 @@ mkdir -p "$build/tests"
 cp -p "$src/config.m4" "$src/php_weixinkit.h" "$src/weixinkit.c" "$build/"
 rm -f "$build"/tests/*.phpt
 cp -p "$src"/tests/*.phpt "$src"/tests/*.inc "$build/tests/"
+# The tests load the PHP package (its exception classes) from the repository.
+sed -i "s|__DIR__ . '/../../src'|'$(cd "$src/../src" && pwd)'|" "$build/tests/package.inc"
 # The header next to the sources, as config.m4 looks for it in ../weixinkit.h or <prefix>/include.
 mkdir -p "$build/include"
 cp -p "$src/../weixinkit.h" "$build/include/weixinkit.h"

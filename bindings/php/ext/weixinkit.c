@@ -24,6 +24,7 @@
 #include "ext/standard/info.h"
 #include "ext/json/php_json.h"
 #include "ext/spl/spl_exceptions.h"
+#include "zend_attributes.h"
 #include "zend_exceptions.h"
 #include "zend_interfaces.h"
 
@@ -823,6 +824,16 @@ static const zend_function_entry wxk_functions[] = {
 /* ---------------------------------------------------------------------------------------- */
 /* Module                                                                                    */
 
+/* Mark parameter `n` of `fn` (in `table`) #[\SensitiveParameter]: tokens, keys, configurations
+ * with secrets never show in stack traces. */
+static void wxk_sensitive(HashTable *table, const char *fn, uint32_t n)
+{
+	zend_function *f = zend_hash_str_find_ptr(table, fn, strlen(fn));
+	if (f != NULL) {
+		zend_add_parameter_attribute(f, n, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+	}
+}
+
 PHP_MINIT_FUNCTION(weixinkit)
 {
 	zend_class_entry ce;
@@ -844,6 +855,17 @@ PHP_MINIT_FUNCTION(weixinkit)
 	wxk_client_handlers.offset = XtOffsetOf(wxk_client_object, std);
 	wxk_client_handlers.free_obj = wxk_client_free_obj;
 	wxk_client_handlers.clone_obj = NULL;
+
+	wxk_sensitive(&wxk_crypto_ce->function_table, "create", 0);
+	wxk_sensitive(&wxk_crypto_ce->function_table, "create", 1);
+	wxk_sensitive(&wxk_crypto_ce->function_table, "withoptions", 0);
+	wxk_sensitive(&wxk_crypto_ce->function_table, "withoptions", 1);
+	wxk_sensitive(&wxk_client_ce->function_table, "officialaccount", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "component", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "call", 1);
+	wxk_sensitive(CG(function_table), "weixinkit\\ext\\check_signature", 0);
+	wxk_sensitive(CG(function_table), "weixinkit\\ext\\msg_signature", 0);
+	wxk_sensitive(CG(function_table), "weixinkit\\ext\\decode_aes_key", 0);
 
 	return SUCCESS;
 }
