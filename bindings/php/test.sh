@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The PHP binding's test suite, runnable from any directory on a fresh Debian machine:
-# installs php-cli (FFI included), php-dev (phpize, for the extension) and PHPUnit when
-# missing, builds the library (debug; cdylib for FFI, staticlib for the extension) at the
+# installs php-cli (FFI included), php-dev (phpize, for the extension), PHPUnit, php-fpm and
+# cgi-fcgi (libfcgi-bin) when missing, builds the library (debug; cdylib for FFI, staticlib for the extension) at the
 # repository root, builds the extension (bindings/php/ext) out of tree in
 # <target>/php-ext, runs its .phpt suite (`make test`), starts the services the token tests
 # need (scripts/services.sh: a throw-away redis-server, the wechat-sim binary) unless
@@ -25,6 +25,9 @@ command -v phpize >/dev/null 2>&1 || missing+=(php-dev)
 command -v phpunit >/dev/null 2>&1 || missing+=(phpunit)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+# FpmCallbackTest: the example under PHP-FPM, requests over FastCGI.
+compgen -G '/usr/sbin/php-fpm*' >/dev/null || command -v php-fpm >/dev/null 2>&1 || missing+=(php-fpm)
+command -v cgi-fcgi >/dev/null 2>&1 || missing+=(libfcgi-bin)
 if ((${#missing[@]})); then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
