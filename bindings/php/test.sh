@@ -10,7 +10,8 @@
 #   ext: the extension loaded (-d extension=…) and FFI disabled (-d ffi.enable=0);
 #   ffi: no extension, the library through FFI.
 # Extra arguments go to PHPUnit (e.g. --filter CryptoVectorsTest).
-# WEIXINKIT_BACKENDS="ext" (or "ffi") runs one backend only.
+# WEIXINKIT_BACKENDS="ext" (or "ffi") runs one backend only; WEIXINKIT_VALGRIND=1 also runs
+# the .phpt suite under valgrind.
 #
 # The cross-language test reads $WEIXINKIT_XLANG_DIR/expected.json (default
 # <repo>/target/xlang), written by the Python suite's test_cross_language_seed.
@@ -59,6 +60,13 @@ export WEIXINKIT_EXT="$target/php-ext/modules/weixinkit.so"
 
 echo "== ext-weixinkit .phpt suite" >&2
 (cd "$target/php-ext" && make test NO_INTERACTION=1 REPORT_EXIT_STATUS=1 TESTS="-q tests")
+if [ "${WEIXINKIT_VALGRIND:-0}" = "1" ]; then
+    # Each .phpt under valgrind memcheck (USE_ZEND_ALLOC=0, --leak-check=full): slow with a
+    # debug library; a leak or memory error fails the run.
+    command -v valgrind >/dev/null 2>&1 || { echo "test.sh: valgrind is not installed" >&2; exit 1; }
+    echo "== ext-weixinkit .phpt suite under valgrind" >&2
+    (cd "$target/php-ext" && make test NO_INTERACTION=1 REPORT_EXIT_STATUS=1 TESTS="-m --set-timeout 3000 -q tests")
+fi
 
 cd "$here"
 status=0
