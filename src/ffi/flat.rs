@@ -168,7 +168,7 @@ pub fn flatten(message: &Message) -> Result<FlatMessage, FlatError> {
     Ok(f.finish())
 }
 
-impl<'a> ser::Serializer for &'a mut Flattener {
+impl ser::Serializer for &mut Flattener {
     type Ok = ();
     type Error = FlatError;
     type SerializeSeq = Self;
