@@ -2,7 +2,8 @@
 # Benchmarks, release builds, medians reported. Timings are only comparable when taken in
 # one run on a quiet machine.
 #   push:   criterion verify+decrypt+parse etc. on ../shared/vectors/perf-push.json, and the
-#           same push through the Python and PHP bindings
+#           same push through the Python and PHP bindings (PHP: the extension, FFI and a
+#           plain-PHP baseline, with ratios to the criterion figures)
 #   tokens: criterion cache hits (memory, file, Redis) beside redis-benchmark's GET on the same
 #           server; Python cache hit and loopback calls/s against requests; PHP cache hit
 set -euo pipefail
@@ -50,9 +51,18 @@ python3 -m pip install --quiet --no-build-isolation --force-reinstall --no-deps 
 python3 "$repo/bindings/python/bench.py"
 python3 "$repo/bindings/python/bench_tokens.py"
 
-echo "== PHP binding"
+echo "== PHP binding: ext-weixinkit, FFI and plain PHP, beside the Rust core's figures above"
+if ! command -v phpize >/dev/null 2>&1 || ! command -v php >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq php-cli php-dev php-xml make gcc >/dev/null
+fi
 cargo build --release --quiet
-WEIXINKIT_LIB="$repo/target/release/libweixinkit.so" php "$repo/bindings/php/bench/bench.php"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+bash "$repo/bindings/php/ext/build.sh" "$target/release" "$target/php-ext-release"
+WEIXINKIT_LIB="$target/release/libweixinkit.so" php -d "extension=$target/php-ext-release/modules/weixinkit.so" \
+    -d ffi.enable=1 "$repo/bindings/php/bench/bench.php"
 if [ -f "$repo/bindings/php/bench/tokens.php" ]; then
-    WEIXINKIT_LIB="$repo/target/release/libweixinkit.so" php "$repo/bindings/php/bench/tokens.php"
+    WEIXINKIT_LIB="$target/release/libweixinkit.so" php "$repo/bindings/php/bench/tokens.php"
 fi

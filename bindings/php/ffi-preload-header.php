@@ -20,9 +20,10 @@ require __DIR__ . '/src/autoload.php';
 
 use Weixinkit\Native;
 
-$header = file_get_contents(Native::headerPath());
-if ($header === false) {
-    fwrite(STDERR, 'cannot read ' . Native::headerPath() . "\n");
+try {
+    $header = Native::cdefHeader();
+} catch (\Throwable $e) {
+    fwrite(STDERR, $e->getMessage() . "\n");
     exit(1);
 }
 echo '#define FFI_SCOPE "', Native::SCOPE, "\"\n";

@@ -710,6 +710,153 @@ pub unsafe extern "C" fn wxk_parse_fields(
     })
 }
 
+// ---------------------------------------------------------------------------------------------
+// A parsed message as items, for C callers that build their own values from it (the PHP
+// extension builds PHP arrays) rather than parse the JSON of `wxk_parse_message` again.
+
+/// What a [`WxkItem`] is.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WxkItemKind {
+    /// A string: `str`, `str_len`.
+    String,
+    /// An integer: `int_value`.
+    Int,
+    /// A number with a fraction: `float_value`.
+    Float,
+    /// `int_value` is 0 or 1.
+    Bool,
+    /// No value.
+    Null,
+    /// An object opens: its members follow, each with its `key`, up to the matching `End`.
+    Object,
+    /// A list opens: its elements follow (without keys) up to the matching `End`.
+    List,
+    /// Closes the innermost open `Object` or `List`.
+    End,
+    /// One leaf of the message's fields: `key` is its path, `str` its text.
+    Field,
+}
+
+/// One item of a parsed message (see [`wxk_message_items`]). `key` is the member name inside an
+/// object (NULL elsewhere); strings are UTF-8, not NUL-terminated, and live as long as the
+/// message.
+#[repr(C)]
+pub struct WxkItem {
+    /// What the item is.
+    pub kind: WxkItemKind,
+    /// The member name inside an object, the path of a `Field`; NULL elsewhere.
+    pub key: *const c_char,
+    /// The byte length of `key`.
+    pub key_len: usize,
+    /// The text of a `String` or `Field` (not NUL-terminated).
+    pub str: *const c_char,
+    /// The byte length of `str`.
+    pub str_len: usize,
+    /// The value of an `Int`, 0 or 1 for a `Bool`.
+    pub int_value: i64,
+    /// The value of a `Float`.
+    pub float_value: f64,
+}
+
+/// A parsed message held for [`wxk_message_items`]; release it with [`wxk_message_free`].
+pub struct WxkMessage(super::flat::FlatMessage);
+
+fn flat_message(message: &crate::Message) -> Result<WxkMessage, Error> {
+    super::flat::flatten(message)
+        .map(WxkMessage)
+        .map_err(|e| invalid_input(INTERNAL, format!("cannot flatten the message: {e}")))
+}
+
+/// Release a message from `wxk_*_message_items`. NULL is ignored.
+///
+/// # Safety
+/// `message` must be NULL or a message from this library, released only once.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_message_free(message: *mut WxkMessage) {
+    if message.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(message))));
+}
+
+/// The items of a message: first its event, an `Object` item up to its matching `End` with the
+/// members and key order of the `event` JSON of `wxk_parse_message`; then one `Field` item per
+/// leaf element, in document order (the `fields` JSON groups these by path). `*out_count` gets
+/// the number of items. NULL for a NULL message.
+///
+/// # Safety
+/// `message` must be NULL or a live message; `out_count` NULL or valid for a write. The items
+/// are valid until the message is released.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_message_items(
+    message: *const WxkMessage,
+    out_count: *mut usize,
+) -> *const WxkItem {
+    let items = message.as_ref().map(|m| m.0.items()).unwrap_or_default();
+    if !out_count.is_null() {
+        *out_count = items.len();
+    }
+    if message.is_null() {
+        ptr::null()
+    } else {
+        items.as_ptr()
+    }
+}
+
+/// `wxk_parse_message`, with the message as items (`wxk_message_items`) in `*out_message`
+/// instead of JSON; on failure `*out_message` is NULL and `*out_error` the error JSON.
+///
+/// # Safety
+/// `xml_or_json` must be valid for its length; `out_message` valid for a write; `out_error`
+/// NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_parse_message_items(
+    xml_or_json: *const c_char,
+    xml_or_json_len: usize,
+    out_message: *mut *mut WxkMessage,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_message, out_error, || {
+        flat_message(&crate::parse_message(str_arg(
+            xml_or_json,
+            xml_or_json_len,
+            "xml_or_json",
+        )?)?)
+    })
+}
+
+/// `wxk_crypto_decrypt_message`, with the message as items (`wxk_message_items`) in
+/// `*out_message` instead of JSON; on failure `*out_message` is NULL and `*out_error` the
+/// error JSON.
+///
+/// # Safety
+/// `crypto` must be a live handle; each string pointer valid for its length; `out_message`
+/// valid for a write; `out_error` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_crypto_decrypt_message_items(
+    crypto: *const WxkCrypto,
+    msg_signature: *const c_char,
+    msg_signature_len: usize,
+    timestamp: *const c_char,
+    timestamp_len: usize,
+    nonce: *const c_char,
+    nonce_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    out_message: *mut *mut WxkMessage,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_message, out_error, || {
+        flat_message(&crypto_arg(crypto)?.decrypt_message(
+            str_arg(msg_signature, msg_signature_len, "msg_signature")?,
+            str_arg(timestamp, timestamp_len, "timestamp")?,
+            str_arg(nonce, nonce_len, "nonce")?,
+            str_arg(body, body_len, "body")?,
+        )?)
+    })
+}
+
 /// A passive text reply, returned in `*out`. `to_user_name` is the push's `FromUserName`,
 /// `from_user_name` its `ToUserName`.
 ///

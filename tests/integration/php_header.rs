@@ -64,23 +64,66 @@ fn php_header_matches_the_c_abi() {
     );
 }
 
+/// The header as PHP's FFI reads it (`Native::cdefHeader()` in bindings/php/src/Native.php):
+/// the `#ifdef __cplusplus` blocks (the C++ wrapper) removed.
+fn without_cplusplus_blocks(header: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in header.lines() {
+        let code = line.trim_start();
+        if code.starts_with("#ifdef __cplusplus") {
+            skipping = true;
+        } else if skipping && code.starts_with("#endif") {
+            skipping = false;
+        } else if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[test]
-fn php_header_is_plain_declarations_php_ffi_can_parse() {
-    // PHP's FFI::cdef drops `#` lines (so macros and constants would be lost silently) and
-    // rejects `extern "C"`: the header must be declarations only.
+fn php_header_is_c_and_cpp_ready_and_plain_declarations_for_php_ffi() {
     let generated = generate(&root());
-    for (n, line) in generated.lines().enumerate() {
+    // C and C++: an include guard, the standard types, the C++ linkage wrapper.
+    for needed in [
+        "#ifndef WEIXINKIT_H",
+        "#include <stdbool.h>",
+        "#include <stddef.h>",
+        "#include <stdint.h>",
+        "extern \"C\" {",
+    ] {
+        assert!(
+            generated.contains(needed),
+            "{needed} is missing from the header"
+        );
+    }
+    // PHP's FFI::cdef skips `#` lines (so macros and constants would be lost silently) and
+    // rejects `extern "C"`: once the C++ wrapper is removed, it must see declarations only.
+    let ffi = without_cplusplus_blocks(&generated);
+    for (n, line) in ffi.lines().enumerate() {
         let code = line.trim_start();
         assert!(
-            !code.starts_with('#'),
-            "line {}: preprocessor line in the header: {line}",
-            n + 1
-        );
-        assert!(
             !code.contains("extern \"C\""),
-            "line {}: extern \"C\" in the header: {line}",
+            "line {}: extern \"C\" outside an #ifdef __cplusplus block: {line}",
             n + 1
         );
+        if let Some(directive) = code.strip_prefix('#') {
+            let directive = directive.trim_start();
+            assert!(
+                [
+                    "ifndef WEIXINKIT_H",
+                    "define WEIXINKIT_H",
+                    "endif",
+                    "include <"
+                ]
+                .iter()
+                .any(|allowed| directive.starts_with(allowed)),
+                "line {}: a preprocessor line FFI::cdef would drop silently: {line}",
+                n + 1
+            );
+        }
     }
     for export in [
         "wxk_version",
@@ -88,10 +131,12 @@ fn php_header_is_plain_declarations_php_ffi_can_parse() {
         "wxk_crypto_new",
         "wxk_crypto_free",
         "wxk_crypto_decrypt_message",
+        "wxk_crypto_decrypt_message_items",
+        "wxk_message_items",
         "wxk_parse_message",
     ] {
         assert!(
-            generated.contains(&format!("{export}(")),
+            ffi.contains(&format!("{export}(")),
             "{export} is missing from the header"
         );
     }

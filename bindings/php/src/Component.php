@@ -37,10 +37,10 @@ use FFI\CData;
  */
 final class Component
 {
-    /** @var CData|null `WxkClient *`, released in __destruct */
+    /** @var CData|Ext\Client|null `WxkClient *` (FFI, released in __destruct) or the extension's client */
     private $handle;
 
-    /** @var \FFI the library, kept so the handle can be released even during shutdown */
+    /** @var \FFI|null the library (FFI backend), kept so the handle can be released even during shutdown */
     private $ffi;
 
     /** @var string */
@@ -75,19 +75,15 @@ final class Component
         if ($this->handle !== null) {
             throw new \LogicException('a Component is constructed once');
         }
-        $ffi = Native::ffi();
-        $json = Native::configJson($config, self::STRINGS);
-        $cell = Native::cell('WxkClient *');
-        Native::check($ffi->wxk_component_new($json, strlen($json), $cell, Native::$out));
-        $this->handle = $cell[0];
-        $this->ffi = $ffi;
+        [$this->handle, $this->ffi] = Native::newClient('component', Native::configJson($config, self::STRINGS));
         $this->appId = (string) $this->invoke('app_id', []);
     }
 
     public function __destruct()
     {
         if ($this->handle !== null) {
-            $this->ffi->wxk_client_free($this->handle);
+            // An extension handle (no $ffi) releases itself.
+            $this->ffi?->wxk_client_free($this->handle);
             $this->handle = null;
         }
     }

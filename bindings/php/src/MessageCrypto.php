@@ -8,7 +8,8 @@ use FFI\CData;
 
 /**
  * WXBizMsgCrypt for one account: signature check, AES-256-CBC with PKCS#7-to-32 padding and
- * the receiver id check, done strictly by the Rust core.
+ * the receiver id check, done strictly by the Rust core (through the weixinkit extension when
+ * it is loaded, else through FFI; see Native).
  *
  * Build it once per account (it is immutable) and reuse it. Every failure throws a
  * WeixinkitException subclass whose getCode() is the WXBizMsgCrypt code.
@@ -20,10 +21,13 @@ use FFI\CData;
  */
 final class MessageCrypto
 {
-    /** @var CData|null `WxkCrypto *`, released in __destruct */
+    /** @var Ext\Crypto|null the extension's handle (backend `ext`), which releases itself */
+    private $ext;
+
+    /** @var CData|null `WxkCrypto *` (backend `ffi`), released in __destruct */
     private $handle;
 
-    /** @var \FFI the library, kept so the handle can be released even during shutdown */
+    /** @var \FFI|null the library (backend `ffi`), kept so the handle can be released even during shutdown */
     private $ffi;
 
     /**
@@ -34,6 +38,10 @@ final class MessageCrypto
      */
     public function __construct(string $token, string $encodingAesKey, string $receiverId)
     {
+        if (Native::ext()) {
+            $this->ext = Ext\Crypto::create($token, $encodingAesKey, $receiverId);
+            return;
+        }
         $ffi = Native::ffi();
         $cell = Native::cell('WxkCrypto *');
         $status = $ffi->wxk_crypto_new(
@@ -70,6 +78,11 @@ final class MessageCrypto
             $options['max_clock_skew_secs'] = $maxClockSkewSecs;
         }
         $json = Native::json($options, -40002);
+        $crypto = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        if (Native::ext()) {
+            $crypto->ext = Ext\Crypto::withOptions($token, $encodingAesKey, $json);
+            return $crypto;
+        }
         $ffi = Native::ffi();
         $cell = Native::cell('WxkCrypto *');
         $status = $ffi->wxk_crypto_new_with_options(
@@ -83,7 +96,6 @@ final class MessageCrypto
             Native::$out
         );
         Native::check($status);
-        $crypto = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
         $crypto->handle = $cell[0];
         $crypto->ffi = $ffi;
         return $crypto;
@@ -110,6 +122,9 @@ final class MessageCrypto
      */
     public function decrypt(string $msgSignature, string $timestamp, string $nonce, string $encrypt): string
     {
+        if ($this->ext !== null) {
+            return $this->ext->decrypt($msgSignature, $timestamp, $nonce, $encrypt);
+        }
         return Native::take($this->ffi->wxk_crypto_decrypt(
             $this->handle,
             $msgSignature,
@@ -133,6 +148,9 @@ final class MessageCrypto
      */
     public function decryptBody(string $msgSignature, string $timestamp, string $nonce, string $body): string
     {
+        if ($this->ext !== null) {
+            return $this->ext->decryptBody($msgSignature, $timestamp, $nonce, $body);
+        }
         return Native::take($this->ffi->wxk_crypto_decrypt_body(
             $this->handle,
             $msgSignature,
@@ -155,6 +173,10 @@ final class MessageCrypto
      */
     public function decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): Message
     {
+        if ($this->ext !== null) {
+            [$event, $fields] = $this->ext->decryptMessage($msgSignature, $timestamp, $nonce, $body);
+            return new Message($event, $fields);
+        }
         $json = Native::take($this->ffi->wxk_crypto_decrypt_message(
             $this->handle,
             $msgSignature,
@@ -179,6 +201,9 @@ final class MessageCrypto
      */
     public function verifyUrl(string $msgSignature, string $timestamp, string $nonce, string $echostr): string
     {
+        if ($this->ext !== null) {
+            return $this->ext->verifyUrl($msgSignature, $timestamp, $nonce, $echostr);
+        }
         return Native::take($this->ffi->wxk_crypto_verify_url(
             $this->handle,
             $msgSignature,
@@ -202,6 +227,9 @@ final class MessageCrypto
      */
     public function encryptReply(string $plaintext, string $timestamp, string $nonce): string
     {
+        if ($this->ext !== null) {
+            return $this->ext->encryptReply($plaintext, $timestamp, $nonce);
+        }
         return Native::take($this->ffi->wxk_crypto_encrypt_reply(
             $this->handle,
             $plaintext,
@@ -223,6 +251,9 @@ final class MessageCrypto
      */
     public function encryptReplyJson(string $plaintext, string $timestamp, string $nonce): string
     {
+        if ($this->ext !== null) {
+            return $this->ext->encryptReplyJson($plaintext, $timestamp, $nonce);
+        }
         return Native::take($this->ffi->wxk_crypto_encrypt_reply_json(
             $this->handle,
             $plaintext,

@@ -8,12 +8,18 @@ use FFI;
 use FFI\CData;
 
 /**
- * The loaded C library (bindings/php/weixinkit.h over libweixinkit.so), once per process.
+ * The way to the Rust core, one of two backends:
  *
- * The library is found through `WEIXINKIT_LIB` (a path to the .so), else
- * `<repo>/target/release/libweixinkit.so`, else `<repo>/target/debug/libweixinkit.so`. When
- * PHP preloaded the header from `ffi-preload-header.php` (`ffi.preload`), the preloaded
- * `WEIXINKIT` scope is used instead.
+ * - `ext`: the `weixinkit` PHP extension (bindings/php/ext), used whenever it is loaded: no FFI,
+ *   results built as PHP strings and arrays in C;
+ * - `ffi`: the C library (bindings/php/weixinkit.h over libweixinkit.so) through PHP's FFI,
+ *   loaded once per process. The library is found through `WEIXINKIT_LIB` (a path to the .so),
+ *   else `<repo>/target/release/libweixinkit.so`, else `<repo>/target/debug/libweixinkit.so`.
+ *   When PHP preloaded the header from `ffi-preload-header.php` (`ffi.preload`), the preloaded
+ *   `WEIXINKIT` scope is used instead.
+ *
+ * `WEIXINKIT_BACKEND=ffi` (or `ext`) in the environment forces one. Both behave the same: the
+ * same results, the same exception classes and codes.
  *
  * @internal Use MessageCrypto, OfficialAccount, Component and Weixinkit; this class may change
  * without notice.
@@ -63,8 +69,48 @@ final class Native
     /** Code of a library that cannot be found or loaded (kind `library`; PHP side only). */
     public const LIBRARY = -1;
 
+    /** @var string|null `ext` or `ffi`, decided on first use */
+    private static $backend = null;
+
     private function __construct()
     {
+    }
+
+    /** The backend objects built from now on use: `ext` (the extension) or `ffi`. */
+    public static function backend(): string
+    {
+        if (self::$backend === null) {
+            $forced = getenv('WEIXINKIT_BACKEND');
+            self::useBackend(
+                $forced === 'ext' || $forced === 'ffi' ? $forced : (extension_loaded('weixinkit') ? 'ext' : 'ffi')
+            );
+        }
+        return self::$backend;
+    }
+
+    /** Whether the extension is the backend. */
+    public static function ext(): bool
+    {
+        return (self::$backend ?? self::backend()) === 'ext';
+    }
+
+    /**
+     * Choose the backend of the objects built (and static calls made) from now on; objects
+     * keep the backend they were built with. For benchmarks and tests comparing the two.
+     */
+    public static function useBackend(string $backend): void
+    {
+        if ($backend === 'ext' && !extension_loaded('weixinkit')) {
+            throw new WeixinkitException(
+                'the weixinkit extension is not loaded (build bindings/php/ext and load it with extension=weixinkit.so)',
+                self::LIBRARY,
+                'library'
+            );
+        }
+        if ($backend !== 'ext' && $backend !== 'ffi') {
+            throw new \InvalidArgumentException("unknown backend {$backend}: ext or ffi");
+        }
+        self::$backend = $backend;
     }
 
     /** The library, loaded on first use. */
@@ -114,6 +160,20 @@ final class Native
         return dirname(__DIR__) . '/weixinkit.h';
     }
 
+    /**
+     * The header as FFI::cdef takes it: without its C++ linkage wrapper (`#ifdef __cplusplus`
+     * blocks), whose `extern "C"` FFI rejects; FFI skips the other `#` lines (include guard,
+     * standard includes).
+     */
+    public static function cdefHeader(): string
+    {
+        $header = file_get_contents(self::headerPath());
+        if ($header === false) {
+            throw new WeixinkitException('cannot read ' . self::headerPath(), self::LIBRARY, 'library');
+        }
+        return (string) preg_replace('/^#ifdef __cplusplus\R.*?^#endif[^\r\n]*\R?/ms', '', $header);
+    }
+
     private static function load(): FFI
     {
         if (!extension_loaded('ffi')) {
@@ -130,10 +190,7 @@ final class Native
                 // Another library was preloaded: load this one here.
             }
         }
-        $header = file_get_contents(self::headerPath());
-        if ($header === false) {
-            throw new WeixinkitException('cannot read ' . self::headerPath(), self::LIBRARY, 'library');
-        }
+        $header = self::cdefHeader();
         $path = self::libraryPath();
         try {
             return FFI::cdef($header, $path);
@@ -237,11 +294,36 @@ final class Native
     private const CONFIG_OBJECTS = ['http', 'tokens', 'store'];
 
     /**
-     * Call `$method` of a client handle (`wxk_client_call`) with its JSON arguments; the JSON
-     * result, or the exception the library reported (a failure is never status 0).
+     * A new API client (`official_account` or `component`) from its configuration JSON, with
+     * the backend: `[Ext\Client, null]`, or `[CData WxkClient *, FFI]` (release it with
+     * `$ffi->wxk_client_free`; an `Ext\Client` releases itself).
+     *
+     * @return array{0: object, 1: FFI|null}
      */
-    public static function clientCall(FFI $ffi, CData $handle, string $method, string $args): string
+    public static function newClient(string $kind, #[\SensitiveParameter] string $json): array
     {
+        if (self::ext()) {
+            return [$kind === 'component' ? Ext\Client::component($json) : Ext\Client::officialAccount($json), null];
+        }
+        $ffi = self::ffi();
+        $cell = self::cell('WxkClient *');
+        $new = $kind === 'component' ? 'wxk_component_new' : 'wxk_official_account_new';
+        self::check($ffi->$new($json, strlen($json), $cell, self::$out));
+        return [$cell[0], $ffi];
+    }
+
+    /**
+     * Call `$method` of a client handle (`wxk_client_call`) with its JSON arguments; the JSON
+     * result, or the exception the library reported (a failure is never status 0). `$ffi` is
+     * null for a handle of the extension.
+     *
+     * @param CData|Ext\Client $handle
+     */
+    public static function clientCall(?FFI $ffi, $handle, string $method, string $args): string
+    {
+        if ($ffi === null) {
+            return $handle->call($method, $args);
+        }
         return self::take($ffi->wxk_client_call(
             $handle,
             $method,

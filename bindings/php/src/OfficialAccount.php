@@ -33,10 +33,10 @@ use FFI\CData;
  */
 final class OfficialAccount
 {
-    /** @var CData|null `WxkClient *`, released in __destruct */
+    /** @var CData|Ext\Client|null `WxkClient *` (FFI, released in __destruct) or the extension's client */
     private $handle;
 
-    /** @var \FFI the library, kept so the handle can be released even during shutdown */
+    /** @var \FFI|null the library (FFI backend), kept so the handle can be released even during shutdown */
     private $ffi;
 
     /** @var string */
@@ -73,20 +73,15 @@ final class OfficialAccount
         if ($this->handle !== null) {
             throw new \LogicException('an OfficialAccount is constructed once');
         }
-        $ffi = Native::ffi();
-        $json = self::configJson($config);
-        $cell = Native::cell('WxkClient *');
-        $status = $ffi->wxk_official_account_new($json, strlen($json), $cell, Native::$out);
-        Native::check($status);
-        $this->handle = $cell[0];
-        $this->ffi = $ffi;
+        [$this->handle, $this->ffi] = Native::newClient('official_account', self::configJson($config));
         $this->appId = json_decode($this->call('app_id', '{}'), false, 2, JSON_THROW_ON_ERROR);
     }
 
     public function __destruct()
     {
         if ($this->handle !== null) {
-            $this->ffi->wxk_client_free($this->handle);
+            // An extension handle (no $ffi) releases itself.
+            $this->ffi?->wxk_client_free($this->handle);
             $this->handle = null;
         }
     }

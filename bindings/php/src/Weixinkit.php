@@ -21,6 +21,9 @@ final class Weixinkit
     /** The library version, e.g. `0.1.0`. */
     public static function version(): string
     {
+        if (Native::ext()) {
+            return Ext\version();
+        }
         return Native::ffi()->wxk_version();
     }
 
@@ -32,6 +35,10 @@ final class Weixinkit
      */
     public static function parseMessage(string $xmlOrJson): Message
     {
+        if (Native::ext()) {
+            [$event, $fields] = Ext\parse_message($xmlOrJson);
+            return new Message($event, $fields);
+        }
         $ffi = Native::ffi();
         $json = Native::take($ffi->wxk_parse_message($xmlOrJson, strlen($xmlOrJson), Native::$out, Native::$outLen));
         return Message::fromJson($json);
@@ -46,6 +53,9 @@ final class Weixinkit
      */
     public static function parseFields(string $xmlOrJson): array
     {
+        if (Native::ext()) {
+            return Ext\parse_fields($xmlOrJson);
+        }
         $ffi = Native::ffi();
         $json = Native::take($ffi->wxk_parse_fields($xmlOrJson, strlen($xmlOrJson), Native::$out, Native::$outLen));
         return json_decode($json, true, 8, JSON_THROW_ON_ERROR);
@@ -56,6 +66,9 @@ final class Weixinkit
      */
     public static function checkSignature(string $token, string $signature, string $timestamp, string $nonce): bool
     {
+        if (Native::ext()) {
+            return Ext\check_signature($token, $signature, $timestamp, $nonce);
+        }
         $ffi = Native::ffi();
         $valid = $ffi->new('bool[1]');
         Native::check($ffi->wxk_check_signature(
@@ -76,6 +89,9 @@ final class Weixinkit
     /** `msg_signature` for an encrypted message: SHA-1 hex of the sorted [token, timestamp, nonce, encrypt]. */
     public static function msgSignature(string $token, string $timestamp, string $nonce, string $encrypt): string
     {
+        if (Native::ext()) {
+            return Ext\msg_signature($token, $timestamp, $nonce, $encrypt);
+        }
         return Native::take(Native::ffi()->wxk_msg_signature(
             $token,
             strlen($token),
@@ -97,6 +113,9 @@ final class Weixinkit
      */
     public static function decodeAesKey(string $encodingAesKey): string
     {
+        if (Native::ext()) {
+            return Ext\decode_aes_key($encodingAesKey);
+        }
         $ffi = Native::ffi();
         $key = $ffi->new('uint8_t[32]');
         Native::check($ffi->wxk_decode_aes_key($encodingAesKey, strlen($encodingAesKey), $key, 32, Native::$out));
@@ -109,6 +128,9 @@ final class Weixinkit
      */
     public static function textReply(string $toUserName, string $fromUserName, int $createTime, string $content): string
     {
+        if (Native::ext()) {
+            return Ext\text_reply($toUserName, $fromUserName, $createTime, $content);
+        }
         return Native::take(Native::ffi()->wxk_text_reply(
             $toUserName,
             strlen($toUserName),
@@ -125,6 +147,9 @@ final class Weixinkit
     /** Passive image reply with a media id from the media upload API. */
     public static function imageReply(string $toUserName, string $fromUserName, int $createTime, string $mediaId): string
     {
+        if (Native::ext()) {
+            return Ext\image_reply($toUserName, $fromUserName, $createTime, $mediaId);
+        }
         return Native::take(Native::ffi()->wxk_image_reply(
             $toUserName,
             strlen($toUserName),
@@ -148,6 +173,9 @@ final class Weixinkit
     public static function newsReply(string $toUserName, string $fromUserName, int $createTime, array $articles): string
     {
         $json = Native::json(array_values($articles), -40011);
+        if (Native::ext()) {
+            return Ext\news_reply($toUserName, $fromUserName, $createTime, $json);
+        }
         return Native::take(Native::ffi()->wxk_news_reply(
             $toUserName,
             strlen($toUserName),

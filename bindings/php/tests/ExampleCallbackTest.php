@@ -57,7 +57,7 @@ final class ExampleCallbackTest extends TestCase
         $this->assertFileExists($example);
         $port = dead_port();
         $this->server = proc_open(
-            [PHP_BINARY, '-d', 'ffi.enable=1', '-S', "127.0.0.1:{$port}", $example],
+            [...php_command(), '-S', "127.0.0.1:{$port}", $example],
             [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', $this->log, 'w']],
             $pipes,
             dirname(__DIR__, 3),

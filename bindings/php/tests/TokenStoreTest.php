@@ -224,7 +224,7 @@ final class TokenStoreTest extends TestCase
             ]);
             $values = [];
             for ($i = 0; $i < 2; $i++) {
-                $proc = proc_open([PHP_BINARY, $script], [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+                $proc = proc_open([...php_command(), $script], [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
                 $values[] = stream_get_contents($pipes[1]);
                 $this->assertSame('', stream_get_contents($pipes[2]));
                 fclose($pipes[1]);

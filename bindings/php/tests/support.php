@@ -94,13 +94,30 @@ function access_token_key(string $prefix, string $appId): string
 function child_env(array $extra = []): array
 {
     $env = ['PATH' => (string) getenv('PATH')];
-    foreach (['WEIXINKIT_LIB', 'WEIXINKIT_STORE_DIR', 'TMPDIR'] as $name) {
+    foreach (['WEIXINKIT_LIB', 'WEIXINKIT_EXT', 'WEIXINKIT_EXPECT_BACKEND', 'WEIXINKIT_STORE_DIR', 'TMPDIR'] as $name) {
         $value = getenv($name);
         if ($value !== false) {
             $env[$name] = $value;
         }
     }
     return array_merge($env, $extra);
+}
+
+/**
+ * The command line of a child PHP process on this run's backend: with the extension loaded
+ * and FFI disabled when this process runs on the extension (WEIXINKIT_EXT is its path, set by
+ * test.sh), else with FFI enabled.
+ *
+ * @return list<string>
+ */
+function php_command(): array
+{
+    if (extension_loaded('weixinkit')) {
+        $ext = getenv('WEIXINKIT_EXT');
+        Assert::assertIsString($ext, 'WEIXINKIT_EXT must name the extension loaded here (test.sh sets it)');
+        return [PHP_BINARY, '-d', "extension={$ext}", '-d', 'ffi.enable=0'];
+    }
+    return [PHP_BINARY, '-d', 'ffi.enable=1'];
 }
 
 /** A free TCP port on 127.0.0.1 with nothing listening (for "server down" tests). */
@@ -413,7 +430,7 @@ final class Workers
         try {
             for ($i = 0; $i < $count; $i++) {
                 $proc = proc_open(
-                    [PHP_BINARY, '-d', 'display_errors=stderr', $script],
+                    [...php_command(), '-d', 'display_errors=stderr', $script],
                     [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
                     $pipes,
                     null,
@@ -470,7 +487,7 @@ function run_php(string $code, array $env = []): string
     file_put_contents($script, "<?php\n" . $code);
     try {
         $proc = proc_open(
-            [PHP_BINARY, '-d', 'display_errors=stderr', $script],
+            [...php_command(), '-d', 'display_errors=stderr', $script],
             [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
             $pipes,
             null,

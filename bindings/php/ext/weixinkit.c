@@ -1,0 +1,909 @@
+/*
+ * ext-weixinkit: the weixinkit Rust core for PHP without FFI.
+ *
+ * Everything here is a thin conversion between PHP values and the C ABI of weixinkit.h
+ * (src/ffi/capi.rs): strings go in as pointer and length (NUL bytes and all), results come back
+ * as PHP strings and arrays built here, failures become the exceptions of the PHP package
+ * (Weixinkit\InvalidSignatureException, ...) with the library's code and kind. Every string or
+ * handle the library hands out is released on every path.
+ *
+ * PHP API (namespace Weixinkit\Ext; the classes in bindings/php/src wrap it, see
+ * weixinkit.stub.php):
+ *   final class Crypto   create(), withOptions(), decrypt(), decryptBody(), decryptMessage(),
+ *                        verifyUrl(), encryptReply(), encryptReplyJson()
+ *   final class Client   officialAccount(), component(), call()
+ *   functions            version(), parse_message(), parse_fields(), check_signature(),
+ *                        msg_signature(), decode_aes_key(), text_reply(), image_reply(),
+ *                        news_reply()
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "php.h"
+#include "ext/standard/info.h"
+#include "ext/json/php_json.h"
+#include "ext/spl/spl_exceptions.h"
+#include "zend_attributes.h"
+#include "zend_exceptions.h"
+#include "zend_interfaces.h"
+
+#include "php_weixinkit.h"
+#include "weixinkit.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Errors                                                                                    */
+
+/* The library's error kinds and the PHP package's exception class for each. */
+static const struct {
+	const char *kind;
+	const char *class_name;
+} wxk_exception_classes[] = {
+	{"invalid_aes_key", "Weixinkit\\InvalidAesKeyException"},
+	{"invalid_signature", "Weixinkit\\InvalidSignatureException"},
+	{"stale_timestamp", "Weixinkit\\StaleTimestampException"},
+	{"invalid_base64", "Weixinkit\\InvalidBase64Exception"},
+	{"invalid_ciphertext", "Weixinkit\\InvalidCiphertextException"},
+	{"invalid_padding", "Weixinkit\\InvalidPaddingException"},
+	{"invalid_buffer", "Weixinkit\\InvalidBufferException"},
+	{"receiver_id_mismatch", "Weixinkit\\ReceiverIdMismatchException"},
+	{"parse", "Weixinkit\\ParseException"},
+	{"invalid_input", "Weixinkit\\InvalidInputException"},
+	{"api", "Weixinkit\\ApiException"},
+	{"transport", "Weixinkit\\TransportException"},
+	{"timeout", "Weixinkit\\TimeoutException"},
+	{"http_status", "Weixinkit\\HttpStatusException"},
+	{"decode", "Weixinkit\\DecodeException"},
+	{"store", "Weixinkit\\StoreException"},
+	{"config", "Weixinkit\\ConfigException"},
+	{"token_unavailable", "Weixinkit\\TokenUnavailableException"},
+	{"ticket", "Weixinkit\\TicketException"},
+	{"reauthorization_needed", "Weixinkit\\ReauthorizationNeededException"},
+	{NULL, NULL},
+};
+
+#define WXK_INTERNAL (-50099)
+
+/* A class of the PHP package (autoloaded), or NULL when it is not available. */
+static zend_class_entry *wxk_lookup_class(const char *name)
+{
+	zend_string *str = zend_string_init(name, strlen(name), 0);
+	zend_class_entry *ce = zend_lookup_class(str);
+	zend_string_release(str);
+	return ce;
+}
+
+/*
+ * Throw the failure a call reported: `status` and the error JSON `{"kind","code","message"}`
+ * in `error` (released here; may be NULL). The exception is the PHP package's class for the
+ * kind, built with (message, code, kind); without the package, a RuntimeException.
+ */
+static void wxk_throw(int32_t status, char *error)
+{
+	zval decoded;
+	zend_string *kind = NULL, *message = NULL;
+	zend_long code = status;
+
+	ZVAL_UNDEF(&decoded);
+	if (error != NULL) {
+		if (php_json_decode_ex(&decoded, error, strlen(error), PHP_JSON_OBJECT_AS_ARRAY, 4) == SUCCESS
+				&& Z_TYPE(decoded) == IS_ARRAY) {
+			zval *v;
+			if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "kind", 4)) && Z_TYPE_P(v) == IS_STRING) {
+				kind = zend_string_copy(Z_STR_P(v));
+			}
+			if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "message", 7)) && Z_TYPE_P(v) == IS_STRING) {
+				message = zend_string_copy(Z_STR_P(v));
+			}
+			if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "code", 4)) && Z_TYPE_P(v) == IS_LONG) {
+				code = Z_LVAL_P(v);
+			}
+		}
+		zval_ptr_dtor(&decoded);
+		wxk_string_free(error);
+	}
+	if (kind == NULL) {
+		kind = zend_string_init("internal", 8, 0);
+	}
+	if (message == NULL) {
+		message = zend_strpprintf(0, "weixinkit call failed with status %d", (int) status);
+	}
+
+	const char *class_name = "Weixinkit\\WeixinkitException";
+	for (int i = 0; wxk_exception_classes[i].kind != NULL; i++) {
+		if (zend_string_equals_cstr(kind, wxk_exception_classes[i].kind, strlen(wxk_exception_classes[i].kind))) {
+			class_name = wxk_exception_classes[i].class_name;
+			break;
+		}
+	}
+	zend_class_entry *ce = EG(exception) ? NULL : wxk_lookup_class(class_name);
+	if (ce == NULL || ce->constructor == NULL || EG(exception)) {
+		if (!EG(exception)) {
+			zend_throw_exception(spl_ce_RuntimeException, ZSTR_VAL(message), code);
+		}
+	} else {
+		zval ex, params[3];
+		object_init_ex(&ex, ce);
+		ZVAL_STR(&params[0], message);
+		ZVAL_LONG(&params[1], code);
+		ZVAL_STR(&params[2], kind);
+		zend_call_known_instance_method(ce->constructor, Z_OBJ(ex), NULL, 3, params);
+		if (EG(exception)) {
+			zval_ptr_dtor(&ex);
+		} else {
+			zend_throw_exception_object(&ex);
+		}
+	}
+	zend_string_release(kind);
+	zend_string_release(message);
+}
+
+/* The result of a string-returning call: a PHP string, or the exception it describes. */
+static void wxk_return_string(zval *return_value, int32_t status, char *out, size_t out_len)
+{
+	if (status != 0) {
+		wxk_throw(status, out);
+		return;
+	}
+	if (out == NULL) {
+		RETURN_EMPTY_STRING();
+	}
+	RETVAL_STRINGL_FAST(out, out_len);
+	wxk_string_free(out);
+}
+
+/* A JSON result (parse_fields, client calls that are decoded here) as a PHP value. */
+static void wxk_return_json_value(zval *return_value, int32_t status, char *out, size_t out_len)
+{
+	if (status != 0) {
+		wxk_throw(status, out);
+		return;
+	}
+	if (out == NULL) {
+		RETURN_NULL();
+	}
+	int ok = php_json_decode_ex(return_value, out, out_len, PHP_JSON_OBJECT_AS_ARRAY, 64);
+	wxk_string_free(out);
+	if (ok != SUCCESS && !EG(exception)) {
+		zend_throw_exception(spl_ce_RuntimeException, "weixinkit returned JSON that cannot be decoded", WXK_INTERNAL);
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Parsed messages: the library's items as [event array, fields array]                      */
+
+#define WXK_MAX_DEPTH 64
+
+/* Insert `value` into the open container `parent` (under `item`'s key in an object). */
+static zval *wxk_insert(zval *parent, const WxkItem *item, zval *value)
+{
+	if (item->key != NULL) {
+		return zend_symtable_str_update(Z_ARRVAL_P(parent), item->key, item->key_len, value);
+	}
+	return zend_hash_next_index_insert(Z_ARRVAL_P(parent), value);
+}
+
+/*
+ * Build `[event, fields]` in `return_value` from a message's items (see wxk_message_items):
+ * the event as the array json_decode would make of its JSON, the fields grouped by path
+ * (`['InfoType' => ['component_verify_ticket'], ...]`) in order of first appearance.
+ */
+static void wxk_return_message(zval *return_value, const WxkMessage *message)
+{
+	size_t count = 0, i = 0;
+	const WxkItem *items = wxk_message_items(message, &count);
+	zval event, fields;
+	zval *stack[WXK_MAX_DEPTH];
+	int depth = 0;
+
+	if (items == NULL || count == 0 || items[0].kind != WxkItemKind_Object) {
+		zend_throw_exception(spl_ce_RuntimeException, "weixinkit returned a message without an event", WXK_INTERNAL);
+		return;
+	}
+	array_init(&event);
+	stack[depth++] = &event;
+	for (i = 1; i < count && depth > 0; i++) {
+		const WxkItem *item = &items[i];
+		zval value, *inserted;
+		switch (item->kind) {
+			case WxkItemKind_End:
+				depth--;
+				continue;
+			case WxkItemKind_String:
+				ZVAL_STRINGL_FAST(&value, item->str, item->str_len);
+				break;
+			case WxkItemKind_Int:
+				ZVAL_LONG(&value, (zend_long) item->int_value);
+				break;
+			case WxkItemKind_Float:
+				ZVAL_DOUBLE(&value, item->float_value);
+				break;
+			case WxkItemKind_Bool:
+				ZVAL_BOOL(&value, item->int_value != 0);
+				break;
+			case WxkItemKind_Object:
+			case WxkItemKind_List:
+				array_init(&value);
+				break;
+			default:
+				ZVAL_NULL(&value);
+				break;
+		}
+		inserted = wxk_insert(stack[depth - 1], item, &value);
+		if ((item->kind == WxkItemKind_Object || item->kind == WxkItemKind_List)) {
+			if (depth == WXK_MAX_DEPTH) {
+				zval_ptr_dtor(&event);
+				zend_throw_exception(spl_ce_RuntimeException, "weixinkit returned an event nested too deeply", WXK_INTERNAL);
+				return;
+			}
+			stack[depth++] = inserted;
+		}
+	}
+
+	array_init_size(&fields, (uint32_t) (count - i));
+	for (; i < count; i++) {
+		const WxkItem *item = &items[i];
+		zval *list, text;
+		if (item->kind != WxkItemKind_Field) {
+			continue;
+		}
+		list = zend_symtable_str_find(Z_ARRVAL(fields), item->key, item->key_len);
+		if (list == NULL) {
+			zval fresh;
+			array_init_size(&fresh, 1);
+			list = zend_symtable_str_update(Z_ARRVAL(fields), item->key, item->key_len, &fresh);
+		}
+		ZVAL_STRINGL_FAST(&text, item->str, item->str_len);
+		zend_hash_next_index_insert_new(Z_ARRVAL_P(list), &text);
+	}
+
+	array_init_size(return_value, 2);
+	zend_hash_next_index_insert_new(Z_ARRVAL_P(return_value), &event);
+	zend_hash_next_index_insert_new(Z_ARRVAL_P(return_value), &fields);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Weixinkit\Ext\Crypto                                                                      */
+
+typedef struct {
+	WxkCrypto *crypto;
+	zend_object std;
+} wxk_crypto_object;
+
+static zend_class_entry *wxk_crypto_ce;
+static zend_object_handlers wxk_crypto_handlers;
+
+static inline wxk_crypto_object *wxk_crypto_from(zend_object *obj)
+{
+	return (wxk_crypto_object *) ((char *) obj - XtOffsetOf(wxk_crypto_object, std));
+}
+
+static zend_object *wxk_crypto_create(zend_class_entry *ce)
+{
+	wxk_crypto_object *intern = zend_object_alloc(sizeof(wxk_crypto_object), ce);
+	intern->crypto = NULL;
+	zend_object_std_init(&intern->std, ce);
+	object_properties_init(&intern->std, ce);
+	intern->std.handlers = &wxk_crypto_handlers;
+	return &intern->std;
+}
+
+static void wxk_crypto_free_obj(zend_object *obj)
+{
+	wxk_crypto_object *intern = wxk_crypto_from(obj);
+	wxk_crypto_free(intern->crypto);
+	intern->crypto = NULL;
+	zend_object_std_dtor(obj);
+}
+
+/* A new Crypto object owning `crypto`, in return_value. */
+static void wxk_return_crypto(zval *return_value, int32_t status, WxkCrypto *crypto, char *error)
+{
+	if (status != 0) {
+		wxk_crypto_free(crypto);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	object_init_ex(return_value, wxk_crypto_ce);
+	wxk_crypto_from(Z_OBJ_P(return_value))->crypto = crypto;
+}
+
+#define WXK_THIS_CRYPTO (wxk_crypto_from(Z_OBJ_P(ZEND_THIS))->crypto)
+
+/* {{{ Crypto::create(string $token, string $encodingAesKey, string $receiverId): Crypto */
+PHP_METHOD(Weixinkit_Ext_Crypto, create)
+{
+	char *token, *key, *receiver;
+	size_t token_len, key_len, receiver_len;
+	WxkCrypto *crypto = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(3, 3)
+		Z_PARAM_STRING(token, token_len)
+		Z_PARAM_STRING(key, key_len)
+		Z_PARAM_STRING(receiver, receiver_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_crypto_new(token, token_len, key, key_len, receiver, receiver_len, &crypto, &error);
+	wxk_return_crypto(return_value, status, crypto, error);
+}
+/* }}} */
+
+/* {{{ Crypto::withOptions(string $token, string $encodingAesKey, string $optionsJson): Crypto */
+PHP_METHOD(Weixinkit_Ext_Crypto, withOptions)
+{
+	char *token, *key, *options;
+	size_t token_len, key_len, options_len;
+	WxkCrypto *crypto = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(3, 3)
+		Z_PARAM_STRING(token, token_len)
+		Z_PARAM_STRING(key, key_len)
+		Z_PARAM_STRING(options, options_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_crypto_new_with_options(token, token_len, key, key_len, options, options_len, &crypto, &error);
+	wxk_return_crypto(return_value, status, crypto, error);
+}
+/* }}} */
+
+/* The four-string calls of a Crypto: (signature, timestamp, nonce, text) -> string. */
+typedef int32_t (*wxk_crypto_fn4)(const WxkCrypto *, const char *, size_t, const char *, size_t,
+	const char *, size_t, const char *, size_t, char **, size_t *);
+
+static void wxk_crypto_call4(INTERNAL_FUNCTION_PARAMETERS, wxk_crypto_fn4 fn)
+{
+	char *a, *b, *c, *d;
+	size_t a_len, b_len, c_len, d_len;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_START(4, 4)
+		Z_PARAM_STRING(a, a_len)
+		Z_PARAM_STRING(b, b_len)
+		Z_PARAM_STRING(c, c_len)
+		Z_PARAM_STRING(d, d_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = fn(WXK_THIS_CRYPTO, a, a_len, b, b_len, c, c_len, d, d_len, &out, &out_len);
+	wxk_return_string(return_value, status, out, out_len);
+}
+
+/* The reply calls: (plaintext, timestamp, nonce) -> envelope. */
+typedef int32_t (*wxk_crypto_fn3)(const WxkCrypto *, const char *, size_t, const char *, size_t,
+	const char *, size_t, char **, size_t *);
+
+static void wxk_crypto_call3(INTERNAL_FUNCTION_PARAMETERS, wxk_crypto_fn3 fn)
+{
+	char *a, *b, *c;
+	size_t a_len, b_len, c_len;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_START(3, 3)
+		Z_PARAM_STRING(a, a_len)
+		Z_PARAM_STRING(b, b_len)
+		Z_PARAM_STRING(c, c_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = fn(WXK_THIS_CRYPTO, a, a_len, b, b_len, c, c_len, &out, &out_len);
+	wxk_return_string(return_value, status, out, out_len);
+}
+
+/* {{{ Crypto::decrypt(string $msgSignature, string $timestamp, string $nonce, string $encrypt): string */
+PHP_METHOD(Weixinkit_Ext_Crypto, decrypt)
+{
+	wxk_crypto_call4(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_crypto_decrypt);
+}
+/* }}} */
+
+/* {{{ Crypto::decryptBody(string $msgSignature, string $timestamp, string $nonce, string $body): string */
+PHP_METHOD(Weixinkit_Ext_Crypto, decryptBody)
+{
+	wxk_crypto_call4(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_crypto_decrypt_body);
+}
+/* }}} */
+
+/* {{{ Crypto::verifyUrl(string $msgSignature, string $timestamp, string $nonce, string $echostr): string */
+PHP_METHOD(Weixinkit_Ext_Crypto, verifyUrl)
+{
+	wxk_crypto_call4(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_crypto_verify_url);
+}
+/* }}} */
+
+/* {{{ Crypto::decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): array */
+PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessage)
+{
+	char *sig, *ts, *nonce, *body;
+	size_t sig_len, ts_len, nonce_len, body_len;
+	WxkMessage *message = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(4, 4)
+		Z_PARAM_STRING(sig, sig_len)
+		Z_PARAM_STRING(ts, ts_len)
+		Z_PARAM_STRING(nonce, nonce_len)
+		Z_PARAM_STRING(body, body_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_crypto_decrypt_message_items(WXK_THIS_CRYPTO, sig, sig_len, ts, ts_len,
+		nonce, nonce_len, body, body_len, &message, &error);
+	if (status != 0) {
+		wxk_message_free(message);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	wxk_return_message(return_value, message);
+	wxk_message_free(message);
+}
+/* }}} */
+
+/* {{{ Crypto::encryptReply(string $plaintext, string $timestamp, string $nonce): string */
+PHP_METHOD(Weixinkit_Ext_Crypto, encryptReply)
+{
+	wxk_crypto_call3(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_crypto_encrypt_reply);
+}
+/* }}} */
+
+/* {{{ Crypto::encryptReplyJson(string $plaintext, string $timestamp, string $nonce): string */
+PHP_METHOD(Weixinkit_Ext_Crypto, encryptReplyJson)
+{
+	wxk_crypto_call3(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_crypto_encrypt_reply_json);
+}
+/* }}} */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Weixinkit\Ext\Client                                                                      */
+
+typedef struct {
+	WxkClient *client;
+	zend_object std;
+} wxk_client_object;
+
+static zend_class_entry *wxk_client_ce;
+static zend_object_handlers wxk_client_handlers;
+
+static inline wxk_client_object *wxk_client_from(zend_object *obj)
+{
+	return (wxk_client_object *) ((char *) obj - XtOffsetOf(wxk_client_object, std));
+}
+
+static zend_object *wxk_client_create(zend_class_entry *ce)
+{
+	wxk_client_object *intern = zend_object_alloc(sizeof(wxk_client_object), ce);
+	intern->client = NULL;
+	zend_object_std_init(&intern->std, ce);
+	object_properties_init(&intern->std, ce);
+	intern->std.handlers = &wxk_client_handlers;
+	return &intern->std;
+}
+
+static void wxk_client_free_obj(zend_object *obj)
+{
+	wxk_client_object *intern = wxk_client_from(obj);
+	wxk_client_free(intern->client);
+	intern->client = NULL;
+	zend_object_std_dtor(obj);
+}
+
+typedef int32_t (*wxk_client_ctor)(const char *, size_t, WxkClient **, char **);
+
+static void wxk_client_new(INTERNAL_FUNCTION_PARAMETERS, wxk_client_ctor ctor)
+{
+	char *config;
+	size_t config_len;
+	WxkClient *client = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(config, config_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = ctor(config, config_len, &client, &error);
+	if (status != 0) {
+		wxk_client_free(client);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	object_init_ex(return_value, wxk_client_ce);
+	wxk_client_from(Z_OBJ_P(return_value))->client = client;
+}
+
+/* {{{ Client::officialAccount(string $configJson): Client */
+PHP_METHOD(Weixinkit_Ext_Client, officialAccount)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_official_account_new);
+}
+/* }}} */
+
+/* {{{ Client::component(string $configJson): Client */
+PHP_METHOD(Weixinkit_Ext_Client, component)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_component_new);
+}
+/* }}} */
+
+/* {{{ Client::call(string $method, string $argsJson): string (the JSON result) */
+PHP_METHOD(Weixinkit_Ext_Client, call)
+{
+	char *method, *args;
+	size_t method_len, args_len;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_START(2, 2)
+		Z_PARAM_STRING(method, method_len)
+		Z_PARAM_STRING(args, args_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_client_call(wxk_client_from(Z_OBJ_P(ZEND_THIS))->client, method, method_len,
+		args, args_len, &out, &out_len);
+	wxk_return_string(return_value, status, out, out_len);
+}
+/* }}} */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Functions                                                                                 */
+
+/* {{{ version(): string */
+PHP_FUNCTION(Weixinkit_Ext_version)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	const char *v = wxk_version();
+	RETURN_STRING(v != NULL ? v : "");
+}
+/* }}} */
+
+/* {{{ parse_message(string $xmlOrJson): array [event, fields] */
+PHP_FUNCTION(Weixinkit_Ext_parse_message)
+{
+	char *doc;
+	size_t doc_len;
+	WxkMessage *message = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(doc, doc_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_parse_message_items(doc, doc_len, &message, &error);
+	if (status != 0) {
+		wxk_message_free(message);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	wxk_return_message(return_value, message);
+	wxk_message_free(message);
+}
+/* }}} */
+
+/* {{{ parse_fields(string $xmlOrJson): array */
+PHP_FUNCTION(Weixinkit_Ext_parse_fields)
+{
+	char *doc;
+	size_t doc_len;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(doc, doc_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_parse_fields(doc, doc_len, &out, &out_len);
+	wxk_return_json_value(return_value, status, out, out_len);
+}
+/* }}} */
+
+/* {{{ check_signature(string $token, string $signature, string $timestamp, string $nonce): bool */
+PHP_FUNCTION(Weixinkit_Ext_check_signature)
+{
+	char *token, *sig, *ts, *nonce;
+	size_t token_len, sig_len, ts_len, nonce_len;
+	bool valid = false;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(4, 4)
+		Z_PARAM_STRING(token, token_len)
+		Z_PARAM_STRING(sig, sig_len)
+		Z_PARAM_STRING(ts, ts_len)
+		Z_PARAM_STRING(nonce, nonce_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_check_signature(token, token_len, sig, sig_len, ts, ts_len, nonce, nonce_len, &valid, &error);
+	if (status != 0) {
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	RETURN_BOOL(valid);
+}
+/* }}} */
+
+/* {{{ msg_signature(string $token, string $timestamp, string $nonce, string $encrypt): string */
+PHP_FUNCTION(Weixinkit_Ext_msg_signature)
+{
+	char *token, *ts, *nonce, *encrypt;
+	size_t token_len, ts_len, nonce_len, encrypt_len;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_START(4, 4)
+		Z_PARAM_STRING(token, token_len)
+		Z_PARAM_STRING(ts, ts_len)
+		Z_PARAM_STRING(nonce, nonce_len)
+		Z_PARAM_STRING(encrypt, encrypt_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_msg_signature(token, token_len, ts, ts_len, nonce, nonce_len, encrypt, encrypt_len, &out, &out_len);
+	wxk_return_string(return_value, status, out, out_len);
+}
+/* }}} */
+
+/* {{{ decode_aes_key(string $encodingAesKey): string (32 bytes) */
+PHP_FUNCTION(Weixinkit_Ext_decode_aes_key)
+{
+	char *key;
+	size_t key_len;
+	char *error = NULL;
+	zend_string *raw;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(key, key_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	raw = zend_string_alloc(32, 0);
+	int32_t status = wxk_decode_aes_key(key, key_len, (uint8_t *) ZSTR_VAL(raw), 32, &error);
+	if (status != 0) {
+		zend_string_efree(raw);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	ZSTR_VAL(raw)[32] = '\0';
+	RETURN_NEW_STR(raw);
+}
+/* }}} */
+
+/* The reply builders: (to, from, createTime, text) -> XML. */
+typedef int32_t (*wxk_reply_fn)(const char *, size_t, const char *, size_t, int64_t, const char *,
+	size_t, char **, size_t *);
+
+static void wxk_reply(INTERNAL_FUNCTION_PARAMETERS, wxk_reply_fn fn)
+{
+	char *to, *from, *text;
+	size_t to_len, from_len, text_len;
+	zend_long create_time;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_START(4, 4)
+		Z_PARAM_STRING(to, to_len)
+		Z_PARAM_STRING(from, from_len)
+		Z_PARAM_LONG(create_time)
+		Z_PARAM_STRING(text, text_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = fn(to, to_len, from, from_len, (int64_t) create_time, text, text_len, &out, &out_len);
+	wxk_return_string(return_value, status, out, out_len);
+}
+
+/* {{{ text_reply(string $to, string $from, int $createTime, string $content): string */
+PHP_FUNCTION(Weixinkit_Ext_text_reply)
+{
+	wxk_reply(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_text_reply);
+}
+/* }}} */
+
+/* {{{ image_reply(string $to, string $from, int $createTime, string $mediaId): string */
+PHP_FUNCTION(Weixinkit_Ext_image_reply)
+{
+	wxk_reply(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_image_reply);
+}
+/* }}} */
+
+/* {{{ news_reply(string $to, string $from, int $createTime, string $articlesJson): string */
+PHP_FUNCTION(Weixinkit_Ext_news_reply)
+{
+	wxk_reply(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_news_reply);
+}
+/* }}} */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Argument information                                                                      */
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_crypto_create, 0, 3, Weixinkit\\Ext\\Crypto, 0)
+	ZEND_ARG_TYPE_INFO(0, token, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, encodingAesKey, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, receiverId, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_crypto_with_options, 0, 3, Weixinkit\\Ext\\Crypto, 0)
+	ZEND_ARG_TYPE_INFO(0, token, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, encodingAesKey, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, optionsJson, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_crypto_decrypt, 0, 4, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, msgSignature, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, nonce, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, text, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_crypto_decrypt_message, 0, 4, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, msgSignature, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, nonce, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, body, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_crypto_encrypt, 0, 3, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, plaintext, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, nonce, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_client_new, 0, 1, Weixinkit\\Ext\\Client, 0)
+	ZEND_ARG_TYPE_INFO(0, configJson, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_client_call, 0, 2, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, method, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, argsJson, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_version, 0, 0, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_parse, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, xmlOrJson, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_check_signature, 0, 4, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, token, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, signature, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, nonce, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_msg_signature, 0, 4, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, token, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, nonce, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, encrypt, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_decode_aes_key, 0, 1, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, encodingAesKey, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_reply, 0, 4, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, toUserName, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, fromUserName, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, createTime, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, text, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+static const zend_function_entry wxk_crypto_methods[] = {
+	PHP_ME(Weixinkit_Ext_Crypto, create, arginfo_crypto_create, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Crypto, withOptions, arginfo_crypto_with_options, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Crypto, decrypt, arginfo_crypto_decrypt, ZEND_ACC_PUBLIC)
+	PHP_ME(Weixinkit_Ext_Crypto, decryptBody, arginfo_crypto_decrypt, ZEND_ACC_PUBLIC)
+	PHP_ME(Weixinkit_Ext_Crypto, decryptMessage, arginfo_crypto_decrypt_message, ZEND_ACC_PUBLIC)
+	PHP_ME(Weixinkit_Ext_Crypto, verifyUrl, arginfo_crypto_decrypt, ZEND_ACC_PUBLIC)
+	PHP_ME(Weixinkit_Ext_Crypto, encryptReply, arginfo_crypto_encrypt, ZEND_ACC_PUBLIC)
+	PHP_ME(Weixinkit_Ext_Crypto, encryptReplyJson, arginfo_crypto_encrypt, ZEND_ACC_PUBLIC)
+	PHP_FE_END
+};
+
+static const zend_function_entry wxk_client_methods[] = {
+	PHP_ME(Weixinkit_Ext_Client, officialAccount, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, component, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, call, arginfo_client_call, ZEND_ACC_PUBLIC)
+	PHP_FE_END
+};
+
+static const zend_function_entry wxk_functions[] = {
+	ZEND_NS_FALIAS("Weixinkit\\Ext", version, Weixinkit_Ext_version, arginfo_version)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", parse_message, Weixinkit_Ext_parse_message, arginfo_parse)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", parse_fields, Weixinkit_Ext_parse_fields, arginfo_parse)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", check_signature, Weixinkit_Ext_check_signature, arginfo_check_signature)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", msg_signature, Weixinkit_Ext_msg_signature, arginfo_msg_signature)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", decode_aes_key, Weixinkit_Ext_decode_aes_key, arginfo_decode_aes_key)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", text_reply, Weixinkit_Ext_text_reply, arginfo_reply)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", image_reply, Weixinkit_Ext_image_reply, arginfo_reply)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", news_reply, Weixinkit_Ext_news_reply, arginfo_reply)
+	PHP_FE_END
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Module                                                                                    */
+
+/* Mark parameter `n` of `fn` (in `table`) #[\SensitiveParameter]: tokens, keys, configurations
+ * with secrets never show in stack traces. */
+static void wxk_sensitive(HashTable *table, const char *fn, uint32_t n)
+{
+	zend_function *f = zend_hash_str_find_ptr(table, fn, strlen(fn));
+	if (f != NULL) {
+		zend_add_parameter_attribute(f, n, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+	}
+}
+
+PHP_MINIT_FUNCTION(weixinkit)
+{
+	zend_class_entry ce;
+
+	INIT_NS_CLASS_ENTRY(ce, "Weixinkit\\Ext", "Crypto", wxk_crypto_methods);
+	wxk_crypto_ce = zend_register_internal_class(&ce);
+	wxk_crypto_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+	wxk_crypto_ce->create_object = wxk_crypto_create;
+	memcpy(&wxk_crypto_handlers, zend_get_std_object_handlers(), sizeof(zend_object_handlers));
+	wxk_crypto_handlers.offset = XtOffsetOf(wxk_crypto_object, std);
+	wxk_crypto_handlers.free_obj = wxk_crypto_free_obj;
+	wxk_crypto_handlers.clone_obj = NULL;
+
+	INIT_NS_CLASS_ENTRY(ce, "Weixinkit\\Ext", "Client", wxk_client_methods);
+	wxk_client_ce = zend_register_internal_class(&ce);
+	wxk_client_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+	wxk_client_ce->create_object = wxk_client_create;
+	memcpy(&wxk_client_handlers, zend_get_std_object_handlers(), sizeof(zend_object_handlers));
+	wxk_client_handlers.offset = XtOffsetOf(wxk_client_object, std);
+	wxk_client_handlers.free_obj = wxk_client_free_obj;
+	wxk_client_handlers.clone_obj = NULL;
+
+	wxk_sensitive(&wxk_crypto_ce->function_table, "create", 0);
+	wxk_sensitive(&wxk_crypto_ce->function_table, "create", 1);
+	wxk_sensitive(&wxk_crypto_ce->function_table, "withoptions", 0);
+	wxk_sensitive(&wxk_crypto_ce->function_table, "withoptions", 1);
+	wxk_sensitive(&wxk_client_ce->function_table, "officialaccount", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "component", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "call", 1);
+	wxk_sensitive(CG(function_table), "weixinkit\\ext\\check_signature", 0);
+	wxk_sensitive(CG(function_table), "weixinkit\\ext\\msg_signature", 0);
+	wxk_sensitive(CG(function_table), "weixinkit\\ext\\decode_aes_key", 0);
+
+	return SUCCESS;
+}
+
+PHP_MINFO_FUNCTION(weixinkit)
+{
+	const char *v = wxk_version();
+	php_info_print_table_start();
+	php_info_print_table_row(2, "weixinkit support", "enabled");
+	php_info_print_table_row(2, "extension version", PHP_WEIXINKIT_VERSION);
+	php_info_print_table_row(2, "library version", v != NULL ? v : "unknown");
+	php_info_print_table_end();
+}
+
+static const zend_module_dep wxk_deps[] = {
+	ZEND_MOD_REQUIRED("json")
+	ZEND_MOD_REQUIRED("spl")
+	ZEND_MOD_END
+};
+
+zend_module_entry weixinkit_module_entry = {
+	STANDARD_MODULE_HEADER_EX,
+	NULL,
+	wxk_deps,
+	"weixinkit",
+	wxk_functions,
+	PHP_MINIT(weixinkit),
+	NULL,
+	NULL,
+	NULL,
+	PHP_MINFO(weixinkit),
+	PHP_WEIXINKIT_VERSION,
+	STANDARD_MODULE_PROPERTIES
+};
+
+#ifdef COMPILE_DL_WEIXINKIT
+#ifdef ZTS
+ZEND_TSRMLS_CACHE_DEFINE()
+#endif
+ZEND_GET_MODULE(weixinkit)
+#endif

@@ -1,0 +1,70 @@
+<?php
+
+/**
+ * The PHP API of ext-weixinkit, for IDEs and readers (the argument information itself is
+ * written out in weixinkit.c). Use the classes of the PHP package (Weixinkit\MessageCrypto,
+ * Weixinkit\Weixinkit, Weixinkit\OfficialAccount, Weixinkit\Component): they choose this
+ * extension when it is loaded. Failures throw the package's exception classes
+ * (Weixinkit\InvalidSignatureException, ...) with the library's code; without the package,
+ * a RuntimeException with the code.
+ *
+ * @generate-function-entries
+ */
+
+namespace Weixinkit\Ext;
+
+/** The library version. */
+function version(): string {}
+
+/** @return array{0: array<string, mixed>, 1: array<string, list<string>>} [event, fields] */
+function parse_message(string $xmlOrJson): array {}
+
+/** @return array<string, list<string>> */
+function parse_fields(string $xmlOrJson): array {}
+
+function check_signature(string $token, string $signature, string $timestamp, string $nonce): bool {}
+
+function msg_signature(string $token, string $timestamp, string $nonce, string $encrypt): string {}
+
+/** The 32 raw key bytes. */
+function decode_aes_key(string $encodingAesKey): string {}
+
+function text_reply(string $toUserName, string $fromUserName, int $createTime, string $text): string {}
+
+function image_reply(string $toUserName, string $fromUserName, int $createTime, string $text): string {}
+
+/** `$text`: the articles as JSON, `[{"title","description","pic_url","url"}, ...]`. */
+function news_reply(string $toUserName, string $fromUserName, int $createTime, string $text): string {}
+
+/** One account's WXBizMsgCrypt (a WxkCrypto handle, released with the object). */
+final class Crypto
+{
+    public static function create(string $token, string $encodingAesKey, string $receiverId): Crypto {}
+
+    /** `$optionsJson` as wxk_crypto_new_with_options reads it: `{"receiver_id":{"exact":"wx1"},"max_clock_skew_secs":300}`. */
+    public static function withOptions(string $token, string $encodingAesKey, string $optionsJson): Crypto {}
+
+    public function decrypt(string $msgSignature, string $timestamp, string $nonce, string $text): string {}
+
+    public function decryptBody(string $msgSignature, string $timestamp, string $nonce, string $text): string {}
+
+    /** @return array{0: array<string, mixed>, 1: array<string, list<string>>} [event, fields] */
+    public function decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): array {}
+
+    public function verifyUrl(string $msgSignature, string $timestamp, string $nonce, string $text): string {}
+
+    public function encryptReply(string $plaintext, string $timestamp, string $nonce): string {}
+
+    public function encryptReplyJson(string $plaintext, string $timestamp, string $nonce): string {}
+}
+
+/** An Official Account or Open Platform client (a WxkClient handle, released with the object). */
+final class Client
+{
+    public static function officialAccount(string $configJson): Client {}
+
+    public static function component(string $configJson): Client {}
+
+    /** `wxk_client_call`: the method's arguments and its result as JSON. */
+    public function call(string $method, string $argsJson): string {}
+}
