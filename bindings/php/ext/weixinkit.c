@@ -4,8 +4,8 @@
  * Everything here is a thin conversion between PHP values and the C ABI of weixinkit.h
  * (src/ffi/capi.rs): strings go in as pointer and length (NUL bytes and all), results come back
  * as PHP strings and arrays built here, failures become the exceptions of the PHP package
- * (Weixinkit\InvalidSignatureException, ...) with the library's code and kind. Every string or
- * handle the library hands out is released on every path.
+ * (Weixinkit\InvalidSignatureException, ...), made by the package's Native::exception(). Every
+ * string or handle the library hands out is released on every path.
  *
  * PHP API (namespace Weixinkit\Ext; the classes in bindings/php/src wrap it, see
  * weixinkit.stub.php):
@@ -34,34 +34,6 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Errors                                                                                    */
 
-/* The library's error kinds and the PHP package's exception class for each. */
-static const struct {
-	const char *kind;
-	const char *class_name;
-} wxk_exception_classes[] = {
-	{"invalid_aes_key", "Weixinkit\\InvalidAesKeyException"},
-	{"invalid_signature", "Weixinkit\\InvalidSignatureException"},
-	{"stale_timestamp", "Weixinkit\\StaleTimestampException"},
-	{"invalid_base64", "Weixinkit\\InvalidBase64Exception"},
-	{"invalid_ciphertext", "Weixinkit\\InvalidCiphertextException"},
-	{"invalid_padding", "Weixinkit\\InvalidPaddingException"},
-	{"invalid_buffer", "Weixinkit\\InvalidBufferException"},
-	{"receiver_id_mismatch", "Weixinkit\\ReceiverIdMismatchException"},
-	{"parse", "Weixinkit\\ParseException"},
-	{"invalid_input", "Weixinkit\\InvalidInputException"},
-	{"api", "Weixinkit\\ApiException"},
-	{"transport", "Weixinkit\\TransportException"},
-	{"timeout", "Weixinkit\\TimeoutException"},
-	{"http_status", "Weixinkit\\HttpStatusException"},
-	{"decode", "Weixinkit\\DecodeException"},
-	{"store", "Weixinkit\\StoreException"},
-	{"config", "Weixinkit\\ConfigException"},
-	{"token_unavailable", "Weixinkit\\TokenUnavailableException"},
-	{"ticket", "Weixinkit\\TicketException"},
-	{"reauthorization_needed", "Weixinkit\\ReauthorizationNeededException"},
-	{NULL, NULL},
-};
-
 #define WXK_INTERNAL (-50099)
 
 /* A class of the PHP package (autoloaded), or NULL when it is not available. */
@@ -74,67 +46,67 @@ static zend_class_entry *wxk_lookup_class(const char *name)
 }
 
 /*
- * Throw the failure a call reported: `status` and the error JSON `{"kind","code","message"}`
- * in `error` (released here; may be NULL). The exception is the PHP package's class for the
- * kind, built with (message, code, kind); without the package, a RuntimeException.
+ * Throw the failure a call reported: `status` and the error JSON `{"kind","code","message",…}`
+ * in `error` (released here; may be NULL). The exception comes from the PHP package's
+ * `Weixinkit\Native::exception($json, $status)`, the one place that maps kinds to classes (with
+ * `errmsg` and `endpoint` for API errors), so both backends throw the same objects; without
+ * the package, a RuntimeException with the library's message and code.
  */
 static void wxk_throw(int32_t status, char *error)
 {
-	zval decoded;
-	zend_string *kind = NULL, *message = NULL;
-	zend_long code = status;
-
-	ZVAL_UNDEF(&decoded);
+	zend_string *json = zend_string_init(error ? error : "", error ? strlen(error) : 0, 0);
 	if (error != NULL) {
-		if (php_json_decode_ex(&decoded, error, strlen(error), PHP_JSON_OBJECT_AS_ARRAY, 4) == SUCCESS
-				&& Z_TYPE(decoded) == IS_ARRAY) {
-			zval *v;
-			if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "kind", 4)) && Z_TYPE_P(v) == IS_STRING) {
-				kind = zend_string_copy(Z_STR_P(v));
-			}
-			if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "message", 7)) && Z_TYPE_P(v) == IS_STRING) {
-				message = zend_string_copy(Z_STR_P(v));
-			}
-			if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "code", 4)) && Z_TYPE_P(v) == IS_LONG) {
-				code = Z_LVAL_P(v);
-			}
-		}
-		zval_ptr_dtor(&decoded);
 		wxk_string_free(error);
 	}
-	if (kind == NULL) {
-		kind = zend_string_init("internal", 8, 0);
+	if (EG(exception)) {
+		zend_string_release(json);
+		return;
 	}
+	zend_class_entry *native = wxk_lookup_class("Weixinkit\\Native");
+	zend_function *factory = native == NULL ? NULL
+		: zend_hash_str_find_ptr(&native->function_table, "exception", sizeof("exception") - 1);
+	if (factory != NULL && !EG(exception)) {
+		zval params[2], ex;
+		ZVAL_STR_COPY(&params[0], json);
+		ZVAL_LONG(&params[1], status);
+		ZVAL_UNDEF(&ex);
+		zend_call_known_function(factory, NULL, native, &ex, 2, params, NULL);
+		zval_ptr_dtor(&params[0]);
+		zend_string_release(json);
+		if (!EG(exception) && Z_TYPE(ex) == IS_OBJECT) {
+			zend_throw_exception_object(&ex);
+			return;
+		}
+		zval_ptr_dtor(&ex);
+		if (!EG(exception)) {
+			zend_throw_exception(spl_ce_RuntimeException, "weixinkit: Native::exception returned no exception", WXK_INTERNAL);
+		}
+		return;
+	}
+
+	/* No package: the library's message and code. */
+	zend_string *message = NULL;
+	zend_long code = status;
+	zval decoded;
+	ZVAL_UNDEF(&decoded);
+	if (php_json_decode_ex(&decoded, ZSTR_VAL(json), ZSTR_LEN(json), PHP_JSON_OBJECT_AS_ARRAY, 4) == SUCCESS
+			&& Z_TYPE(decoded) == IS_ARRAY) {
+		zval *v;
+		if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "message", 7)) && Z_TYPE_P(v) == IS_STRING) {
+			message = zend_string_copy(Z_STR_P(v));
+		}
+		if ((v = zend_hash_str_find(Z_ARRVAL(decoded), "code", 4)) && Z_TYPE_P(v) == IS_LONG) {
+			code = Z_LVAL_P(v);
+		}
+	}
+	zval_ptr_dtor(&decoded);
+	zend_string_release(json);
 	if (message == NULL) {
 		message = zend_strpprintf(0, "weixinkit call failed with status %d", (int) status);
 	}
-
-	const char *class_name = "Weixinkit\\WeixinkitException";
-	for (int i = 0; wxk_exception_classes[i].kind != NULL; i++) {
-		if (zend_string_equals_cstr(kind, wxk_exception_classes[i].kind, strlen(wxk_exception_classes[i].kind))) {
-			class_name = wxk_exception_classes[i].class_name;
-			break;
-		}
+	if (!EG(exception)) {
+		zend_throw_exception(spl_ce_RuntimeException, ZSTR_VAL(message), code);
 	}
-	zend_class_entry *ce = EG(exception) ? NULL : wxk_lookup_class(class_name);
-	if (ce == NULL || ce->constructor == NULL || EG(exception)) {
-		if (!EG(exception)) {
-			zend_throw_exception(spl_ce_RuntimeException, ZSTR_VAL(message), code);
-		}
-	} else {
-		zval ex, params[3];
-		object_init_ex(&ex, ce);
-		ZVAL_STR(&params[0], message);
-		ZVAL_LONG(&params[1], code);
-		ZVAL_STR(&params[2], kind);
-		zend_call_known_instance_method(ce->constructor, Z_OBJ(ex), NULL, 3, params);
-		if (EG(exception)) {
-			zval_ptr_dtor(&ex);
-		} else {
-			zend_throw_exception_object(&ex);
-		}
-	}
-	zend_string_release(kind);
 	zend_string_release(message);
 }
 
