@@ -2,7 +2,8 @@
 # Benchmarks, release builds, medians reported. Timings are only comparable when taken in
 # one run on a quiet machine.
 #   push:   criterion verify+decrypt+parse etc. on ../shared/vectors/perf-push.json, and the
-#           same push through the Python and PHP bindings
+#           same push through the Python, PHP and Kotlin bindings (Kotlin beside WxJava's
+#           WxCryptUtil in the same JVM)
 #   tokens: criterion cache hits (memory, file, Redis) beside redis-benchmark's GET on the same
 #           server; Python cache hit and loopback calls/s against requests; PHP cache hit
 set -euo pipefail
@@ -56,3 +57,8 @@ WEIXINKIT_LIB="$repo/target/release/libweixinkit.so" php "$repo/bindings/php/ben
 if [ -f "$repo/bindings/php/bench/tokens.php" ]; then
     WEIXINKIT_LIB="$repo/target/release/libweixinkit.so" php "$repo/bindings/php/bench/tokens.php"
 fi
+
+echo "== Kotlin binding"
+# The release library built above; Maven compiles the harness (bindings/kotlin/src/bench) with
+# WxJava, a dependency of the bench profile only, and runs it in a fresh JVM.
+(cd "$repo/bindings/kotlin" && mvn -B -q -ntp -Pbench test-compile exec:exec@bench)
