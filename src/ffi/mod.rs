@@ -4,6 +4,7 @@
 
 pub mod capi;
 pub mod dispatch;
+pub mod jni;
 #[cfg(feature = "python")]
 // Fields are named after the wire fields they hold, as in the UDL.
 #[allow(missing_docs)]
