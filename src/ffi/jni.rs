@@ -1,5 +1,6 @@
-//! JNI entry points for the Kotlin binding's hot path: `MessageCrypto`, `check_signature` and
-//! `parse_message`, the calls a callback server makes on every push. The Kotlin side is
+//! JNI entry points for the Kotlin binding's hot path: `MessageCrypto`, `check_signature`,
+//! `parse_message` and the text and image replies, the calls a callback server makes on every
+//! push. The Kotlin side is
 //! `bindings/kotlin/src/main/kotlin/weixinkit/MessageCrypto.kt` (`object JniCrypto`); the
 //! public Kotlin API is the one the UDL describes.
 //!
@@ -275,3 +276,40 @@ pub extern "system" fn Java_weixinkit_JniCrypto_parseMessage<'l>(
     })
     .resolve::<ThrowRuntimeExAndDefault>()
 }
+
+/// Generates an export for a passive reply builder: two names, a time and one more string.
+macro_rules! reply {
+    ($doc:literal, $name:ident, $build:path) => {
+        #[doc = $doc]
+        #[no_mangle]
+        pub extern "system" fn $name<'l>(
+            mut env: EnvUnowned<'l>,
+            _class: JClass<'l>,
+            to_user_name: JByteArray<'l>,
+            from_user_name: JByteArray<'l>,
+            create_time: jlong,
+            text: JByteArray<'l>,
+        ) -> JByteArray<'l> {
+            env.with_env(|env| {
+                let (to, from, text) = (
+                    string(env, &to_user_name)?,
+                    string(env, &from_user_name)?,
+                    string(env, &text)?,
+                );
+                answer(env, Ok($build(&to, &from, create_time, &text)), write_str)
+            })
+            .resolve::<ThrowRuntimeExAndDefault>()
+        }
+    };
+}
+
+reply!(
+    "`textReply(toUserName, fromUserName, createTime, content)`.",
+    Java_weixinkit_JniCrypto_textReply,
+    crate::text_reply
+);
+reply!(
+    "`imageReply(toUserName, fromUserName, createTime, mediaId)`.",
+    Java_weixinkit_JniCrypto_imageReply,
+    crate::image_reply
+);

@@ -1,5 +1,5 @@
-// MessageCrypto, checkSignature and parseMessage: the calls a callback server makes on every
-// push, over JNI (src/ffi/jni.rs) instead of uniffi's JNA glue, which costs tens of
+// MessageCrypto, checkSignature, parseMessage, textReply and imageReply: the calls a callback
+// server makes on every push, over JNI (src/ffi/jni.rs) instead of uniffi's JNA glue, which costs tens of
 // microseconds per call (Structures and RustBuffer round trips) where the work takes about
 // one. uniffi.toml excludes them from the generated code; the API, the doc comments
 // (udl/weixinkit.udl) and the errors are the generated ones: results and errors cross as
@@ -126,6 +126,17 @@ fun checkSignature(token: String, signature: String, timestamp: String, nonce: S
 @Throws(WeixinkitException::class)
 fun parseMessage(xmlOrJson: String): Message = JniCrypto.parseMessage(xmlOrJson.utf8()).message()
 
+/**
+ * Passive text reply (`MsgType` text). `toUserName` is the push's FromUserName,
+ * `fromUserName` its ToUserName.
+ */
+fun textReply(toUserName: String, fromUserName: String, createTime: Long, content: String): String =
+    JniCrypto.textReply(toUserName.utf8(), fromUserName.utf8(), createTime, content.utf8()).string()
+
+/** Passive image reply with a media id from the media upload API. */
+fun imageReply(toUserName: String, fromUserName: String, createTime: Long, mediaId: String): String =
+    JniCrypto.imageReply(toUserName.utf8(), fromUserName.utf8(), createTime, mediaId.utf8()).string()
+
 private fun String.utf8(): ByteArray = toByteArray(Charsets.UTF_8)
 
 /** The value after the status byte, or the error it carries thrown (see src/ffi/jni.rs). */
@@ -167,4 +178,6 @@ internal object JniCrypto {
     @JvmStatic external fun encryptReplyJson(handle: Long, a: ByteArray, b: ByteArray, c: ByteArray): ByteArray
     @JvmStatic external fun checkSignature(token: ByteArray, signature: ByteArray, timestamp: ByteArray, nonce: ByteArray): Boolean
     @JvmStatic external fun parseMessage(xmlOrJson: ByteArray): ByteArray
+    @JvmStatic external fun textReply(to: ByteArray, from: ByteArray, createTime: Long, content: ByteArray): ByteArray
+    @JvmStatic external fun imageReply(to: ByteArray, from: ByteArray, createTime: Long, mediaId: ByteArray): ByteArray
 }
