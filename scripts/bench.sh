@@ -2,8 +2,9 @@
 # Benchmarks, release builds, medians reported. Timings are only comparable when taken in
 # one run on a quiet machine.
 #   push:   criterion verify+decrypt+parse etc. on ../shared/vectors/perf-push.json, and the
-#           same push through the Python and PHP bindings (PHP: the extension, FFI and a
-#           plain-PHP baseline, with ratios to the criterion figures)
+#           same push through the Python, PHP and Kotlin bindings (PHP: the extension, FFI
+#           and a plain-PHP baseline, with ratios to the criterion figures; Kotlin beside
+#           WxJava's WxCryptUtil in the same JVM)
 #   tokens: criterion cache hits (memory, file, Redis) beside redis-benchmark's GET on the same
 #           server; Python cache hit and loopback calls/s against requests; PHP cache hit
 set -euo pipefail
@@ -66,3 +67,8 @@ WEIXINKIT_LIB="$target/release/libweixinkit.so" php -d "extension=$target/php-ex
 if [ -f "$repo/bindings/php/bench/tokens.php" ]; then
     WEIXINKIT_LIB="$target/release/libweixinkit.so" php "$repo/bindings/php/bench/tokens.php"
 fi
+
+echo "== Kotlin binding"
+# The release library built above; Maven compiles the harness (bindings/kotlin/src/bench) with
+# WxJava, a dependency of the bench profile only, and runs it in a fresh JVM.
+(cd "$repo/bindings/kotlin" && mvn -B -q -ntp -Pbench test-compile exec:exec@bench)

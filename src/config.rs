@@ -134,6 +134,18 @@ impl fmt::Debug for StoreConfig {
     }
 }
 
+/// `Memory`, `File(/dir)`, `Redis(redis://:***@host:6379/0)`: what a log line or a Kotlin
+/// `toString()` shows (uniffi maps the foreign `toString` to this), never the Redis password.
+impl fmt::Display for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreConfig::Memory => f.write_str("Memory"),
+            StoreConfig::File { dir } => write!(f, "File({dir})"),
+            StoreConfig::Redis { url } => write!(f, "Redis({})", redact_url(url)),
+        }
+    }
+}
+
 /// The file store's default directory: `$WEIXINKIT_STORE_DIR`, else `<temp dir>/weixinkit`.
 pub fn default_store_dir() -> PathBuf {
     match std::env::var_os("WEIXINKIT_STORE_DIR") {
@@ -359,6 +371,10 @@ mod tests {
             url: "redis://:topsecret@h".into(),
         };
         assert!(!format!("{c:?}").contains("topsecret"));
+        assert_eq!(c.to_string(), "Redis(redis://:***@h)");
+        let file = StoreConfig::File { dir: "/d".into() };
+        assert_eq!(file.to_string(), "File(/d)");
+        assert_eq!(StoreConfig::Memory.to_string(), "Memory");
     }
 
     #[test]

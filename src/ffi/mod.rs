@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod capi;
 pub mod dispatch;
 pub(crate) mod flat;
+pub mod jni;
 #[cfg(feature = "python")]
 // Fields are named after the wire fields they hold, as in the UDL.
 #[allow(missing_docs)]
