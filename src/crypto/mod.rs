@@ -114,7 +114,8 @@ pub struct CryptoOptions {
     /// How the receiver id is checked.
     pub receiver_id: ReceiverIdPolicy,
     /// Reject pushes whose `timestamp` is further than this from now (seconds); `None` = off.
-    pub max_clock_skew_secs: Option<u32>,
+    /// Signed, as Java has no unsigned types; a negative window is refused.
+    pub max_clock_skew_secs: Option<i64>,
 }
 
 /// WXBizMsgCrypt for one account: the token, the AES key and the receiver id policy.
@@ -137,7 +138,7 @@ pub struct MessageCrypto {
     token: String,
     cipher: cipher::Cipher,
     receiver_id: ReceiverIdPolicy,
-    max_clock_skew_secs: Option<u32>,
+    max_clock_skew_secs: Option<u64>,
 }
 
 impl fmt::Debug for MessageCrypto {
@@ -203,11 +204,18 @@ impl MessageCrypto {
                 });
             }
         }
+        let max_clock_skew_secs = match options.max_clock_skew_secs {
+            None => None,
+            Some(secs) => Some(u64::try_from(secs).map_err(|_| Error::InvalidInput {
+                code: codes::INVALID_ARGUMENT,
+                reason: format!("max_clock_skew_secs {secs} is negative"),
+            })?),
+        };
         Ok(MessageCrypto {
             token: token.to_owned(),
             cipher: cipher::Cipher::new(&key),
             receiver_id: options.receiver_id,
-            max_clock_skew_secs: options.max_clock_skew_secs,
+            max_clock_skew_secs,
         })
     }
 
@@ -422,7 +430,7 @@ impl MessageCrypto {
             Error::StaleTimestamp(format!("timestamp {timestamp:?} is not a number"))
         })?;
         let skew = now.abs_diff(ts);
-        if skew > u64::from(window) {
+        if skew > window {
             return Err(Error::StaleTimestamp(format!(
                 "timestamp {ts} is {skew} s from now, more than the allowed {window} s"
             )));
@@ -444,7 +452,7 @@ mod tests {
 
     const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
-    fn crypto(policy: ReceiverIdPolicy, window: Option<u32>) -> MessageCrypto {
+    fn crypto(policy: ReceiverIdPolicy, window: Option<i64>) -> MessageCrypto {
         MessageCrypto::with_options(
             "QDG6eK",
             KEY,

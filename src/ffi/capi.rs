@@ -355,7 +355,7 @@ impl From<OptionsJson> for CryptoOptions {
                 PolicyJson::AnyOf(ids) => ReceiverIdPolicy::AnyOf { ids },
                 PolicyJson::Unchecked => ReceiverIdPolicy::Unchecked,
             },
-            max_clock_skew_secs: o.max_clock_skew_secs,
+            max_clock_skew_secs: o.max_clock_skew_secs.map(i64::from),
         }
     }
 }

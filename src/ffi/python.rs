@@ -592,7 +592,7 @@ impl MessageCrypto {
     ) -> PyResult<Self> {
         let options = crate::CryptoOptions {
             receiver_id: (&options.receiver_id).into(),
-            max_clock_skew_secs: options.max_clock_skew_secs,
+            max_clock_skew_secs: options.max_clock_skew_secs.map(i64::from),
         };
         crate::MessageCrypto::with_options(token, encoding_aes_key, options)
             .or_raise(py)

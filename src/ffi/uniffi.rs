@@ -295,23 +295,23 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RetryPolicy {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delay_ms: Option<u64>,
+    pub delay_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub statuses: Option<Vec<u16>>,
+    pub statuses: Option<Vec<i32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deadline_ms: Option<u64>,
+    pub deadline_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HttpOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout_ms: Option<u64>,
+    pub timeout_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_base_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -323,13 +323,13 @@ pub struct HttpOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TokenOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_margin_secs: Option<u64>,
+    pub refresh_margin_secs: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock_ttl_ms: Option<u64>,
+    pub lock_ttl_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock_wait_ms: Option<u64>,
+    pub lock_wait_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<String>,
 }
@@ -386,9 +386,9 @@ fn set_present<const N: usize>(
 #[::uniffi::trait_interface]
 pub trait HostStore: Send + Sync {
     fn get(&self, key: String) -> R<Option<String>>;
-    fn set(&self, key: String, value: String, ttl_ms: Option<u64>) -> R<()>;
+    fn set(&self, key: String, value: String, ttl_ms: Option<i64>) -> R<()>;
     fn delete(&self, key: String) -> R<()>;
-    fn try_lock(&self, lock_key: String, ttl_ms: u64) -> R<Option<String>>;
+    fn try_lock(&self, lock_key: String, ttl_ms: i64) -> R<Option<String>>;
     fn unlock(&self, lock_key: String, fence: String) -> R<()>;
 }
 
@@ -423,7 +423,7 @@ impl crate::store::Store for HostStoreAdapter {
         ttl: Option<std::time::Duration>,
     ) -> crate::Result<()> {
         let (key, value) = (key.to_string(), value.to_string());
-        let ttl_ms = ttl.map(|t| t.as_millis() as u64);
+        let ttl_ms = ttl.map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
         self.run(move |h| h.set(key, value, ttl_ms)).await
     }
 
@@ -438,7 +438,7 @@ impl crate::store::Store for HostStoreAdapter {
         ttl: std::time::Duration,
     ) -> crate::Result<Option<String>> {
         let lock_key = lock_key.to_string();
-        let ttl_ms = ttl.as_millis() as u64;
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         self.run(move |h| h.try_lock(lock_key, ttl_ms)).await
     }
 

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AccessTokenTest : WithSim() {
-    private fun account(tag: String, maxRetries: UInt = 2u) =
+    private fun account(tag: String, maxRetries: Long = 2L) =
         OfficialAccount(Services.config(sim.baseUrl, Services.uniquePrefix(tag), maxRetries = maxRetries), null)
 
     /** Make the next `/cgi-bin/token` answer slowly, so concurrent callers overlap the fetch. */
@@ -157,14 +157,14 @@ class AccessTokenTest : WithSim() {
 
     @Test
     fun `errcode -1 (busy) is retried within max_retries`() {
-        account("busy", maxRetries = 2u).use { account ->
+        account("busy", maxRetries = 2L).use { account ->
             sim.fault("/cgi-bin/token", "times" to 2, "errcode" to -1)
             val token = account.accessToken()
             assertTrue(token.value.isNotEmpty())
             assertEquals(3, sim.calls("/cgi-bin/token"), "two busy answers, then success")
         }
         sim.reset()
-        account("busy-exhausted", maxRetries = 1u).use { account ->
+        account("busy-exhausted", maxRetries = 1L).use { account ->
             sim.fault("/cgi-bin/token", "times" to 5, "errcode" to -1)
             val e = assertThrows(WeixinkitException.Api::class.java) { account.accessToken() }
             assertEquals(-1, e.code)
@@ -174,14 +174,14 @@ class AccessTokenTest : WithSim() {
 
     @Test
     fun `HTTP 503 and dropped connections surface as HttpStatus and Transport after the retries`() {
-        account("status", maxRetries = 1u).use { account ->
+        account("status", maxRetries = 1L).use { account ->
             sim.fault("/cgi-bin/token", "times" to 2, "status" to 503)
             val e = assertThrows(WeixinkitException.HttpStatus::class.java) { account.accessToken() }
             assertEquals(-50003, e.code)
             assertEquals(2, sim.calls("/cgi-bin/token"))
         }
         sim.reset()
-        account("drop", maxRetries = 1u).use { account ->
+        account("drop", maxRetries = 1L).use { account ->
             sim.fault("/cgi-bin/token", "times" to 2, "drop" to true)
             val e = assertThrows(WeixinkitException::class.java) { account.accessToken() }
             assertTrue(e is WeixinkitException.Transport, "got ${e.kind}: ${e.reason}")

@@ -29,9 +29,9 @@ class CrossLanguageTest {
             appId = expected.getString("app_id"),
             secret = Secret(expected.getString("secret")),
             http = HttpOptions(
-                timeoutMs = 1_000uL,
+                timeoutMs = 1_000L,
                 apiBaseUri = "http://127.0.0.1:9",
-                retry = RetryPolicy(maxRetries = 0u, delayMs = 10uL),
+                retry = RetryPolicy(maxRetries = 0L, delayMs = 10L),
             ),
             tokens = TokenOptions(keyPrefix = expected.getString("key_prefix")),
             store = store,

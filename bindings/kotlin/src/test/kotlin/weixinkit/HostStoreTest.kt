@@ -92,8 +92,8 @@ class HostStoreTest : WithSim() {
     fun `a lock left by a dead holder is taken once it expires`() {
         val store = MapHostStore()
         val prefix = Services.uniquePrefix("deadlock")
-        assertNotNull(store.tryLock(Services.lockKey(prefix, "access_token"), 300uL), "the dead holder's lock")
-        OfficialAccount(Services.config(sim.baseUrl, prefix, lockWaitMs = 10_000uL), store).use { account ->
+        assertNotNull(store.tryLock(Services.lockKey(prefix, "access_token"), 300L), "the dead holder's lock")
+        OfficialAccount(Services.config(sim.baseUrl, prefix, lockWaitMs = 10_000L), store).use { account ->
             val token = account.accessToken()
             assertStoredToken(store.raw(Services.key(prefix, "access_token")), token)
             assertEquals(1, sim.calls("/cgi-bin/token"))
@@ -105,8 +105,8 @@ class HostStoreTest : WithSim() {
     fun `a lock held past lock_wait_ms is TokenUnavailable, with no fetch`() {
         val store = MapHostStore()
         val prefix = Services.uniquePrefix("heldlock")
-        assertNotNull(store.tryLock(Services.lockKey(prefix, "access_token"), 60_000uL))
-        OfficialAccount(Services.config(sim.baseUrl, prefix, lockWaitMs = 200uL), store).use { account ->
+        assertNotNull(store.tryLock(Services.lockKey(prefix, "access_token"), 60_000L))
+        OfficialAccount(Services.config(sim.baseUrl, prefix, lockWaitMs = 200L), store).use { account ->
             val e = assertThrows(WeixinkitException.TokenUnavailable::class.java) { account.accessToken() }
             assertEquals(-50030, e.code)
             assertEquals("token_unavailable", e.kind)
@@ -117,9 +117,9 @@ class HostStoreTest : WithSim() {
     /** A host store whose cache is down. */
     private class FailingStore(private val failure: () -> Exception) : HostStore {
         override fun get(key: String): String? = throw failure()
-        override fun set(key: String, value: String, ttlMs: ULong?) = throw failure()
+        override fun set(key: String, value: String, ttlMs: Long?) = throw failure()
         override fun delete(key: String) = throw failure()
-        override fun tryLock(lockKey: String, ttlMs: ULong): String? = throw failure()
+        override fun tryLock(lockKey: String, ttlMs: Long): String? = throw failure()
         override fun unlock(lockKey: String, fence: String) = throw failure()
     }
 
@@ -153,7 +153,7 @@ class HostStoreTest : WithSim() {
     fun `a store that fails only on write still fails the call as Store`() {
         val inner = MapHostStore()
         val store = object : HostStore by inner {
-            override fun set(key: String, value: String, ttlMs: ULong?) =
+            override fun set(key: String, value: String, ttlMs: Long?) =
                 throw WeixinkitException.Store(-50010, "read-only replica")
         }
         OfficialAccount(Services.config(sim.baseUrl, Services.uniquePrefix("rofail")), store).use { account ->

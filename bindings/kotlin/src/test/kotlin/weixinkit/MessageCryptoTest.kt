@@ -21,7 +21,7 @@ class MessageCryptoTest {
     private fun JSONObject.decryptWith(c: MessageCrypto): String =
         c.decryptBody(req("msg_signature"), req("timestamp"), req("nonce"), req("post_body"))
 
-    private fun options(policy: ReceiverIdPolicy, skew: UInt? = null) =
+    private fun options(policy: ReceiverIdPolicy, skew: Long? = null) =
         MessageCrypto.withOptions(token, key, CryptoOptions(policy, skew))
 
     private fun now() = (System.currentTimeMillis() / 1000).toString()
@@ -86,8 +86,14 @@ class MessageCryptoTest {
     }
 
     @Test
+    fun `a negative freshness window is refused`() {
+        val e = assertThrows(WeixinkitException.InvalidInput::class.java) { options(ReceiverIdPolicy.Exact(corpId), skew = -1L) }
+        assertEquals(-50005, e.code)
+    }
+
+    @Test
     fun `a freshness window rejects stale timestamps after the signature check`() {
-        options(ReceiverIdPolicy.Exact(corpId), skew = 300u).use { c ->
+        options(ReceiverIdPolicy.Exact(corpId), skew = 300L).use { c ->
             // The sample was signed in 2014.
             val stale = assertThrows(WeixinkitException.StaleTimestamp::class.java) { sample.decryptWith(c) }
             assertEquals(-40001, stale.code)

@@ -23,9 +23,9 @@ object Platform {
         token = Secret(TOKEN),
         encodingAesKey = Secret(AES_KEY),
         http = HttpOptions(
-            timeoutMs = 5_000uL,
+            timeoutMs = 5_000L,
             apiBaseUri = baseUri,
-            retry = RetryPolicy(maxRetries = 2u, delayMs = 10uL, deadlineMs = 10_000uL),
+            retry = RetryPolicy(maxRetries = 2L, delayMs = 10L, deadlineMs = 10_000L),
         ),
         tokens = TokenOptions(keyPrefix = prefix),
         store = store,

@@ -72,17 +72,17 @@ object Services {
         prefix: String,
         store: StoreConfig = StoreConfig.Memory,
         secret: String = SECRET,
-        maxRetries: UInt = 2u,
-        lockWaitMs: ULong? = null,
+        maxRetries: Long = 2L,
+        lockWaitMs: Long? = null,
         tokenEndpoint: TokenEndpoint? = null,
     ) = OfficialAccountConfig(
         appId = APP_ID,
         secret = Secret(secret),
         tokenEndpoint = tokenEndpoint,
         http = HttpOptions(
-            timeoutMs = 5_000uL,
+            timeoutMs = 5_000L,
             apiBaseUri = baseUri,
-            retry = RetryPolicy(maxRetries = maxRetries, delayMs = 10uL, deadlineMs = 10_000uL),
+            retry = RetryPolicy(maxRetries = maxRetries, delayMs = 10L, deadlineMs = 10_000L),
         ),
         tokens = TokenOptions(keyPrefix = prefix, lockWaitMs = lockWaitMs),
         store = store,
@@ -237,7 +237,7 @@ class MapHostStore : HostStore {
     override fun get(key: String): String? =
         values[key]?.takeIf { it.expiresAtMs == null || it.expiresAtMs > now() }?.value
 
-    override fun set(key: String, value: String, ttlMs: ULong?) {
+    override fun set(key: String, value: String, ttlMs: Long?) {
         values[key] = Entry(value, ttlMs?.let { now() + it.toLong() })
         sets[key] = ttlMs?.toLong() ?: -1
     }
@@ -246,7 +246,7 @@ class MapHostStore : HostStore {
         values.remove(key)
     }
 
-    override fun tryLock(lockKey: String, ttlMs: ULong): String? {
+    override fun tryLock(lockKey: String, ttlMs: Long): String? {
         lockKeys += lockKey
         val fence = UUID.randomUUID().toString()
         val now = now()

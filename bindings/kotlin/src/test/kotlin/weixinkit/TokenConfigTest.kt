@@ -22,15 +22,15 @@ class TokenConfigTest {
         baseUri: String = "http://127.0.0.1:${Services.deadPort()}",
         prefix: String = "weixinkit",
         store: StoreConfig = StoreConfig.Memory,
-        timeoutMs: ULong = 5_000uL,
+        timeoutMs: Long = 5_000L,
     ) = OfficialAccountConfig(
         appId = appId,
         secret = Secret(appSecret),
         token = Secret(pushToken),
         encodingAesKey = Secret(aesKey),
         tokenEndpoint = TokenEndpoint.TOKEN,
-        http = HttpOptions(timeoutMs = timeoutMs, apiBaseUri = baseUri, retry = RetryPolicy(maxRetries = 0u, delayMs = 10uL)),
-        tokens = TokenOptions(refreshMarginSecs = 300uL, keyPrefix = prefix),
+        http = HttpOptions(timeoutMs = timeoutMs, apiBaseUri = baseUri, retry = RetryPolicy(maxRetries = 0L, delayMs = 10L)),
+        tokens = TokenOptions(refreshMarginSecs = 300L, keyPrefix = prefix),
         store = store,
     )
 
@@ -57,6 +57,8 @@ class TokenConfigTest {
             "key prefix with a space" to { config(prefix = "my prefix") },
             "a base URI that is not http" to { config(baseUri = "ftp://example.com") },
             "a Redis URL that is not one" to { config(store = StoreConfig.Redis("not a url")) },
+            // Sizes are signed (Java has no unsigned types): a negative one is refused.
+            "a negative timeout" to { config(timeoutMs = -1L) },
         )
         for ((what, make) in cases) {
             val e = assertThrows(WeixinkitException.Config::class.java, { OfficialAccount(make(), null).close() }, what)
@@ -84,7 +86,7 @@ class TokenConfigTest {
     fun `a server that never answers is a Timeout error`() {
         // A listening socket nobody accepts from: the connection opens, no answer ever comes.
         ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { silent ->
-            OfficialAccount(config(baseUri = "http://127.0.0.1:${silent.localPort}", timeoutMs = 300uL), null).use { account ->
+            OfficialAccount(config(baseUri = "http://127.0.0.1:${silent.localPort}", timeoutMs = 300L), null).use { account ->
                 val e = assertThrows(WeixinkitException.Timeout::class.java) { account.accessToken() }
                 assertEquals(-50002, e.code)
                 assertEquals("timeout", e.kind)
