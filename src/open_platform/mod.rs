@@ -6,7 +6,6 @@
 mod authorization;
 mod authorizer;
 mod callback;
-mod config;
 mod oauth;
 mod tokens;
 mod urls;
@@ -24,7 +23,7 @@ pub use authorization::{
 };
 pub use authorizer::Authorizer;
 pub use callback::{CallbackRequest, CallbackResponse};
-pub use config::ComponentConfig;
+pub use crate::config::ComponentConfig;
 pub use urls::authorization_url;
 
 /// A third-party platform client. Cheap to clone.
