@@ -18,12 +18,12 @@ use crate::store::{self, Key, Kind, Store, StoredCredential};
 use crate::token::{Clock, SystemClock, TokenManager};
 use crate::{MessageCrypto, Result};
 
+pub use crate::config::ComponentConfig;
 pub use authorization::{
     Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
 };
 pub use authorizer::Authorizer;
 pub use callback::{CallbackRequest, CallbackResponse};
-pub use crate::config::ComponentConfig;
 pub use urls::authorization_url;
 
 /// A third-party platform client. Cheap to clone.
