@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The PHP binding's test suite, runnable from any directory on a fresh Debian machine:
-# installs php-cli (FFI included), php-dev (phpize, for the extension), PHPUnit, php-fpm and
-# cgi-fcgi (libfcgi-bin) when missing, builds the library (debug; cdylib for FFI, staticlib for the extension) at the
+# installs php-cli (FFI included), php-dev (phpize, for the extension), PHPUnit, php-fpm,
+# cgi-fcgi (libfcgi-bin) and the PSR-7 / PSR-17 packages with Nyholm's implementation (for the
+# PSR-7 tests only) when missing, builds the library (debug; cdylib for FFI, staticlib for the extension) at the
 # repository root, builds the extension (bindings/php/ext) out of tree in
 # <target>/php-ext, runs its .phpt suite (`make test`), starts the services the token tests
 # need (scripts/services.sh: a throw-away redis-server, the wechat-sim binary) unless
@@ -29,6 +30,11 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 # FpmCallbackTest: the example under PHP-FPM, requests over FastCGI.
 compgen -G '/usr/sbin/php-fpm*' >/dev/null || command -v php-fpm >/dev/null 2>&1 || missing+=(php-fpm)
 command -v cgi-fcgi >/dev/null 2>&1 || missing+=(libfcgi-bin)
+# The PSR-7 tests: the PSR-7 and PSR-17 interfaces and an implementation (Nyholm), loaded by
+# the test bootstrap only (the package itself needs none of them).
+[ -f /usr/share/php/Psr/Http/Message/autoload.php ] || missing+=(php-psr-http-message)
+[ -f /usr/share/php/Psr/Http/Message/factory-autoload.php ] || missing+=(php-psr-http-factory)
+[ -f /usr/share/php/Nyholm/Psr7/autoload.php ] || missing+=(php-nyholm-psr7)
 if [ "${WEIXINKIT_VALGRIND:-0}" = "1" ]; then
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 fi

@@ -5,6 +5,17 @@ declare(strict_types=1);
 require dirname(__DIR__) . '/src/autoload.php';
 require __DIR__ . '/support.php';
 
+// The PSR-7 tests' dependencies, loaded here only: the package itself never loads them. Debian's
+// php-psr-http-message, php-psr-http-factory and php-nyholm-psr7 (test.sh installs them), else
+// a Composer install of the package's require-dev.
+if (is_file('/usr/share/php/Nyholm/Psr7/autoload.php')) {
+    require_once '/usr/share/php/Psr/Http/Message/autoload.php';
+    require_once '/usr/share/php/Psr/Http/Message/factory-autoload.php';
+    require_once '/usr/share/php/Nyholm/Psr7/autoload.php';
+} elseif (is_file(dirname(__DIR__) . '/vendor/autoload.php')) {
+    require_once dirname(__DIR__) . '/vendor/autoload.php';
+}
+
 /** The shared vectors directory: WEIXINKIT_VECTORS, else <repo>/../shared/vectors. */
 function weixinkit_vectors_dir(): string
 {
