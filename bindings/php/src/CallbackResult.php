@@ -17,7 +17,8 @@ namespace Weixinkit;
  * | 500 | a reason | the lifecycle step failed (e.g. the code exchange): WeChat will push again |
  *
  * `$message` is the verified, decrypted push (on 200 and 500), else null. Answer with
- * send(), or give `$status` and `$body` to your framework's response.
+ * send() in plain PHP, toResponse() for a PSR-7 framework, or give `$status` and `$body` to
+ * your framework's response. A 405 also carries `Allow: POST`.
  */
 final class CallbackResult
 {
@@ -52,7 +53,39 @@ final class CallbackResult
         if (!headers_sent()) {
             http_response_code($this->status);
             header('Content-Type: text/plain; charset=utf-8');
+            if ($this->status === 405) {
+                header('Allow: POST');
+            }
         }
         echo $this->body;
+    }
+
+    /**
+     * The answer as a PSR-7 response, built with your framework's PSR-17 factories: the status,
+     * `Content-Type: text/plain; charset=utf-8` (and `Allow: POST` on 405), the body. Without a
+     * stream factory the body is written into the new response's own body stream.
+     *
+     * ```php
+     * $psr17 = new \Nyholm\Psr7\Factory\Psr17Factory();   // or Laminas', Slim's, Guzzle's…
+     * return $platform->handleServerRequest($request, $handler)->toResponse($psr17, $psr17);
+     * ```
+     *
+     * Needs `psr/http-message` and `psr/http-factory` only when called: the package loads
+     * without them.
+     */
+    public function toResponse(
+        \Psr\Http\Message\ResponseFactoryInterface $responses,
+        ?\Psr\Http\Message\StreamFactoryInterface $streams = null
+    ): \Psr\Http\Message\ResponseInterface {
+        $response = $responses->createResponse($this->status)
+            ->withHeader('Content-Type', 'text/plain; charset=utf-8');
+        if ($this->status === 405) {
+            $response = $response->withHeader('Allow', 'POST');
+        }
+        if ($streams !== null) {
+            return $response->withBody($streams->createStream($this->body));
+        }
+        $response->getBody()->write($this->body);
+        return $response;
     }
 }

@@ -537,6 +537,33 @@ final class Component
         return $result;
     }
 
+    /**
+     * handleCallback() for a PSR-7 request (Slim, Laminas / Mezzio, any PSR-15 middleware):
+     * the method from getMethod(), the query from getQueryParams() (or, when a request was
+     * built without them, parsed from the URI's query), the raw body from getBody() (read
+     * whole from its start). Answer with the result's toResponse().
+     *
+     * ```php
+     * $app->post('/wechat/component', function (ServerRequestInterface $request) use ($platform, $psr17) {
+     *     return $platform->handleServerRequest($request, function (Message $message): void { … })
+     *         ->toResponse($psr17);
+     * });
+     * ```
+     *
+     * Needs `psr/http-message` only when called: the package loads without it.
+     *
+     * @param callable(Message): mixed|null $handler
+     * @throws WeixinkitException only for a library failure; every bad request is a status
+     */
+    public function handleServerRequest(\Psr\Http\Message\ServerRequestInterface $request, ?callable $handler = null): CallbackResult
+    {
+        $query = $request->getQueryParams();
+        if ($query === []) {
+            parse_str($request->getUri()->getQuery(), $query);
+        }
+        return $this->handleCallback($request->getMethod(), $query, (string) $request->getBody(), $handler);
+    }
+
     // --- internals ---------------------------------------------------------------------------
 
     /**
