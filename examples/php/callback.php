@@ -13,6 +13,11 @@
 // Optional: WEIXINKIT_API_BASE_URI (e.g. a local wechat-sim), WEIXINKIT_STORE_DIR (the file
 // store every request shares; default <temp dir>/weixinkit). `-d ffi.enable=1` is needed
 // because PHP's default (`preload`) allows FFI in the CLI but not in the built-in server.
+//
+// In a PSR-7 framework (Slim, Laminas / Mezzio, any PSR-15 handler) the same call takes the
+// framework's request and gives back a response built with its PSR-17 factories:
+//
+//   return $platform->handleServerRequest($request, $handler)->toResponse($responseFactory);
 
 require __DIR__ . '/../../bindings/php/src/autoload.php';
 

@@ -22,6 +22,8 @@ use FFI\CData;
  * // `authorized`, forget the authorizer on `unauthorized`; then your handler.
  * $platform->handleCallback($_SERVER['REQUEST_METHOD'], $_GET, file_get_contents('php://input'),
  *     function (Message $m): void { if ($m->type === 'authorized') { … } })->send();
+ * // The same in a PSR-7 framework:
+ * return $platform->handleServerRequest($request, $handler)->toResponse($responseFactory);
  *
  * $url = $platform->createAuthorizationUrl('https://you.example/back');
  * $info = $platform->authorizer('wx_authorizer_appid')->get('/cgi-bin/user/info', ['openid' => $openid]);
