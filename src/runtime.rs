@@ -53,9 +53,6 @@ where
 {
     match RUNTIME.spawn(future).await {
         Ok(result) => result,
-        Err(e) => Err(Error::InvalidInput {
-            code: crate::codes::INTERNAL,
-            reason: format!("weixinkit task failed: {e}"),
-        }),
+        Err(e) => Err(Error::Internal(format!("weixinkit task failed: {e}"))),
     }
 }

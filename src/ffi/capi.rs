@@ -64,10 +64,8 @@ impl OutBuf {
 
     fn json<T: serde::Serialize>(value: &T) -> Result<Self, Error> {
         let mut out = Self::with_capacity(1024);
-        serde_json::to_writer(&mut out.0, value).map_err(|e| Error::InvalidInput {
-            code: INTERNAL,
-            reason: format!("cannot serialize the result: {e}"),
-        })?;
+        serde_json::to_writer(&mut out.0, value)
+            .map_err(|e| Error::Internal(format!("cannot serialize the result: {e}")))?;
         Ok(out)
     }
 
@@ -173,9 +171,6 @@ fn error_json(kind: &str, code: i32, message: &str, e: Option<&Error>) -> OutBuf
 /// The error JSON: `{"kind","code","message"}`, plus WeChat's `errcode` / `errmsg` and the
 /// `endpoint` where the failure has them.
 fn error_out(e: &Error) -> OutBuf {
-    if e.code() == INTERNAL {
-        return error_json("internal", INTERNAL, &e.to_string(), None);
-    }
     error_json(e.kind(), e.code(), &e.to_string(), Some(e))
 }
 
@@ -765,7 +760,7 @@ pub struct WxkMessage(super::flat::FlatMessage);
 fn flat_message(message: &crate::Message) -> Result<WxkMessage, Error> {
     super::flat::flatten(message)
         .map(WxkMessage)
-        .map_err(|e| invalid_input(INTERNAL, format!("cannot flatten the message: {e}")))
+        .map_err(|e| Error::Internal(format!("cannot flatten the message: {e}")))
 }
 
 /// Release a message from `wxk_*_message_items`. NULL is ignored.
@@ -1120,7 +1115,7 @@ pub unsafe extern "C" fn wxk_client_call(
                 ))
             }
         };
-        let value = result.map_err(|e| invalid_input(INTERNAL, format!("result: {e}")))?;
+        let value = result.map_err(|e| Error::Internal(format!("result: {e}")))?;
         Ok(Some(OutBuf::json(&value)?))
     })
 }

@@ -243,6 +243,16 @@ pub struct Row {
     pub io: bool,
 }
 
+/// Whether a row's argument has a default.
+macro_rules! has_default {
+    () => {
+        false
+    };
+    ($default:ident) => {
+        true
+    };
+}
+
 /// Collects a table's rows as [`Row`]s.
 macro_rules! rows {
     (
@@ -254,14 +264,14 @@ macro_rules! rows {
             $( Row {
                 name: stringify!($name),
                 doc: &[$($doc),*],
-                args: &[$( (stringify!($arg), stringify!($ty), false $(|| { let _ = stringify!($default); true })?) ),*],
+                args: &[$( (stringify!($arg), stringify!($ty), has_default!($($default)?)) ),*],
                 ret: stringify!($ret),
                 io: true,
             }, )*
             $( Row {
                 name: stringify!($pname),
                 doc: &[$($pdoc),*],
-                args: &[$( (stringify!($parg), stringify!($pty), false $(|| { let _ = stringify!($pdefault); true })?) ),*],
+                args: &[$( (stringify!($parg), stringify!($pty), has_default!($($pdefault)?)) ),*],
                 ret: stringify!($pret),
                 io: false,
             }, )*
