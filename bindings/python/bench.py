@@ -7,7 +7,10 @@ Prints the median (and best) microseconds per call over `--repeat` runs of `--nu
   to compare with other SDKs measured on the same input),
 - decrypt_body: verify + decrypt only,
 - parse_message: parse the 343-byte decrypted XML only,
-- encrypt_reply: encrypt the decrypted XML into a reply envelope.
+- encrypt_reply: encrypt the decrypted XML into a reply envelope;
+and, when wechatpy is installed (`make bench` installs it), the same two jobs through
+wechatpy's WeChatCrypto (decrypt_message + xmltodict, as wechatpy's component code parses
+pushes; encrypt_message), checked for the same result, with the ratios.
 
 The vectors directory is WEIXINKIT_VECTORS, or <repo>/../shared/vectors.
 """
@@ -71,9 +74,38 @@ def main():
     print(f"weixinkit {weixinkit.__file__}")
     print(f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
           f"{args.repeat} repeats x {args.number} calls, input {len(body.encode())}-byte POST body")
+    medians = {}
     for name, fn in cases:
         median, best = measure(fn, args.repeat, args.number)
+        medians[name] = median
         print(f"{name:<40} median {median:7.2f} us/call   best {best:7.2f} us/call")
+
+    try:
+        import xmltodict
+        from wechatpy.crypto import WeChatCrypto
+    except ImportError:
+        print("wechatpy not installed: no comparison (pip install wechatpy cryptography xmltodict)")
+        return
+    theirs = WeChatCrypto(p["token"], p["encoding_aes_key"], p["app_id"])
+    parsed = xmltodict.parse(theirs.decrypt_message(body, sig, ts, nonce))["xml"]
+    assert parsed["ComponentVerifyTicket"] == p["ticket"], "wechatpy decrypted something else"
+    assert crypto.decrypt_body(*_reply_query(theirs.encrypt_message(plain, nonce, ts), ts, nonce)) == plain
+    anchor = [
+        ("decrypt_message (verify+decrypt+parse)", "wechatpy decrypt_message + xmltodict",
+         lambda: xmltodict.parse(theirs.decrypt_message(body, sig, ts, nonce))),
+        ("encrypt_reply", "wechatpy encrypt_message",
+         lambda: theirs.encrypt_message(plain, nonce, ts)),
+    ]
+    for ours, name, fn in anchor:
+        median, best = measure(fn, args.repeat, max(1000, args.number // 4))
+        print(f"{name:<40} median {median:7.2f} us/call   best {best:7.2f} us/call"
+              f"   -> weixinkit {median / medians[ours]:.1f}x faster")
+
+
+def _reply_query(reply_xml, ts, nonce):
+    """(msg_signature, timestamp, nonce, body) of a reply envelope, to decrypt it back."""
+    sig = reply_xml.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+    return sig, ts, nonce, reply_xml
 
 
 if __name__ == "__main__":
