@@ -54,6 +54,34 @@ typedef enum {
 } WxkItemKind;
 
 /**
+ * What a [`WxkStoreCall`] is asked to do.
+ */
+typedef enum {
+    /**
+     * `get(key)`: answer 0 with the value, or 1 when absent.
+     */
+    WxkStoreOp_Get = 0,
+    /**
+     * `set(key, value, ttl_ms)`, `ttl_ms` -1 for no expiry: answer 0.
+     */
+    WxkStoreOp_Set = 1,
+    /**
+     * `delete(key)`: answer 0 (also when absent).
+     */
+    WxkStoreOp_Delete = 2,
+    /**
+     * `try_lock(key, ttl_ms)`: take the lock only if free and answer 0 with a fresh fence
+     * value, or 1 when someone else holds it.
+     */
+    WxkStoreOp_TryLock = 3,
+    /**
+     * `unlock(key, fence)`: release the lock only if it still holds `fence` (`value`):
+     * answer 0.
+     */
+    WxkStoreOp_Unlock = 4,
+} WxkStoreOp;
+
+/**
  * A client handle: an Official Account or a third-party platform (component).
  *
  * Create it with [`wxk_official_account_new`] or [`wxk_component_new`], call it with
@@ -70,9 +98,21 @@ typedef struct WxkClient WxkClient;
 typedef struct WxkCrypto WxkCrypto;
 
 /**
+ * A host store registration; see [`wxk_host_store_new`].
+ */
+typedef struct WxkHostStore WxkHostStore;
+
+/**
  * A parsed message held for [`wxk_message_items`]; release it with [`wxk_message_free`].
  */
 typedef struct WxkMessage WxkMessage;
+
+/**
+ * What a host store callback says back besides its status: the value (`get`), the fence
+ * (`try_lock`) or the reason it failed. Set it with [`wxk_store_reply`]; it lives only for
+ * the callback.
+ */
+typedef struct WxkStoreReply WxkStoreReply;
 
 /**
  * One item of a parsed message (see [`wxk_message_items`]). `key` is the member name inside an
@@ -109,6 +149,27 @@ typedef struct {
      */
     double float_value;
 } WxkItem;
+
+/**
+ * A host store's callback. It runs synchronously on the thread that created the store, inside
+ * a client call made on that thread (calls from anywhere else fail with a store error before
+ * reaching it). `key` and `value` are UTF-8 and valid for the call only (`value` empty unless
+ * the `op` takes one). Return 0 on success, 1 for "absent" / "not acquired", -1 on failure,
+ * with [`wxk_store_reply`] for the text.
+ */
+typedef int32_t (*WxkStoreCall)(void *ctx,
+                                WxkStoreOp op,
+                                const char *key,
+                                size_t key_len,
+                                const char *value,
+                                size_t value_len,
+                                int64_t ttl_ms,
+                                WxkStoreReply *reply);
+
+/**
+ * Releases a host store's context once nothing uses the store any more (may be NULL).
+ */
+typedef void (*WxkStoreRelease)(void *ctx);
 
 #ifdef __cplusplus
 extern "C" {
@@ -494,6 +555,7 @@ void wxk_client_free(WxkClient *client);
  * Build an Official Account client from its configuration JSON (the same record every
  * binding uses: `{"app_id":"wx…","secret":"…","store":{"type":"file","dir":"…"},"http":{…},
  * "tokens":{…}}`; unset options take their defaults, the store defaults to the file store).
+ * `"store":{"type":"host","id":N}` names a host store from [`wxk_host_store_new`].
  *
  * # Safety
  * `config_json` must be valid for `config_json_len` bytes; `out_client` must be valid for a
@@ -544,6 +606,53 @@ int32_t wxk_client_call(const WxkClient *client,
                         size_t args_json_len,
                         char **out,
                         size_t *out_len);
+
+/**
+ * Set the text of a host store callback's reply (copied). NULL `reply` is ignored.
+ *
+ * # Safety
+ * `reply` must be NULL or the pointer the callback received; `text` valid for `text_len`
+ * bytes (NULL only with length 0).
+ */
+void wxk_store_reply(WxkStoreReply *reply,
+                     const char *text,
+                     size_t text_len);
+
+/**
+ * Register a store implemented by the caller: `call` answers its five operations (see
+ * [`WxkStoreCall`]) with `ctx`; `release(ctx)` runs once nothing uses the store (when the
+ * handle and every client built with it are freed). Name it in a client's configuration as
+ * `"store":{"type":"host","id":N}` with `N` from [`wxk_host_store_id`].
+ *
+ * The store is bound to the calling thread: PHP, which may only be entered on its own thread,
+ * is called back from client calls made there and never from anywhere else.
+ *
+ * # Safety
+ * `call` must be safe to call with `ctx` on this thread until `release` runs; `out_store` must
+ * be valid for a write, `out_error` NULL or valid for a write.
+ */
+int32_t wxk_host_store_new(WxkStoreCall call,
+                           WxkStoreRelease release,
+                           void *ctx,
+                           WxkHostStore **out_store,
+                           char **out_error);
+
+/**
+ * The number a configuration names a host store by; 0 for NULL.
+ *
+ * # Safety
+ * `store` must be NULL or a live handle from [`wxk_host_store_new`].
+ */
+uint64_t wxk_host_store_id(const WxkHostStore *store);
+
+/**
+ * Release a host store handle (clients built with it keep using it). NULL is ignored.
+ *
+ * # Safety
+ * `store` must be NULL or a handle from [`wxk_host_store_new`], released only once, on the
+ * thread that created it.
+ */
+void wxk_host_store_free(WxkHostStore *store);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -19,12 +19,15 @@
 //!
 //! Each export converts its arguments, calls the core and converts the result back.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
+use std::sync::Arc;
+
 use crate::error::codes;
+use crate::token::SystemClock;
 use crate::{Article, CryptoOptions, Error, MessageCrypto, ReceiverIdPolicy};
 
 /// Status of a successful call.
@@ -971,6 +974,7 @@ pub unsafe extern "C" fn wxk_client_free(client: *mut WxkClient) {
 /// Build an Official Account client from its configuration JSON (the same record every
 /// binding uses: `{"app_id":"wx…","secret":"…","store":{"type":"file","dir":"…"},"http":{…},
 /// "tokens":{…}}`; unset options take their defaults, the store defaults to the file store).
+/// `"store":{"type":"host","id":N}` names a host store from [`wxk_host_store_new`].
 ///
 /// # Safety
 /// `config_json` must be valid for `config_json_len` bytes; `out_client` must be valid for a
@@ -984,8 +988,17 @@ pub unsafe extern "C" fn wxk_official_account_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let config = crate::OfficialAccountConfig::from_json(json)?;
-        crate::blocking::OfficialAccount::new(config).map(|a| WxkClient(Client::OfficialAccount(a)))
+        let (json, host) = super::host_store::take_from_config(json)?;
+        let config = crate::OfficialAccountConfig::from_json(&json)?;
+        let account = match host {
+            None => crate::OfficialAccount::new(config)?,
+            Some(store) => {
+                crate::OfficialAccount::with_store(config, store, Arc::new(SystemClock))?
+            }
+        };
+        Ok(WxkClient(Client::OfficialAccount(
+            crate::blocking::OfficialAccount::from_async(account),
+        )))
     })
 }
 
@@ -1004,8 +1017,13 @@ pub unsafe extern "C" fn wxk_component_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let config = crate::ComponentConfig::from_json(json)?;
-        crate::Component::new(config).map(|c| WxkClient(Client::Component(c)))
+        let (json, host) = super::host_store::take_from_config(json)?;
+        let config = crate::ComponentConfig::from_json(&json)?;
+        match host {
+            None => crate::Component::new(config),
+            Some(store) => crate::Component::with_store(config, store, Arc::new(SystemClock)),
+        }
+        .map(|c| WxkClient(Client::Component(c)))
     })
 }
 
@@ -1118,6 +1136,133 @@ pub unsafe extern "C" fn wxk_client_call(
         let value = result.map_err(|e| Error::Internal(format!("result: {e}")))?;
         Ok(Some(OutBuf::json(&value)?))
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host stores: a token store the caller implements (PHP's `HostStore`, e.g. over a PSR-16
+// cache), named in a client's configuration as `"store":{"type":"host","id":N}`.
+
+/// What a [`WxkStoreCall`] is asked to do.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WxkStoreOp {
+    /// `get(key)`: answer 0 with the value, or 1 when absent.
+    Get = 0,
+    /// `set(key, value, ttl_ms)`, `ttl_ms` -1 for no expiry: answer 0.
+    Set = 1,
+    /// `delete(key)`: answer 0 (also when absent).
+    Delete = 2,
+    /// `try_lock(key, ttl_ms)`: take the lock only if free and answer 0 with a fresh fence
+    /// value, or 1 when someone else holds it.
+    TryLock = 3,
+    /// `unlock(key, fence)`: release the lock only if it still holds `fence` (`value`):
+    /// answer 0.
+    Unlock = 4,
+}
+
+/// What a host store callback says back besides its status: the value (`get`), the fence
+/// (`try_lock`) or the reason it failed. Set it with [`wxk_store_reply`]; it lives only for
+/// the callback.
+#[derive(Default)]
+pub struct WxkStoreReply(Option<Vec<u8>>);
+
+impl WxkStoreReply {
+    pub(crate) fn take(&mut self) -> Option<Vec<u8>> {
+        self.0.take()
+    }
+}
+
+/// A host store's callback. It runs synchronously on the thread that created the store, inside
+/// a client call made on that thread (calls from anywhere else fail with a store error before
+/// reaching it). `key` and `value` are UTF-8 and valid for the call only (`value` empty unless
+/// the `op` takes one). Return 0 on success, 1 for "absent" / "not acquired", -1 on failure,
+/// with [`wxk_store_reply`] for the text.
+pub type WxkStoreCall = Option<
+    unsafe extern "C" fn(
+        ctx: *mut c_void,
+        op: WxkStoreOp,
+        key: *const c_char,
+        key_len: usize,
+        value: *const c_char,
+        value_len: usize,
+        ttl_ms: i64,
+        reply: *mut WxkStoreReply,
+    ) -> i32,
+>;
+
+/// Releases a host store's context once nothing uses the store any more (may be NULL).
+pub type WxkStoreRelease = Option<unsafe extern "C" fn(ctx: *mut c_void)>;
+
+/// A host store registration; see [`wxk_host_store_new`].
+pub struct WxkHostStore(super::host_store::Registered);
+
+/// Set the text of a host store callback's reply (copied). NULL `reply` is ignored.
+///
+/// # Safety
+/// `reply` must be NULL or the pointer the callback received; `text` valid for `text_len`
+/// bytes (NULL only with length 0).
+#[no_mangle]
+pub unsafe extern "C" fn wxk_store_reply(
+    reply: *mut WxkStoreReply,
+    text: *const c_char,
+    text_len: usize,
+) {
+    let Some(reply) = reply.as_mut() else { return };
+    reply.0 = Some(if text.is_null() || text_len == 0 {
+        Vec::new()
+    } else {
+        std::slice::from_raw_parts(text.cast::<u8>(), text_len).to_vec()
+    });
+}
+
+/// Register a store implemented by the caller: `call` answers its five operations (see
+/// [`WxkStoreCall`]) with `ctx`; `release(ctx)` runs once nothing uses the store (when the
+/// handle and every client built with it are freed). Name it in a client's configuration as
+/// `"store":{"type":"host","id":N}` with `N` from [`wxk_host_store_id`].
+///
+/// The store is bound to the calling thread: PHP, which may only be entered on its own thread,
+/// is called back from client calls made there and never from anywhere else.
+///
+/// # Safety
+/// `call` must be safe to call with `ctx` on this thread until `release` runs; `out_store` must
+/// be valid for a write, `out_error` NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_host_store_new(
+    call: WxkStoreCall,
+    release: WxkStoreRelease,
+    ctx: *mut c_void,
+    out_store: *mut *mut WxkHostStore,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_store, out_error, || {
+        let call =
+            call.ok_or_else(|| invalid_input(codes::INVALID_ARGUMENT, "`call` is a NULL pointer"))?;
+        Ok(WxkHostStore(super::host_store::register(
+            call, release, ctx,
+        )))
+    })
+}
+
+/// The number a configuration names a host store by; 0 for NULL.
+///
+/// # Safety
+/// `store` must be NULL or a live handle from [`wxk_host_store_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_host_store_id(store: *const WxkHostStore) -> u64 {
+    store.as_ref().map_or(0, |s| s.0.id)
+}
+
+/// Release a host store handle (clients built with it keep using it). NULL is ignored.
+///
+/// # Safety
+/// `store` must be NULL or a handle from [`wxk_host_store_new`], released only once, on the
+/// thread that created it.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_host_store_free(store: *mut WxkHostStore) {
+    if store.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(store))));
 }
 
 #[cfg(test)]

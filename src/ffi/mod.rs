@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod capi;
 pub mod dispatch;
 pub(crate) mod flat;
+pub(crate) mod host_store;
 pub mod jni;
 #[cfg(feature = "python")]
 // Fields are named after the wire fields they hold, as in the UDL.
