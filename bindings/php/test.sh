@@ -35,6 +35,9 @@ command -v cgi-fcgi >/dev/null 2>&1 || missing+=(libfcgi-bin)
 [ -f /usr/share/php/Psr/Http/Message/autoload.php ] || missing+=(php-psr-http-message)
 [ -f /usr/share/php/Psr/Http/Message/factory-autoload.php ] || missing+=(php-psr-http-factory)
 [ -f /usr/share/php/Nyholm/Psr7/autoload.php ] || missing+=(php-nyholm-psr7)
+# The PSR-16 tests (Psr16Store): the interface and a real cache, Symfony's.
+[ -f /usr/share/php/Psr/SimpleCache/autoload.php ] || missing+=(php-psr-simple-cache)
+[ -f /usr/share/php/Symfony/Component/Cache/autoload.php ] || missing+=(php-symfony-cache)
 if [ "${WEIXINKIT_VALGRIND:-0}" = "1" ]; then
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 fi

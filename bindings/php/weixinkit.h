@@ -153,15 +153,16 @@ typedef struct {
 /**
  * A host store's callback. It runs synchronously on the thread that created the store, inside
  * a client call made on that thread (calls from anywhere else fail with a store error before
- * reaching it). `key` and `value` are UTF-8 and valid for the call only (`value` empty unless
- * the `op` takes one). Return 0 on success, 1 for "absent" / "not acquired", -1 on failure,
+ * reaching it). `key` and `value` are UTF-8 bytes, not NUL-terminated, valid for the call only
+ * (`value` empty unless the `op` takes one; bytes rather than `char *`, which PHP's FFI would
+ * read up to a NUL). Return 0 on success, 1 for "absent" / "not acquired", -1 on failure,
  * with [`wxk_store_reply`] for the text.
  */
 typedef int32_t (*WxkStoreCall)(void *ctx,
                                 WxkStoreOp op,
-                                const char *key,
+                                const uint8_t *key,
                                 size_t key_len,
-                                const char *value,
+                                const uint8_t *value,
                                 size_t value_len,
                                 int64_t ttl_ms,
                                 WxkStoreReply *reply);

@@ -1174,16 +1174,17 @@ impl WxkStoreReply {
 
 /// A host store's callback. It runs synchronously on the thread that created the store, inside
 /// a client call made on that thread (calls from anywhere else fail with a store error before
-/// reaching it). `key` and `value` are UTF-8 and valid for the call only (`value` empty unless
-/// the `op` takes one). Return 0 on success, 1 for "absent" / "not acquired", -1 on failure,
+/// reaching it). `key` and `value` are UTF-8 bytes, not NUL-terminated, valid for the call only
+/// (`value` empty unless the `op` takes one; bytes rather than `char *`, which PHP's FFI would
+/// read up to a NUL). Return 0 on success, 1 for "absent" / "not acquired", -1 on failure,
 /// with [`wxk_store_reply`] for the text.
 pub type WxkStoreCall = Option<
     unsafe extern "C" fn(
         ctx: *mut c_void,
         op: WxkStoreOp,
-        key: *const c_char,
+        key: *const u8,
         key_len: usize,
-        value: *const c_char,
+        value: *const u8,
         value_len: usize,
         ttl_ms: i64,
         reply: *mut WxkStoreReply,

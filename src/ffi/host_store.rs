@@ -30,9 +30,9 @@ use super::capi::WxkStoreOp;
 pub(crate) type Call = unsafe extern "C" fn(
     ctx: *mut c_void,
     op: WxkStoreOp,
-    key: *const c_char,
+    key: *const u8,
     key_len: usize,
-    value: *const c_char,
+    value: *const u8,
     value_len: usize,
     ttl_ms: i64,
     reply: *mut super::capi::WxkStoreReply,
@@ -101,9 +101,9 @@ impl CHostStore {
             (self.call)(
                 self.ctx,
                 op,
-                key.as_ptr().cast(),
+                key.as_ptr(),
                 key.len(),
-                value.as_ptr().cast(),
+                value.as_ptr(),
                 value.len(),
                 ttl_ms,
                 &mut reply,
@@ -255,17 +255,17 @@ mod tests {
         static MAP: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
     }
 
-    unsafe fn text<'a>(ptr: *const c_char, len: usize) -> &'a str {
-        std::str::from_utf8(std::slice::from_raw_parts(ptr.cast::<u8>(), len)).unwrap()
+    unsafe fn text<'a>(ptr: *const u8, len: usize) -> &'a str {
+        std::str::from_utf8(std::slice::from_raw_parts(ptr, len)).unwrap()
     }
 
     /// A host store over a thread-local map; keys starting with `fail` fail.
     unsafe extern "C" fn map_store(
         _ctx: *mut c_void,
         op: WxkStoreOp,
-        key: *const c_char,
+        key: *const u8,
         key_len: usize,
-        value: *const c_char,
+        value: *const u8,
         value_len: usize,
         _ttl_ms: i64,
         reply: *mut super::super::capi::WxkStoreReply,

@@ -12,6 +12,8 @@
  *   final class Crypto   create(), withOptions(), decrypt(), decryptBody(), decryptMessage(),
  *                        verifyUrl(), encryptReply(), encryptReplyJson()
  *   final class Client   officialAccount(), component(), call()
+ *   final class HostStore  register(), id(): a store written in PHP, called back on PHP's
+ *                        thread inside client calls
  *   functions            version(), parse_message(), parse_fields(), check_signature(),
  *                        msg_signature(), decode_aes_key(), text_reply(), image_reply(),
  *                        news_reply()
@@ -519,6 +521,137 @@ PHP_METHOD(Weixinkit_Ext_Client, call)
 /* }}} */
 
 /* ---------------------------------------------------------------------------------------- */
+/* Weixinkit\Ext\HostStore                                                                   */
+
+/* A store written in PHP for the library's token engine. The bridge object (the package's
+ * Weixinkit\HostStoreBridge) answers `call(int $op, string $key, string $value, int $ttlMs):
+ * array{0: int, 1: ?string}` and never throws. The library calls back only on this thread,
+ * inside a client call made here; it holds a reference to the bridge until every client built
+ * with the store is gone. */
+
+typedef struct {
+	WxkHostStore *store;
+	zend_object std;
+} wxk_host_store_object;
+
+static zend_class_entry *wxk_host_store_ce;
+static zend_object_handlers wxk_host_store_handlers;
+
+static inline wxk_host_store_object *wxk_host_store_from(zend_object *obj)
+{
+	return (wxk_host_store_object *) ((char *) obj - XtOffsetOf(wxk_host_store_object, std));
+}
+
+static zend_object *wxk_host_store_create(zend_class_entry *ce)
+{
+	wxk_host_store_object *intern = zend_object_alloc(sizeof(wxk_host_store_object), ce);
+	intern->store = NULL;
+	zend_object_std_init(&intern->std, ce);
+	object_properties_init(&intern->std, ce);
+	intern->std.handlers = &wxk_host_store_handlers;
+	return &intern->std;
+}
+
+static void wxk_host_store_free_obj(zend_object *obj)
+{
+	wxk_host_store_object *intern = wxk_host_store_from(obj);
+	wxk_host_store_free(intern->store);
+	intern->store = NULL;
+	zend_object_std_dtor(obj);
+}
+
+static void wxk_store_reply_text(WxkStoreReply *reply, const char *text)
+{
+	wxk_store_reply(reply, text, strlen(text));
+}
+
+static int32_t wxk_php_store_call(void *ctx, WxkStoreOp op, const uint8_t *key, size_t key_len,
+	const uint8_t *value, size_t value_len, int64_t ttl_ms, WxkStoreReply *reply)
+{
+	zend_object *bridge = (zend_object *) ctx;
+	zend_function *fn = zend_hash_str_find_ptr_lc(&bridge->ce->function_table, "call", sizeof("call") - 1);
+	if (fn == NULL) {
+		wxk_store_reply_text(reply, "the host store bridge has no call() method");
+		return -1;
+	}
+	zval args[4], retval;
+	ZVAL_LONG(&args[0], (zend_long) op);
+	ZVAL_STRINGL(&args[1], (const char *) key, key_len);
+	ZVAL_STRINGL(&args[2], (const char *) value, value_len);
+	ZVAL_LONG(&args[3], (zend_long) ttl_ms);
+	ZVAL_UNDEF(&retval);
+	zend_call_known_instance_method(fn, bridge, &retval, 4, args);
+	zval_ptr_dtor(&args[1]);
+	zval_ptr_dtor(&args[2]);
+
+	int32_t status = -1;
+	if (EG(exception) != NULL) {
+		/* The bridge catches everything; an engine error (e.g. out of memory) may still end
+		 * up here. The library reports it as a store error: nothing stays pending. */
+		zend_clear_exception();
+		wxk_store_reply_text(reply, "the host store raised");
+	} else if (Z_TYPE(retval) == IS_ARRAY) {
+		zval *code = zend_hash_index_find(Z_ARRVAL(retval), 0);
+		zval *text = zend_hash_index_find(Z_ARRVAL(retval), 1);
+		if (code != NULL && Z_TYPE_P(code) == IS_LONG) {
+			status = (int32_t) Z_LVAL_P(code);
+			if (text != NULL && Z_TYPE_P(text) == IS_STRING) {
+				wxk_store_reply(reply, Z_STRVAL_P(text), Z_STRLEN_P(text));
+			}
+		} else {
+			wxk_store_reply_text(reply, "the host store bridge answered without a status");
+		}
+	} else {
+		wxk_store_reply_text(reply, "the host store bridge answered without a status");
+	}
+	zval_ptr_dtor(&retval);
+	return status;
+}
+
+static void wxk_php_store_release(void *ctx)
+{
+	/* While PHP frees every object at shutdown the bridge may already be gone: its memory goes
+	 * with the object store then, so there is nothing to release. */
+	if (EG(flags) & EG_FLAGS_OBJECT_STORE_NO_REUSE) {
+		return;
+	}
+	OBJ_RELEASE((zend_object *) ctx);
+}
+
+/* {{{ HostStore::register(object $bridge): HostStore */
+PHP_METHOD(Weixinkit_Ext_HostStore, register)
+{
+	zend_object *bridge;
+	WxkHostStore *store = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_OBJ(bridge)
+	ZEND_PARSE_PARAMETERS_END();
+
+	GC_ADDREF(bridge);
+	int32_t status = wxk_host_store_new(wxk_php_store_call, wxk_php_store_release, bridge, &store, &error);
+	if (status != 0) {
+		OBJ_RELEASE(bridge);
+		wxk_host_store_free(store);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	object_init_ex(return_value, wxk_host_store_ce);
+	wxk_host_store_from(Z_OBJ_P(return_value))->store = store;
+}
+/* }}} */
+
+/* {{{ HostStore::id(): int (what a configuration names it by: {"type":"host","id":N}) */
+PHP_METHOD(Weixinkit_Ext_HostStore, id)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_LONG((zend_long) wxk_host_store_id(wxk_host_store_from(Z_OBJ_P(ZEND_THIS))->store));
+}
+/* }}} */
+
+/* ---------------------------------------------------------------------------------------- */
 /* Functions                                                                                 */
 
 /* {{{ version(): string */
@@ -729,6 +862,13 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_client_call, 0, 2, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, argsJson, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_host_store_register, 0, 1, Weixinkit\\Ext\\HostStore, 0)
+	ZEND_ARG_TYPE_INFO(0, bridge, IS_OBJECT, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_host_store_id, 0, 0, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_version, 0, 0, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
@@ -780,6 +920,12 @@ static const zend_function_entry wxk_client_methods[] = {
 	PHP_FE_END
 };
 
+static const zend_function_entry wxk_host_store_methods[] = {
+	PHP_ME(Weixinkit_Ext_HostStore, register, arginfo_host_store_register, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_HostStore, id, arginfo_host_store_id, ZEND_ACC_PUBLIC)
+	PHP_FE_END
+};
+
 static const zend_function_entry wxk_functions[] = {
 	ZEND_NS_FALIAS("Weixinkit\\Ext", version, Weixinkit_Ext_version, arginfo_version)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", parse_message, Weixinkit_Ext_parse_message, arginfo_parse)
@@ -827,6 +973,15 @@ PHP_MINIT_FUNCTION(weixinkit)
 	wxk_client_handlers.offset = XtOffsetOf(wxk_client_object, std);
 	wxk_client_handlers.free_obj = wxk_client_free_obj;
 	wxk_client_handlers.clone_obj = NULL;
+
+	INIT_NS_CLASS_ENTRY(ce, "Weixinkit\\Ext", "HostStore", wxk_host_store_methods);
+	wxk_host_store_ce = zend_register_internal_class(&ce);
+	wxk_host_store_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+	wxk_host_store_ce->create_object = wxk_host_store_create;
+	memcpy(&wxk_host_store_handlers, zend_get_std_object_handlers(), sizeof(zend_object_handlers));
+	wxk_host_store_handlers.offset = XtOffsetOf(wxk_host_store_object, std);
+	wxk_host_store_handlers.free_obj = wxk_host_store_free_obj;
+	wxk_host_store_handlers.clone_obj = NULL;
 
 	wxk_sensitive(&wxk_crypto_ce->function_table, "create", 0);
 	wxk_sensitive(&wxk_crypto_ce->function_table, "create", 1);

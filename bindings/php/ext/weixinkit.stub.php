@@ -68,3 +68,16 @@ final class Client
     /** `wxk_client_call`: the method's arguments and its result as JSON. */
     public function call(string $method, string $argsJson): string {}
 }
+
+/**
+ * A token store written in PHP, registered with the library: `$bridge->call(int $op, string
+ * $key, string $value, int $ttlMs): array{0: int, 1: ?string}` answers it (the package's
+ * Weixinkit\HostStoreBridge), on this thread only, inside client calls made here.
+ */
+final class HostStore
+{
+    public static function register(object $bridge): HostStore {}
+
+    /** The number a client configuration names it by: `{"store":{"type":"host","id":N}}`. */
+    public function id(): int {}
+}

@@ -69,6 +69,12 @@ final class Native
     /** Code of a library that cannot be found or loaded (kind `library`; PHP side only). */
     public const LIBRARY = -1;
 
+    /**
+     * @var array<int, Ext\HostStore|CData> host store registrations made by configJson(),
+     * released by newClient() once the client holds the store
+     */
+    private static $pendingStores = [];
+
     /** @var string|null `ext` or `ffi`, decided on first use */
     private static $backend = null;
 
@@ -302,14 +308,24 @@ final class Native
      */
     public static function newClient(string $kind, #[\SensitiveParameter] string $json): array
     {
-        if (self::ext()) {
-            return [$kind === 'component' ? Ext\Client::component($json) : Ext\Client::officialAccount($json), null];
+        try {
+            if (self::ext()) {
+                return [$kind === 'component' ? Ext\Client::component($json) : Ext\Client::officialAccount($json), null];
+            }
+            $ffi = self::ffi();
+            $cell = self::cell('WxkClient *');
+            $new = $kind === 'component' ? 'wxk_component_new' : 'wxk_official_account_new';
+            self::check($ffi->$new($json, strlen($json), $cell, self::$out));
+            return [$cell[0], $ffi];
+        } finally {
+            // The client holds its host store now (or was never built): the registration goes.
+            foreach (self::$pendingStores as $handle) {
+                if ($handle instanceof CData) {
+                    self::$ffi?->wxk_host_store_free($handle);
+                }
+            }
+            self::$pendingStores = [];
         }
-        $ffi = self::ffi();
-        $cell = self::cell('WxkClient *');
-        $new = $kind === 'component' ? 'wxk_component_new' : 'wxk_official_account_new';
-        self::check($ffi->$new($json, strlen($json), $cell, self::$out));
-        return [$cell[0], $ffi];
     }
 
     /**
@@ -346,6 +362,9 @@ final class Native
      */
     public static function configJson(#[\SensitiveParameter] array $config, array $strings): string
     {
+        if (isset($config['store']) && $config['store'] instanceof HostStore) {
+            $config['store'] = ['type' => 'host', 'id' => self::registerHostStore($config['store'])];
+        }
         foreach ($strings as $name) {
             if (isset($config[$name]) && (is_int($config[$name]) || is_float($config[$name]))) {
                 $config[$name] = (string) $config[$name];
@@ -368,6 +387,44 @@ final class Native
             // The message says what (e.g. malformed UTF-8), never the value.
             throw new ConfigException("the configuration cannot be encoded as JSON: {$e->getMessage()}", -50020, 'config');
         }
+    }
+
+    /**
+     * Register a store written in PHP with the library for the next newClient(): its number.
+     * The library calls it back on this thread only, inside the client's calls.
+     */
+    private static function registerHostStore(HostStore $store): int
+    {
+        $bridge = new HostStoreBridge($store);
+        if (self::ext()) {
+            $handle = Ext\HostStore::register($bridge);
+            $id = $handle->id();
+        } else {
+            $ffi = self::ffi();
+            // Throwing out of an FFI callback ends the process: nothing here may throw.
+            $call = static function ($ctx, $op, $key, $keyLen, $value, $valueLen, $ttlMs, $reply) use ($bridge, $ffi): int {
+                try {
+                    [$status, $text] = $bridge->call(
+                        (int) $op,
+                        FFI::string($key, $keyLen),
+                        $valueLen > 0 ? FFI::string($value, $valueLen) : '',
+                        (int) $ttlMs
+                    );
+                } catch (\Throwable $e) {
+                    [$status, $text] = [-1, get_class($e) . ': ' . $e->getMessage()];
+                }
+                if ($text !== null) {
+                    $ffi->wxk_store_reply($reply, $text, strlen($text));
+                }
+                return $status;
+            };
+            $cell = self::cell('WxkHostStore *');
+            self::check($ffi->wxk_host_store_new($call, null, null, $cell, self::$out));
+            $handle = $cell[0];
+            $id = (int) $ffi->wxk_host_store_id($handle);
+        }
+        self::$pendingStores[$id] = $handle;
+        return $id;
     }
 
     /**

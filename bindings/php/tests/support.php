@@ -392,6 +392,59 @@ final class Redis
 }
 
 /**
+ * A store written in PHP the way the HostStore documentation recommends for a fleet: Redis
+ * with an atomic `SET NX PX` lock (over the tests' small Redis client), counting its calls.
+ */
+final class RedisHostStore implements \Weixinkit\HostStore
+{
+    /** @var Redis */
+    private $redis;
+
+    /** @var array<string, int> calls per method */
+    public $calls = [];
+
+    public function __construct(string $url)
+    {
+        $this->redis = Redis::at($url);
+    }
+
+    public function get(string $key): ?string
+    {
+        $this->calls['get'] = ($this->calls['get'] ?? 0) + 1;
+        return $this->redis->command('GET', $key);
+    }
+
+    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlMs): void
+    {
+        $this->calls['set'] = ($this->calls['set'] ?? 0) + 1;
+        $ttlMs === null
+            ? $this->redis->command('SET', $key, $value)
+            : $this->redis->command('SET', $key, $value, 'PX', (string) $ttlMs);
+    }
+
+    public function delete(string $key): void
+    {
+        $this->calls['delete'] = ($this->calls['delete'] ?? 0) + 1;
+        $this->redis->command('DEL', $key);
+    }
+
+    public function tryLock(string $lockKey, int $ttlMs): ?string
+    {
+        $this->calls['tryLock'] = ($this->calls['tryLock'] ?? 0) + 1;
+        $fence = bin2hex(random_bytes(16));
+        return $this->redis->command('SET', $lockKey, $fence, 'NX', 'PX', (string) $ttlMs) === 'OK' ? $fence : null;
+    }
+
+    public function unlock(string $lockKey, string $fence): void
+    {
+        $this->calls['unlock'] = ($this->calls['unlock'] ?? 0) + 1;
+        if ($this->redis->command('GET', $lockKey) === $fence) {
+            $this->redis->command('DEL', $lockKey);
+        }
+    }
+}
+
+/**
  * Several `php` processes that each build an OfficialAccount from the same config, wait at a
  * barrier, then all call accessToken() at once and print the value (or the exception).
  */
@@ -401,6 +454,11 @@ final class Workers
         <?php
         require getenv('WEIXINKIT_PHP_SRC') . '/autoload.php';
         $config = json_decode(getenv('WEIXINKIT_TEST_CONFIG'), true);
+        if (($redis = getenv('WEIXINKIT_TEST_REDIS_HOST_STORE')) !== false) {
+            // A store written in PHP (Weixinkit\HostStore) instead of a built-in one.
+            require getenv('WEIXINKIT_PHP_TESTS') . '/support.php';
+            $config['store'] = new Weixinkit\Tests\RedisHostStore($redis);
+        }
         $account = new Weixinkit\OfficialAccount($config);
         echo "ready\n";
         fgets(STDIN);   // the barrier: the parent releases every worker at once
@@ -418,14 +476,15 @@ final class Workers
      * @return array{list<string>, list<array{float, float}>} each worker's result line
      *         (`token …` or `error …`), and when its accessToken() call started and ended
      */
-    public static function accessTokens(array $config, int $count): array
+    public static function accessTokens(array $config, int $count, ?string $redisHostStore = null): array
     {
         $script = tempnam(sys_get_temp_dir(), 'wxk-worker');
         file_put_contents($script, self::SCRIPT);
         $env = child_env([
             'WEIXINKIT_PHP_SRC' => dirname(__DIR__) . '/src',
+            'WEIXINKIT_PHP_TESTS' => __DIR__,
             'WEIXINKIT_TEST_CONFIG' => json_encode($config, JSON_THROW_ON_ERROR),
-        ]);
+        ] + ($redisHostStore === null ? [] : ['WEIXINKIT_TEST_REDIS_HOST_STORE' => $redisHostStore]));
         $workers = [];
         try {
             for ($i = 0; $i < $count; $i++) {
