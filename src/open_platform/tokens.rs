@@ -63,6 +63,9 @@ pub(super) struct AuthorizerTokenSource<'a> {
 impl TokenSource for AuthorizerTokenSource<'_> {
     async fn fetch(&self, _failed: Option<&str>) -> Result<Fetched> {
         let c = self.component;
+        if let Some(remembered) = c.remembered_reauthorization(self.appid).await? {
+            return Err(remembered);
+        }
         let refresh =
             c.refresh_token(self.appid)
                 .await?
@@ -71,7 +74,7 @@ impl TokenSource for AuthorizerTokenSource<'_> {
                     errcode: crate::codes::NOT_AUTHORIZED as i64,
                     reason: "no refresh token is stored for it".into(),
                 })?;
-        match c.exchange_refresh_token(self.appid, &refresh).await {
+        let result = match c.exchange_refresh_token(self.appid, &refresh).await {
             Err(Error::Api { errcode: 61023, .. }) => {
                 // The stored refresh token is dead: WeChat's list may hold a newer one.
                 let listed = c.find_listed_refresh_token(self.appid).await?;
@@ -87,6 +90,17 @@ impl TokenSource for AuthorizerTokenSource<'_> {
                     }),
                 }
             }
+            other => other,
+        };
+        match result {
+            // Dead for good: remember it, so later calls do not ask WeChat again.
+            Err(Error::ReauthorizationNeeded {
+                errcode: errcode @ (61003 | 61023),
+                reason,
+                ..
+            }) => Err(c
+                .remember_reauthorization(self.appid, errcode, &reason)
+                .await?),
             other => other,
         }
     }

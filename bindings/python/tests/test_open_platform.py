@@ -938,3 +938,62 @@ def test_the_callback_message_is_the_one_parsed_by_the_core(sim, monkeypatch):
     # The decrypted XML comes along, for logging or archiving.
     assert "component_verify_ticket" in result.plaintext and issued["ticket"] in result.plaintext
     assert repr(result).startswith("CallbackResponse(status=200, ")
+
+
+# --- failures remembered ------------------------------------------------------------------------
+
+
+def test_a_revoked_authorization_is_remembered_durably_and_asks_wechat_nothing(sim):
+    store = DictStore()
+    c = Component(config(sim, store, prefix="mem"))
+    push_ticket(sim, c)
+    authorize(sim, c, AUTHORIZER)
+    a = c.authorizer(AUTHORIZER)
+    a.get(API)
+    # The merchant cancels and the `unauthorized` push is lost: WeChat answers 61003 once.
+    sim.unauthorize(AUTHORIZER)
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+        a.get(API)
+    assert e.value.errcode == 61003
+    key = f"mem:reauthorization_needed:{COMPONENT_APPID}:{AUTHORIZER}"
+    assert store.ttls[key] is None
+    record = json.loads(store.data[key])
+    assert record["errcode"] == 61003 and record["updated_at"] > 1_600_000_000
+    assert f"mem:authorizer_access_token:{COMPONENT_APPID}:{AUTHORIZER}" not in store.data
+
+    before = sum(sim.stats().values())
+    again = Component(config(sim, store, prefix="mem"))  # another process on the same store
+    for client in (c, again):
+        with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+            client.authorizer(AUTHORIZER).post_json("/cgi-bin/message/custom/send", {"touser": "o"})
+        assert e.value.errcode == 61003 and "remembered" in e.value.reason
+        with pytest.raises(WeixinkitError.ReauthorizationNeeded):
+            client.authorizer_access_token(AUTHORIZER)
+    assert sum(sim.stats().values()) == before
+
+    # A new authorization clears it.
+    authorize(sim, c, AUTHORIZER)
+    assert key not in store.data
+    a.get(API)
+
+
+def test_storing_a_refresh_token_clears_a_remembered_unauthorization(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    granted = sim.authorize(OTHER)  # never delivered: no refresh token listed for it
+    c.store_refresh_token(OTHER, "refreshtoken@@@dead")
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+        c.authorizer_access_token(OTHER)
+    assert e.value.errcode == 61023
+    assert (sim.calls(AUTHORIZER_TOKEN_PATH), sim.calls(LIST_PATH)) == (1, 1)
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded):
+        c.authorizer(OTHER).get(API)
+    assert (sim.calls(AUTHORIZER_TOKEN_PATH), sim.calls(LIST_PATH)) == (1, 1)
+    # A refresh token stored by hand clears the memory: the next call asks WeChat again.
+    c.store_refresh_token(OTHER, "refreshtoken@@@another")
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded):
+        c.authorizer(OTHER).get(API)
+    assert sim.calls(AUTHORIZER_TOKEN_PATH) == 2
+    # And the authorization push (query_auth) makes it work.
+    assert deliver(c, granted["push"]).status == 200
+    c.authorizer(OTHER).get(API)
