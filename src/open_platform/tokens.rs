@@ -44,11 +44,17 @@ impl TokenSource for ComponentTokenSource<'_> {
                 errcode: errcode @ (61005 | 61006),
                 errmsg,
                 ..
-            }) => Err(Error::Ticket {
-                component_appid: appid.clone(),
-                errcode,
-                reason: format!("WeChat refused the stored ticket ({errcode}: {errmsg})"),
-            }),
+            }) => {
+                // Whatever is stored is unusable (expired, or the token that just failed):
+                // drop it, so the first call after a fresh ticket fetches at once instead of
+                // spending a request on 40001. We hold the refresh lock here.
+                c.inner.tokens.invalidate(&c.inner.token_key).await?;
+                Err(Error::Ticket {
+                    component_appid: appid.clone(),
+                    errcode,
+                    reason: format!("WeChat refused the stored ticket ({errcode}: {errmsg})"),
+                })
+            }
             Err(e) => Err(e),
         }
     }

@@ -616,3 +616,40 @@ async fn an_unauthorized_push_is_remembered_until_a_refresh_token_is_stored() {
     a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
     assert_eq!(sim.calls("/cgi-bin/component/api_authorizer_token"), 1);
 }
+
+#[tokio::test]
+async fn a_refresh_refused_for_the_ticket_drops_the_revoked_component_token() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    let revoked = c.component_access_token().await.unwrap();
+    sim.revoke_tokens(Some(COMPONENT_APPID));
+    c.store_verify_ticket("ticket@@@forged").await.unwrap();
+    assert_eq!(
+        c.tokens().read(&component_key()).await.unwrap(),
+        Some(revoked)
+    );
+    let e = c.create_pre_auth_code().await.unwrap_err();
+    assert_eq!((e.kind(), e.code()), ("ticket", 61006));
+    assert_eq!(
+        c.tokens().read(&component_key()).await.unwrap(),
+        None,
+        "the revoked token is dropped"
+    );
+
+    // A fresh ticket: the next call fetches a token first and spends nothing on 40001.
+    push_ticket(&sim, &c).await;
+    sim.reset_counters();
+    c.create_pre_auth_code().await.unwrap();
+    assert_eq!(sim.calls("/cgi-bin/component/api_create_preauthcode"), 1);
+    assert_eq!(sim.calls("/cgi-bin/component/api_component_token"), 1);
+}
+
+fn component_key() -> weixinkit::store::Key {
+    weixinkit::store::Key::new(
+        "weixinkit",
+        weixinkit::store::Kind::ComponentAccessToken,
+        COMPONENT_APPID,
+        COMPONENT_APPID,
+    )
+}

@@ -997,3 +997,21 @@ def test_storing_a_refresh_token_clears_a_remembered_unauthorization(sim):
     # And the authorization push (query_auth) makes it work.
     assert deliver(c, granted["push"]).status == 200
     c.authorizer(OTHER).get(API)
+
+
+def test_a_ticket_refusal_drops_the_revoked_component_token(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    c.component_access_token()
+    sim.revoke(COMPONENT_APPID)
+    c.store_verify_ticket("ticket@@@forged")
+    with pytest.raises(WeixinkitError.Ticket) as e:
+        c.create_pre_auth_code()
+    assert e.value.code == 61006
+    push_ticket(sim, c)
+    before = (sim.calls(PREAUTH_PATH), sim.calls(COMPONENT_TOKEN_PATH))
+    c.create_pre_auth_code()
+    # One token fetch and one call: no request spent on the revoked token's 40001.
+    assert (sim.calls(PREAUTH_PATH), sim.calls(COMPONENT_TOKEN_PATH)) == (before[0] + 1,
+                                                                         before[1] + 1)
+
