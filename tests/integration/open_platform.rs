@@ -653,3 +653,72 @@ fn component_key() -> weixinkit::store::Key {
         COMPONENT_APPID,
     )
 }
+
+/// A push as WeChat would send it, encrypted with the component's crypto.
+fn encrypted_push(c: &Component, plaintext: &str) -> CallbackRequest {
+    let (timestamp, nonce) = ("1700000000", "n0nce");
+    let envelope = c
+        .crypto()
+        .encrypt_reply(plaintext, timestamp, nonce)
+        .unwrap();
+    let fields = weixinkit::message::parse_fields(&envelope).unwrap();
+    let signature = fields.get("MsgSignature").unwrap().to_string();
+    let encrypt = fields.get("Encrypt").unwrap();
+    CallbackRequest {
+        method: "POST".into(),
+        query: vec![
+            ("timestamp".into(), timestamp.into()),
+            ("nonce".into(), nonce.into()),
+            ("encrypt_type".into(), "aes".into()),
+            ("msg_signature".into(), signature),
+        ],
+        body: format!(
+            "<xml><AppId><![CDATA[{COMPONENT_APPID}]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        ),
+    }
+}
+
+#[tokio::test]
+async fn an_authorized_push_with_a_malformed_expiry_still_runs_the_lifecycle_step() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    let granted = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, AUTHORIZER))
+        .await
+        .unwrap();
+    let plaintext = format!(
+        "<xml><AppId><![CDATA[{COMPONENT_APPID}]]></AppId><CreateTime>1700000000</CreateTime>\
+         <InfoType><![CDATA[authorized]]></InfoType>\
+         <AuthorizerAppid><![CDATA[{AUTHORIZER}]]></AuthorizerAppid>\
+         <AuthorizationCode><![CDATA[{}]]></AuthorizationCode>\
+         <AuthorizationCodeExpiredTime><![CDATA[one hour]]></AuthorizationCodeExpiredTime>\
+         <PreAuthCode><![CDATA[preauthcode@@@x]]></PreAuthCode></xml>",
+        granted.authorization_code
+    );
+    let response = c.handle_callback(&encrypted_push(&c, &plaintext)).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let message = response.message.unwrap();
+    let Event::Authorized { notice } = &message.event else {
+        panic!("{:?}", message.event)
+    };
+    assert_eq!(notice.authorization_code_expired_time, None);
+    assert_eq!(notice.create_time, Some(1_700_000_000));
+    assert_eq!(
+        message.field("AuthorizationCodeExpiredTime"),
+        Some("one hour")
+    );
+    assert!(c.refresh_token(AUTHORIZER).await.unwrap().is_some());
+    assert_eq!(sim.calls("/cgi-bin/component/api_query_auth"), 1);
+
+    // Without the code the step cannot run: refused (400), nothing exchanged.
+    let broken = plaintext.replace("AuthorizationCode>", "Code>");
+    let response = c.handle_callback(&encrypted_push(&c, &broken)).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(
+        response.body.contains("AuthorizationCode"),
+        "{}",
+        response.body
+    );
+    assert_eq!(sim.calls("/cgi-bin/component/api_query_auth"), 1);
+}

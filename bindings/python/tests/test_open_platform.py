@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from xml.etree import ElementTree
 
 import pytest
 
@@ -1015,3 +1016,43 @@ def test_a_ticket_refusal_drops_the_revoked_component_token(sim):
     assert (sim.calls(PREAUTH_PATH), sim.calls(COMPONENT_TOKEN_PATH)) == (before[0] + 1,
                                                                          before[1] + 1)
 
+
+# --- malformed fields no lifecycle step needs ---------------------------------------------------
+
+
+def encrypted_push(plaintext: str) -> dict:
+    """A push as WeChat sends it, encrypted with the component's token and key."""
+    crypto = weixinkit.MessageCrypto(COMPONENT_TOKEN, COMPONENT_AES_KEY, COMPONENT_APPID)
+    envelope = ElementTree.fromstring(crypto.encrypt_reply(plaintext, "1700000000", "n0nce"))
+    query = {"timestamp": "1700000000", "nonce": "n0nce", "encrypt_type": "aes",
+             "msg_signature": envelope.findtext("MsgSignature")}
+    body = (f"<xml><AppId><![CDATA[{COMPONENT_APPID}]]></AppId>"
+            f"<Encrypt><![CDATA[{envelope.findtext('Encrypt')}]]></Encrypt></xml>")
+    return {"query": query, "body": body}
+
+
+def test_a_malformed_expiry_does_not_refuse_the_authorized_push(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    granted = sim.authorize(AUTHORIZER)
+    plaintext = (
+        f"<xml><AppId>{COMPONENT_APPID}</AppId><CreateTime>soon</CreateTime>"
+        "<InfoType>authorized</InfoType>"
+        f"<AuthorizerAppid>{AUTHORIZER}</AuthorizerAppid>"
+        f"<AuthorizationCode>{granted['authorization_code']}</AuthorizationCode>"
+        "<AuthorizationCodeExpiredTime>one hour</AuthorizationCodeExpiredTime>"
+        "<PreAuthCode>preauthcode@@@x</PreAuthCode></xml>")
+    result = deliver(c, encrypted_push(plaintext))
+    assert (result.status, result.body) == (200, "success")
+    notice = result.message.event.notice
+    assert notice.authorization_code == granted["authorization_code"]
+    assert (notice.create_time, notice.authorization_code_expired_time) == (None, None)
+    assert result.message.fields["AuthorizationCodeExpiredTime"] == ["one hour"]
+    assert result.message.fields["CreateTime"] == ["soon"]
+    assert c.refresh_token(AUTHORIZER) is not None
+    # The same through parse_message, and a well-formed value stays an int.
+    parsed = weixinkit.parse_message(plaintext.replace("one hour", "1700003600"))
+    assert parsed.event.notice.authorization_code_expired_time == 1700003600
+    # What the step needs is still required.
+    broken = deliver(c, encrypted_push(plaintext.replace("AuthorizerAppid>", "Appid>")))
+    assert broken.status == 400 and "AuthorizerAppid" in broken.body
