@@ -38,7 +38,9 @@ fn describe(event: &Event) -> String {
             "authorized: {} granted access; exchange code {} (expires at {})",
             notice.authorizer_appid,
             notice.authorization_code,
-            notice.authorization_code_expired_time
+            notice
+                .authorization_code_expired_time
+                .map_or("unknown".to_string(), |t| t.to_string())
         ),
         Event::Unauthorized {
             authorizer_appid, ..

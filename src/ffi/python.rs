@@ -162,11 +162,13 @@ impl From<crate::MessageHeader> for MessageHeader {
 #[derive(Clone, PartialEq)]
 pub struct AuthorizationNotice {
     app_id: String,
-    create_time: i64,
+    /// `None` when absent or not an integer (the raw text is in the message's fields).
+    create_time: Option<i64>,
     authorizer_appid: String,
     authorization_code: String,
-    /// As sent; values above 10^9 are absolute Unix seconds.
-    authorization_code_expired_time: i64,
+    /// As sent; values above 10^9 are absolute Unix seconds. `None` when absent or not an
+    /// integer (the raw text is in the message's fields).
+    authorization_code_expired_time: Option<i64>,
     pre_auth_code: String,
 }
 
@@ -177,10 +179,10 @@ impl AuthorizationNotice {
                         authorization_code_expired_time, pre_auth_code))]
     fn new(
         app_id: String,
-        create_time: i64,
+        create_time: Option<i64>,
         authorizer_appid: String,
         authorization_code: String,
-        authorization_code_expired_time: i64,
+        authorization_code_expired_time: Option<i64>,
         pre_auth_code: String,
     ) -> Self {
         Self {
@@ -407,7 +409,7 @@ macro_rules! events {
 events! {
     /// Open Platform ticket, every 10 minutes: store it durably.
     ComponentVerifyTicket = "COMPONENT_VERIFY_TICKET", is_component_verify_ticket, is_COMPONENT_VERIFY_TICKET {
-        app_id: String, create_time: i64, ticket: String },
+        app_id: String, create_time: Option<i64>, ticket: String },
     /// An account authorized the platform.
     Authorized = "AUTHORIZED", is_authorized, is_AUTHORIZED { notice: AuthorizationNotice },
     /// An account changed the permissions it granted.
@@ -415,10 +417,10 @@ events! {
         notice: AuthorizationNotice },
     /// An account revoked the authorization.
     Unauthorized = "UNAUTHORIZED", is_unauthorized, is_UNAUTHORIZED {
-        app_id: String, create_time: i64, authorizer_appid: String },
+        app_id: String, create_time: Option<i64>, authorizer_appid: String },
     /// Fast registration of a mini program (`notify_third_fasteregister`).
     FastRegister = "FAST_REGISTER", is_fast_register, is_FAST_REGISTER {
-        app_id: String, create_time: i64, appid: String, status: i64, auth_code: String, msg: String },
+        app_id: String, create_time: Option<i64>, appid: String, status: Option<i64>, auth_code: String, msg: String },
     /// WeCom suite ticket, every 10 minutes.
     SuiteTicket = "SUITE_TICKET", is_suite_ticket, is_SUITE_TICKET {
         suite_id: String, timestamp: i64, ticket: String },

@@ -40,19 +40,25 @@ pub struct MessageHeader {
 pub struct AuthorizationNotice {
     /// The component (third-party platform) appid.
     pub app_id: String,
-    /// Unix seconds.
-    pub create_time: i64,
+    /// Unix seconds; `None` when absent or not an integer (the raw text stays in the
+    /// message's fields).
+    pub create_time: Option<i64>,
     /// The authorizing Official Account / mini program.
     pub authorizer_appid: String,
     /// Exchange it with `api_query_auth` promptly.
     pub authorization_code: String,
     /// As sent; values above 10^9 are absolute Unix seconds, smaller ones a duration.
-    pub authorization_code_expired_time: i64,
+    /// `None` when absent or not an integer (the raw text stays in the message's fields).
+    pub authorization_code_expired_time: Option<i64>,
     /// The pre-auth code the authorization link carried.
     pub pre_auth_code: String,
 }
 
 /// Every push weixinkit knows. Unknown kinds are `Other…`, never an error.
+///
+/// Open Platform pushes fail to parse only when a field their lifecycle step needs is
+/// missing (the ticket, `AuthorizerAppid`, `AuthorizationCode`); their other numeric fields
+/// are `None` when malformed, so WeChat is not made to push a message again forever.
 ///
 /// ```
 /// use weixinkit::{parse_message, Event};
@@ -70,7 +76,7 @@ pub enum Event {
     /// Open Platform ticket, every 10 minutes: store it durably.
     ComponentVerifyTicket {
         app_id: String,
-        create_time: i64,
+        create_time: Option<i64>,
         ticket: String,
     },
     /// An account authorized the platform.
@@ -84,15 +90,15 @@ pub enum Event {
     /// An account revoked the authorization.
     Unauthorized {
         app_id: String,
-        create_time: i64,
+        create_time: Option<i64>,
         authorizer_appid: String,
     },
     /// Fast registration of a mini program (`notify_third_fasteregister`).
     FastRegister {
         app_id: String,
-        create_time: i64,
+        create_time: Option<i64>,
         appid: String,
-        status: i64,
+        status: Option<i64>,
         auth_code: String,
         msg: String,
     },
@@ -255,6 +261,12 @@ impl Fields<'_> {
             .map_err(|_| Error::parse(format!("<{name}> is not an integer: {raw:?}")))
     }
 
+    /// A number no lifecycle step needs: `None` when absent, empty or malformed (the raw
+    /// text is still in the message's fields).
+    fn lenient_int(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(|raw| raw.parse().ok())
+    }
+
     fn int_or_zero(&self, name: &str) -> Result<i64> {
         match self.get(name) {
             None | Some("") => Ok(0),
@@ -273,11 +285,11 @@ impl Fields<'_> {
 
     fn notice(&self) -> Result<AuthorizationNotice> {
         Ok(AuthorizationNotice {
-            app_id: self.required("AppId")?,
-            create_time: self.int("CreateTime")?,
+            app_id: self.text("AppId"),
+            create_time: self.lenient_int("CreateTime"),
             authorizer_appid: self.required("AuthorizerAppid")?,
             authorization_code: self.required("AuthorizationCode")?,
-            authorization_code_expired_time: self.int_or_zero("AuthorizationCodeExpiredTime")?,
+            authorization_code_expired_time: self.lenient_int("AuthorizationCodeExpiredTime"),
             pre_auth_code: self.text("PreAuthCode"),
         })
     }
@@ -307,8 +319,8 @@ pub(crate) fn classify(map: &Leaves) -> Result<Event> {
 fn info_event(f: &Fields<'_>, info_type: &str) -> Result<Event> {
     Ok(match info_type {
         "component_verify_ticket" => Event::ComponentVerifyTicket {
-            app_id: f.required("AppId")?,
-            create_time: f.int("CreateTime")?,
+            app_id: f.text("AppId"),
+            create_time: f.lenient_int("CreateTime"),
             ticket: f.required("ComponentVerifyTicket")?,
         },
         "authorized" => Event::Authorized {
@@ -318,15 +330,15 @@ fn info_event(f: &Fields<'_>, info_type: &str) -> Result<Event> {
             notice: f.notice()?,
         },
         "unauthorized" => Event::Unauthorized {
-            app_id: f.required("AppId")?,
-            create_time: f.int("CreateTime")?,
+            app_id: f.text("AppId"),
+            create_time: f.lenient_int("CreateTime"),
             authorizer_appid: f.required("AuthorizerAppid")?,
         },
         "notify_third_fasteregister" => Event::FastRegister {
-            app_id: f.required("AppId")?,
-            create_time: f.int("CreateTime")?,
+            app_id: f.text("AppId"),
+            create_time: f.lenient_int("CreateTime"),
             appid: f.text("appid"),
-            status: f.int_or_zero("status")?,
+            status: f.lenient_int("status"),
             auth_code: f.text("auth_code"),
             msg: f.text("msg"),
         },
@@ -543,10 +555,59 @@ mod tests {
     fn missing_or_non_numeric_required_fields_are_named_in_the_error() {
         let err = parse_message("<xml><InfoType>component_verify_ticket</InfoType><AppId>a</AppId><CreateTime>1</CreateTime></xml>").unwrap_err();
         assert!(err.to_string().contains("ComponentVerifyTicket"), "{err}");
+        for lifecycle in ["AuthorizerAppid", "AuthorizationCode"] {
+            let body = "<xml><AppId>c</AppId><InfoType>authorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid>\
+                 <AuthorizationCode>code</AuthorizationCode></xml>"
+            .replace(&format!("<{lifecycle}>"), "<Gone>")
+            .replace(&format!("</{lifecycle}>"), "</Gone>");
+            let err = parse_message(&body).unwrap_err();
+            assert!(err.to_string().contains(lifecycle), "{err}");
+        }
         let err = parse_message("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>soon</CreateTime><MsgType>text</MsgType></xml>").unwrap_err();
         assert!(err.to_string().contains("CreateTime"), "{err}");
         let err = parse_message("<xml><Foo>1</Foo></xml>").unwrap_err();
         assert_eq!(err.code(), -40002);
+    }
+
+    #[test]
+    fn malformed_fields_no_lifecycle_step_needs_are_none_with_their_raw_text_kept() {
+        let m = parse_message(
+            "<xml><AppId>c</AppId><CreateTime>soon</CreateTime><InfoType>authorized</InfoType>\
+             <AuthorizerAppid>wxa</AuthorizerAppid><AuthorizationCode>code</AuthorizationCode>\
+             <AuthorizationCodeExpiredTime>in an hour</AuthorizationCodeExpiredTime></xml>",
+        )
+        .unwrap();
+        let Event::Authorized { notice } = &m.event else {
+            panic!("{:?}", m.event)
+        };
+        assert_eq!(notice.authorization_code, "code");
+        assert_eq!(notice.authorizer_appid, "wxa");
+        assert_eq!(notice.create_time, None);
+        assert_eq!(notice.authorization_code_expired_time, None);
+        assert_eq!(m.field("AuthorizationCodeExpiredTime"), Some("in an hour"));
+        assert_eq!(m.field("CreateTime"), Some("soon"));
+        let well_formed = parse_message(
+            "<xml><AppId>c</AppId><CreateTime>1</CreateTime><InfoType>updateauthorized</InfoType>\
+             <AuthorizerAppid>wxa</AuthorizerAppid><AuthorizationCode>code</AuthorizationCode>\
+             <AuthorizationCodeExpiredTime>1700003600</AuthorizationCodeExpiredTime></xml>",
+        )
+        .unwrap();
+        assert!(matches!(
+            well_formed.event,
+            Event::UpdateAuthorized { ref notice }
+                if notice.authorization_code_expired_time == Some(1_700_003_600)
+                    && notice.create_time == Some(1)
+        ));
+        for (body, what) in [
+            ("<InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>t</ComponentVerifyTicket>", "ticket"),
+            ("<InfoType>unauthorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid>", "unauthorized"),
+            ("<InfoType>notify_third_fasteregister</InfoType><status>ok</status>", "fast register"),
+        ] {
+            let m = parse_message(&format!("<xml><CreateTime>x</CreateTime>{body}</xml>"))
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let v = serde_json::to_value(&m.event).unwrap();
+            assert_eq!(v["create_time"], serde_json::Value::Null, "{what}");
+        }
     }
 
     #[test]
@@ -586,7 +647,7 @@ mod tests {
     fn fast_register_keeps_its_lower_case_fields() {
         let m = parse_message("<xml><AppId>c</AppId><CreateTime>1</CreateTime><InfoType>notify_third_fasteregister</InfoType><appid>wxnew</appid><status>0</status><auth_code>A</auth_code><msg>OK</msg><info><name>n</name></info></xml>").unwrap();
         assert!(
-            matches!(m.event, Event::FastRegister { ref appid, status: 0, ref auth_code, .. } if appid == "wxnew" && auth_code == "A")
+            matches!(m.event, Event::FastRegister { ref appid, status: Some(0), ref auth_code, .. } if appid == "wxnew" && auth_code == "A")
         );
         assert_eq!(m.field("info/name"), Some("n"));
     }

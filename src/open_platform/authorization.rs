@@ -212,6 +212,8 @@ impl Component {
         if let Some(refresh) = &auth.authorizer_refresh_token {
             self.store_refresh_token(&auth.authorizer_appid, refresh)
                 .await?;
+        } else {
+            self.forget_reauthorization(&auth.authorizer_appid).await?;
         }
         if let (Some(token), true) = (&auth.authorizer_access_token, auth.expires_in > 0) {
             let key = self.key(Kind::AuthorizerAccessToken, &auth.authorizer_appid);
@@ -227,7 +229,8 @@ impl Component {
             .await
     }
 
-    /// Store an authorizer's refresh token durably (e.g. one kept from another system).
+    /// Store an authorizer's refresh token durably (e.g. one kept from another system); a
+    /// remembered "must authorize again" is cleared.
     pub async fn store_refresh_token(
         &self,
         authorizer_appid: &str,
@@ -244,7 +247,8 @@ impl Component {
             &self.key(Kind::AuthorizerRefreshToken, authorizer_appid),
             refresh_token,
         )
-        .await
+        .await?;
+        self.forget_reauthorization(authorizer_appid).await
     }
 
     /// Remove everything stored for an authorizer (after `unauthorized`).

@@ -115,7 +115,21 @@ impl Authorizer {
             token_errors: TOKEN_ERRORS,
             param: "access_token",
         };
-        call.send(method, Host::Api, path, query, body).await
+        match call.send(method, Host::Api, path, query, body).await {
+            // The account no longer authorizes the platform: remember it.
+            Err(crate::Error::Api {
+                errcode: 61003,
+                errmsg,
+                ..
+            }) => Err(c
+                .remember_reauthorization(
+                    &self.appid,
+                    61003,
+                    &format!("it no longer authorizes this platform ({errmsg})"),
+                )
+                .await?),
+            other => other,
+        }
     }
 
     /// `GET` any endpoint as the authorizer.

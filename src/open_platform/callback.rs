@@ -105,7 +105,17 @@ impl Component {
             }
             Event::Unauthorized {
                 authorizer_appid, ..
-            } => self.forget_authorizer(authorizer_appid).await,
+            } => match self.forget_authorizer(authorizer_appid).await {
+                Ok(()) => self
+                    .remember_reauthorization(
+                        authorizer_appid,
+                        61003,
+                        "an unauthorized push said it revoked the authorization",
+                    )
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            },
             _ => Ok(()),
         };
         match step {

@@ -14,9 +14,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::http::HttpClient;
-use crate::store::{self, Key, Kind, Store, StoredCredential};
+use crate::store::{self, Key, Kind, Store, StoredCredential, StoredFailure};
 use crate::token::{Clock, SystemClock, TokenManager};
-use crate::{MessageCrypto, Result};
+use crate::{Error, MessageCrypto, Result};
 
 pub use crate::config::ComponentConfig;
 pub use authorization::{
@@ -115,6 +115,70 @@ impl Component {
             .await?
             .and_then(|json| serde_json::from_str::<StoredCredential>(&json).ok())
             .map(|c| c.value))
+    }
+
+    /// Remember durably that `authorizer_appid` must authorize again, and drop its cached
+    /// access token: until a new authorization or refresh token is stored, its token source
+    /// fails at once without asking WeChat. Returns the error to raise.
+    pub(crate) async fn remember_reauthorization(
+        &self,
+        authorizer_appid: &str,
+        errcode: i64,
+        reason: &str,
+    ) -> Result<Error> {
+        let record = StoredFailure {
+            errcode,
+            reason: reason.to_string(),
+            updated_at: self.inner.tokens.clock().now(),
+        };
+        let json = serde_json::to_string(&record).expect("failure serializes");
+        let key = self.key(Kind::ReauthorizationNeeded, authorizer_appid);
+        self.inner
+            .tokens
+            .store()
+            .set(key.data(), &json, None)
+            .await?;
+        self.inner
+            .tokens
+            .invalidate(&self.key(Kind::AuthorizerAccessToken, authorizer_appid))
+            .await?;
+        Ok(Error::ReauthorizationNeeded {
+            authorizer_appid: authorizer_appid.to_string(),
+            errcode,
+            reason: reason.to_string(),
+        })
+    }
+
+    /// The remembered "must authorize again" of an authorizer, as the error to raise.
+    pub(crate) async fn remembered_reauthorization(
+        &self,
+        authorizer_appid: &str,
+    ) -> Result<Option<Error>> {
+        let key = self.key(Kind::ReauthorizationNeeded, authorizer_appid);
+        let Some(json) = self.inner.tokens.store().get(key.data()).await? else {
+            return Ok(None);
+        };
+        // An unreadable record still says "do not ask WeChat": it was written by weixinkit
+        // only on a failure, and a new authorization or refresh token replaces it.
+        let record = serde_json::from_str::<StoredFailure>(&json).unwrap_or(StoredFailure {
+            errcode: crate::codes::NOT_AUTHORIZED as i64,
+            reason: "an unreadable record".into(),
+            updated_at: 0,
+        });
+        Ok(Some(Error::ReauthorizationNeeded {
+            authorizer_appid: authorizer_appid.to_string(),
+            errcode: record.errcode,
+            reason: format!(
+                "remembered since {}: {}; a new authorization (query_auth) or a stored refresh \
+                 token clears it",
+                record.updated_at, record.reason
+            ),
+        }))
+    }
+
+    async fn forget_reauthorization(&self, authorizer_appid: &str) -> Result<()> {
+        let key = self.key(Kind::ReauthorizationNeeded, authorizer_appid);
+        self.inner.tokens.store().delete(key.data()).await
     }
 
     async fn write_credential(&self, key: &Key, value: &str) -> Result<()> {

@@ -44,11 +44,17 @@ impl TokenSource for ComponentTokenSource<'_> {
                 errcode: errcode @ (61005 | 61006),
                 errmsg,
                 ..
-            }) => Err(Error::Ticket {
-                component_appid: appid.clone(),
-                errcode,
-                reason: format!("WeChat refused the stored ticket ({errcode}: {errmsg})"),
-            }),
+            }) => {
+                // Whatever is stored is unusable (expired, or the token that just failed):
+                // drop it, so the first call after a fresh ticket fetches at once instead of
+                // spending a request on 40001. We hold the refresh lock here.
+                c.inner.tokens.invalidate(&c.inner.token_key).await?;
+                Err(Error::Ticket {
+                    component_appid: appid.clone(),
+                    errcode,
+                    reason: format!("WeChat refused the stored ticket ({errcode}: {errmsg})"),
+                })
+            }
             Err(e) => Err(e),
         }
     }
@@ -63,6 +69,9 @@ pub(super) struct AuthorizerTokenSource<'a> {
 impl TokenSource for AuthorizerTokenSource<'_> {
     async fn fetch(&self, _failed: Option<&str>) -> Result<Fetched> {
         let c = self.component;
+        if let Some(remembered) = c.remembered_reauthorization(self.appid).await? {
+            return Err(remembered);
+        }
         let refresh =
             c.refresh_token(self.appid)
                 .await?
@@ -71,7 +80,7 @@ impl TokenSource for AuthorizerTokenSource<'_> {
                     errcode: crate::codes::NOT_AUTHORIZED as i64,
                     reason: "no refresh token is stored for it".into(),
                 })?;
-        match c.exchange_refresh_token(self.appid, &refresh).await {
+        let result = match c.exchange_refresh_token(self.appid, &refresh).await {
             Err(Error::Api { errcode: 61023, .. }) => {
                 // The stored refresh token is dead: WeChat's list may hold a newer one.
                 let listed = c.find_listed_refresh_token(self.appid).await?;
@@ -87,6 +96,17 @@ impl TokenSource for AuthorizerTokenSource<'_> {
                     }),
                 }
             }
+            other => other,
+        };
+        match result {
+            // Dead for good: remember it, so later calls do not ask WeChat again.
+            Err(Error::ReauthorizationNeeded {
+                errcode: errcode @ (61003 | 61023),
+                reason,
+                ..
+            }) => Err(c
+                .remember_reauthorization(self.appid, errcode, &reason)
+                .await?),
             other => other,
         }
     }

@@ -91,6 +91,10 @@ pub enum Kind {
     ComponentVerifyTicket,
     /// Durable: an authorizer's `authorizer_refresh_token`.
     AuthorizerRefreshToken,
+    /// Durable: the authorizer must authorize again ([`StoredFailure`]); calls on its
+    /// behalf fail at once, without asking WeChat, until a new authorization or refresh
+    /// token is stored.
+    ReauthorizationNeeded,
 }
 
 impl Kind {
@@ -104,6 +108,7 @@ impl Kind {
             Kind::AuthorizerAccessToken => "authorizer_access_token",
             Kind::ComponentVerifyTicket => "component_verify_ticket",
             Kind::AuthorizerRefreshToken => "authorizer_refresh_token",
+            Kind::ReauthorizationNeeded => "reauthorization_needed",
         }
     }
 
@@ -111,7 +116,9 @@ impl Kind {
     pub fn is_durable(self) -> bool {
         matches!(
             self,
-            Kind::ComponentVerifyTicket | Kind::AuthorizerRefreshToken
+            Kind::ComponentVerifyTicket
+                | Kind::AuthorizerRefreshToken
+                | Kind::ReauthorizationNeeded
         )
     }
 }
@@ -178,6 +185,18 @@ impl std::fmt::Debug for StoredCredential {
             .field("updated_at", &self.updated_at)
             .finish()
     }
+}
+
+/// A remembered failure that only a new credential can cure, as stored:
+/// `{"errcode":61003,"reason":"…","updated_at":1700000000}`. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFailure {
+    /// WeChat's errcode (61003, 61023) or weixinkit's own code.
+    pub errcode: i64,
+    /// What happened, for the error raised while it is remembered.
+    pub reason: String,
+    /// When it was written, in Unix seconds.
+    pub updated_at: i64,
 }
 
 /// A random fence value for locks: 128 bits, hex.

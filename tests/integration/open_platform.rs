@@ -471,3 +471,254 @@ async fn the_blocking_facade_has_every_table_operation() {
     assert_eq!(error.endpoint(), Some("/cgi-bin/user/info"));
     assert!(error.errmsg().is_some_and(|m| !m.is_empty()), "{error}");
 }
+
+/// Every upstream call the sim counted.
+fn upstream_calls(sim: &RunningSim) -> u64 {
+    sim.stats().values().sum()
+}
+
+#[tokio::test]
+async fn a_revoked_authorization_is_remembered_and_costs_no_more_upstream_calls() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    authorize(&sim, &c, AUTHORIZER).await;
+    let a = c.authorizer(AUTHORIZER).unwrap();
+    a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap();
+
+    // The merchant cancels, but the `unauthorized` push never reaches us: the next call is
+    // refused with 61003 and that is remembered.
+    sim.unauthorize(COMPONENT_APPID, AUTHORIZER).await.unwrap();
+    let e = a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.errcode()),
+        ("reauthorization_needed", Some(61003))
+    );
+    let before = upstream_calls(&sim);
+    for _ in 0..3 {
+        let e = a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
+        assert_eq!(
+            (e.kind(), e.errcode()),
+            ("reauthorization_needed", Some(61003))
+        );
+        assert!(e.to_string().contains("remembered"), "{e}");
+        let e = a.access_token().await.unwrap_err();
+        assert_eq!(e.kind(), "reauthorization_needed");
+    }
+    assert_eq!(upstream_calls(&sim), before, "{:?}", sim.stats());
+
+    // A new authorization clears it.
+    authorize(&sim, &c, AUTHORIZER).await;
+    a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dead_refresh_token_with_none_listed_is_remembered_across_processes() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-op-reauth-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let c = component(&sim, Arc::new(FileStore::open(&dir).unwrap()));
+    push_ticket(&sim, &c).await;
+    // Authorized at WeChat, but the code was never exchanged: the list has no refresh token,
+    // and the one we hold is dead.
+    let granted = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, OTHER))
+        .await
+        .unwrap();
+    c.store_refresh_token(OTHER, "refreshtoken@@@dead")
+        .await
+        .unwrap();
+    let e = c.authorizer_access_token(OTHER).await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.errcode()),
+        ("reauthorization_needed", Some(61023))
+    );
+    assert_eq!(sim.calls("/cgi-bin/component/api_authorizer_token"), 1);
+    assert_eq!(sim.calls("/cgi-bin/component/api_get_authorizer_list"), 1);
+
+    // This process and a new one on the same store raise at once, asking WeChat nothing.
+    let before = upstream_calls(&sim);
+    let other_process = component(&sim, Arc::new(FileStore::open(&dir).unwrap()));
+    for client in [&c, &other_process] {
+        let e = client
+            .authorizer(OTHER)
+            .unwrap()
+            .post_json("/cgi-bin/message/custom/send", &json!({"touser": "o1"}))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.errcode()),
+            ("reauthorization_needed", Some(61023))
+        );
+    }
+    assert_eq!(upstream_calls(&sim), before, "{:?}", sim.stats());
+    let key = format!("weixinkit:reauthorization_needed:{COMPONENT_APPID}:{OTHER}");
+    let stored: serde_json::Value = serde_json::from_str(
+        &FileStore::open(&dir)
+            .unwrap()
+            .get(&key)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored["errcode"], 61023);
+    assert!(stored["updated_at"].as_i64().unwrap() > 1_600_000_000);
+
+    // The authorized push (query_auth) stores a new refresh token and clears the memory.
+    let response = other_process
+        .handle_callback(&request(granted.outcome.push.as_ref().unwrap()))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        FileStore::open(&dir).unwrap().get(&key).await.unwrap(),
+        None
+    );
+    sim.expire_tokens(Some(OTHER));
+    c.authorizer(OTHER)
+        .unwrap()
+        .get("/cgi-bin/get_api_domain_ip", &[])
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_unauthorized_push_is_remembered_until_a_refresh_token_is_stored() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    authorize(&sim, &c, AUTHORIZER).await;
+    let kept = c.refresh_token(AUTHORIZER).await.unwrap().unwrap();
+    let gone = sim.unauthorize(COMPONENT_APPID, AUTHORIZER).await.unwrap();
+    let response = c
+        .handle_callback(&request(gone.push.as_ref().unwrap()))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let before = upstream_calls(&sim);
+    let a = c.authorizer(AUTHORIZER).unwrap();
+    let e = a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.errcode()),
+        ("reauthorization_needed", Some(61003))
+    );
+    assert_eq!(upstream_calls(&sim), before);
+
+    // Storing a refresh token clears it (here an old one, which WeChat then refuses: the
+    // call is made, proving the memory was cleared, and the failure is remembered again).
+    c.store_refresh_token(AUTHORIZER, &kept).await.unwrap();
+    let e = a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.errcode()),
+        ("reauthorization_needed", Some(61003))
+    );
+    assert_eq!(sim.calls("/cgi-bin/component/api_authorizer_token"), 1);
+    a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
+    assert_eq!(sim.calls("/cgi-bin/component/api_authorizer_token"), 1);
+}
+
+#[tokio::test]
+async fn a_refresh_refused_for_the_ticket_drops_the_revoked_component_token() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    let revoked = c.component_access_token().await.unwrap();
+    sim.revoke_tokens(Some(COMPONENT_APPID));
+    c.store_verify_ticket("ticket@@@forged").await.unwrap();
+    assert_eq!(
+        c.tokens().read(&component_key()).await.unwrap(),
+        Some(revoked)
+    );
+    let e = c.create_pre_auth_code().await.unwrap_err();
+    assert_eq!((e.kind(), e.code()), ("ticket", 61006));
+    assert_eq!(
+        c.tokens().read(&component_key()).await.unwrap(),
+        None,
+        "the revoked token is dropped"
+    );
+
+    // A fresh ticket: the next call fetches a token first and spends nothing on 40001.
+    push_ticket(&sim, &c).await;
+    sim.reset_counters();
+    c.create_pre_auth_code().await.unwrap();
+    assert_eq!(sim.calls("/cgi-bin/component/api_create_preauthcode"), 1);
+    assert_eq!(sim.calls("/cgi-bin/component/api_component_token"), 1);
+}
+
+fn component_key() -> weixinkit::store::Key {
+    weixinkit::store::Key::new(
+        "weixinkit",
+        weixinkit::store::Kind::ComponentAccessToken,
+        COMPONENT_APPID,
+        COMPONENT_APPID,
+    )
+}
+
+/// A push as WeChat would send it, encrypted with the component's crypto.
+fn encrypted_push(c: &Component, plaintext: &str) -> CallbackRequest {
+    let (timestamp, nonce) = ("1700000000", "n0nce");
+    let envelope = c
+        .crypto()
+        .encrypt_reply(plaintext, timestamp, nonce)
+        .unwrap();
+    let fields = weixinkit::message::parse_fields(&envelope).unwrap();
+    let signature = fields.get("MsgSignature").unwrap().to_string();
+    let encrypt = fields.get("Encrypt").unwrap();
+    CallbackRequest {
+        method: "POST".into(),
+        query: vec![
+            ("timestamp".into(), timestamp.into()),
+            ("nonce".into(), nonce.into()),
+            ("encrypt_type".into(), "aes".into()),
+            ("msg_signature".into(), signature),
+        ],
+        body: format!(
+            "<xml><AppId><![CDATA[{COMPONENT_APPID}]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        ),
+    }
+}
+
+#[tokio::test]
+async fn an_authorized_push_with_a_malformed_expiry_still_runs_the_lifecycle_step() {
+    let sim = sim().await;
+    let c = component(&sim, Arc::new(MemoryStore::new()));
+    push_ticket(&sim, &c).await;
+    let granted = sim
+        .authorize(AuthorizeRequest::new(COMPONENT_APPID, AUTHORIZER))
+        .await
+        .unwrap();
+    let plaintext = format!(
+        "<xml><AppId><![CDATA[{COMPONENT_APPID}]]></AppId><CreateTime>1700000000</CreateTime>\
+         <InfoType><![CDATA[authorized]]></InfoType>\
+         <AuthorizerAppid><![CDATA[{AUTHORIZER}]]></AuthorizerAppid>\
+         <AuthorizationCode><![CDATA[{}]]></AuthorizationCode>\
+         <AuthorizationCodeExpiredTime><![CDATA[one hour]]></AuthorizationCodeExpiredTime>\
+         <PreAuthCode><![CDATA[preauthcode@@@x]]></PreAuthCode></xml>",
+        granted.authorization_code
+    );
+    let response = c.handle_callback(&encrypted_push(&c, &plaintext)).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let message = response.message.unwrap();
+    let Event::Authorized { notice } = &message.event else {
+        panic!("{:?}", message.event)
+    };
+    assert_eq!(notice.authorization_code_expired_time, None);
+    assert_eq!(notice.create_time, Some(1_700_000_000));
+    assert_eq!(
+        message.field("AuthorizationCodeExpiredTime"),
+        Some("one hour")
+    );
+    assert!(c.refresh_token(AUTHORIZER).await.unwrap().is_some());
+    assert_eq!(sim.calls("/cgi-bin/component/api_query_auth"), 1);
+
+    // Without the code the step cannot run: refused (400), nothing exchanged.
+    let broken = plaintext.replace("AuthorizationCode>", "Code>");
+    let response = c.handle_callback(&encrypted_push(&c, &broken)).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(
+        response.body.contains("AuthorizationCode"),
+        "{}",
+        response.body
+    );
+    assert_eq!(sim.calls("/cgi-bin/component/api_query_auth"), 1);
+}

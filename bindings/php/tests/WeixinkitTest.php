@@ -125,6 +125,29 @@ final class WeixinkitTest extends TestCase
         $this->assertSame('1', $message->field('X'));
     }
 
+    public function testAMalformedNumberAnOpenPlatformPushDoesNotNeedIsNullWithItsTextKept(): void
+    {
+        $message = Weixinkit::parseMessage(
+            '<xml><AppId>c</AppId><CreateTime>soon</CreateTime><InfoType>authorized</InfoType>'
+            . '<AuthorizerAppid>wxa</AuthorizerAppid><AuthorizationCode>code</AuthorizationCode>'
+            . '<AuthorizationCodeExpiredTime>one hour</AuthorizationCodeExpiredTime></xml>'
+        );
+        $this->assertSame('authorized', $message->type);
+        $notice = $message->event['notice'];
+        $this->assertSame('code', $notice['authorization_code']);
+        $this->assertArrayHasKey('authorization_code_expired_time', $notice);
+        $this->assertNull($notice['authorization_code_expired_time']);
+        $this->assertNull($notice['create_time']);
+        $this->assertSame('one hour', $message->field('AuthorizationCodeExpiredTime'));
+        $ok = Weixinkit::parseMessage(
+            '<xml><AppId>c</AppId><CreateTime>7</CreateTime><InfoType>unauthorized</InfoType>'
+            . '<AuthorizerAppid>wxa</AuthorizerAppid></xml>'
+        );
+        $this->assertSame(7, $ok->event['create_time']);
+        $this->expectException(ParseException::class);
+        Weixinkit::parseMessage('<xml><InfoType>authorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid></xml>');
+    }
+
     public function testMalformedDocumentsThrowParseException(): void
     {
         foreach (['<xml><InfoType>x</InfoType>', '{"MsgType": }', '<xml><A>1</A></xml>'] as $doc) {

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from xml.etree import ElementTree
 
 import pytest
 
@@ -938,3 +939,120 @@ def test_the_callback_message_is_the_one_parsed_by_the_core(sim, monkeypatch):
     # The decrypted XML comes along, for logging or archiving.
     assert "component_verify_ticket" in result.plaintext and issued["ticket"] in result.plaintext
     assert repr(result).startswith("CallbackResponse(status=200, ")
+
+
+# --- failures remembered ------------------------------------------------------------------------
+
+
+def test_a_revoked_authorization_is_remembered_durably_and_asks_wechat_nothing(sim):
+    store = DictStore()
+    c = Component(config(sim, store, prefix="mem"))
+    push_ticket(sim, c)
+    authorize(sim, c, AUTHORIZER)
+    a = c.authorizer(AUTHORIZER)
+    a.get(API)
+    # The merchant cancels and the `unauthorized` push is lost: WeChat answers 61003 once.
+    sim.unauthorize(AUTHORIZER)
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+        a.get(API)
+    assert e.value.errcode == 61003
+    key = f"mem:reauthorization_needed:{COMPONENT_APPID}:{AUTHORIZER}"
+    assert store.ttls[key] is None
+    record = json.loads(store.data[key])
+    assert record["errcode"] == 61003 and record["updated_at"] > 1_600_000_000
+    assert f"mem:authorizer_access_token:{COMPONENT_APPID}:{AUTHORIZER}" not in store.data
+
+    before = sum(sim.stats().values())
+    again = Component(config(sim, store, prefix="mem"))  # another process on the same store
+    for client in (c, again):
+        with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+            client.authorizer(AUTHORIZER).post_json("/cgi-bin/message/custom/send", {"touser": "o"})
+        assert e.value.errcode == 61003 and "remembered" in e.value.reason
+        with pytest.raises(WeixinkitError.ReauthorizationNeeded):
+            client.authorizer_access_token(AUTHORIZER)
+    assert sum(sim.stats().values()) == before
+
+    # A new authorization clears it.
+    authorize(sim, c, AUTHORIZER)
+    assert key not in store.data
+    a.get(API)
+
+
+def test_storing_a_refresh_token_clears_a_remembered_unauthorization(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    granted = sim.authorize(OTHER)  # never delivered: no refresh token listed for it
+    c.store_refresh_token(OTHER, "refreshtoken@@@dead")
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded) as e:
+        c.authorizer_access_token(OTHER)
+    assert e.value.errcode == 61023
+    assert (sim.calls(AUTHORIZER_TOKEN_PATH), sim.calls(LIST_PATH)) == (1, 1)
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded):
+        c.authorizer(OTHER).get(API)
+    assert (sim.calls(AUTHORIZER_TOKEN_PATH), sim.calls(LIST_PATH)) == (1, 1)
+    # A refresh token stored by hand clears the memory: the next call asks WeChat again.
+    c.store_refresh_token(OTHER, "refreshtoken@@@another")
+    with pytest.raises(WeixinkitError.ReauthorizationNeeded):
+        c.authorizer(OTHER).get(API)
+    assert sim.calls(AUTHORIZER_TOKEN_PATH) == 2
+    # And the authorization push (query_auth) makes it work.
+    assert deliver(c, granted["push"]).status == 200
+    c.authorizer(OTHER).get(API)
+
+
+def test_a_ticket_refusal_drops_the_revoked_component_token(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    c.component_access_token()
+    sim.revoke(COMPONENT_APPID)
+    c.store_verify_ticket("ticket@@@forged")
+    with pytest.raises(WeixinkitError.Ticket) as e:
+        c.create_pre_auth_code()
+    assert e.value.code == 61006
+    push_ticket(sim, c)
+    before = (sim.calls(PREAUTH_PATH), sim.calls(COMPONENT_TOKEN_PATH))
+    c.create_pre_auth_code()
+    # One token fetch and one call: no request spent on the revoked token's 40001.
+    assert (sim.calls(PREAUTH_PATH), sim.calls(COMPONENT_TOKEN_PATH)) == (before[0] + 1,
+                                                                         before[1] + 1)
+
+
+# --- malformed fields no lifecycle step needs ---------------------------------------------------
+
+
+def encrypted_push(plaintext: str) -> dict:
+    """A push as WeChat sends it, encrypted with the component's token and key."""
+    crypto = weixinkit.MessageCrypto(COMPONENT_TOKEN, COMPONENT_AES_KEY, COMPONENT_APPID)
+    envelope = ElementTree.fromstring(crypto.encrypt_reply(plaintext, "1700000000", "n0nce"))
+    query = {"timestamp": "1700000000", "nonce": "n0nce", "encrypt_type": "aes",
+             "msg_signature": envelope.findtext("MsgSignature")}
+    body = (f"<xml><AppId><![CDATA[{COMPONENT_APPID}]]></AppId>"
+            f"<Encrypt><![CDATA[{envelope.findtext('Encrypt')}]]></Encrypt></xml>")
+    return {"query": query, "body": body}
+
+
+def test_a_malformed_expiry_does_not_refuse_the_authorized_push(sim):
+    c = Component(config(sim, MemoryStore()))
+    push_ticket(sim, c)
+    granted = sim.authorize(AUTHORIZER)
+    plaintext = (
+        f"<xml><AppId>{COMPONENT_APPID}</AppId><CreateTime>soon</CreateTime>"
+        "<InfoType>authorized</InfoType>"
+        f"<AuthorizerAppid>{AUTHORIZER}</AuthorizerAppid>"
+        f"<AuthorizationCode>{granted['authorization_code']}</AuthorizationCode>"
+        "<AuthorizationCodeExpiredTime>one hour</AuthorizationCodeExpiredTime>"
+        "<PreAuthCode>preauthcode@@@x</PreAuthCode></xml>")
+    result = deliver(c, encrypted_push(plaintext))
+    assert (result.status, result.body) == (200, "success")
+    notice = result.message.event.notice
+    assert notice.authorization_code == granted["authorization_code"]
+    assert (notice.create_time, notice.authorization_code_expired_time) == (None, None)
+    assert result.message.fields["AuthorizationCodeExpiredTime"] == ["one hour"]
+    assert result.message.fields["CreateTime"] == ["soon"]
+    assert c.refresh_token(AUTHORIZER) is not None
+    # The same through parse_message, and a well-formed value stays an int.
+    parsed = weixinkit.parse_message(plaintext.replace("one hour", "1700003600"))
+    assert parsed.event.notice.authorization_code_expired_time == 1700003600
+    # What the step needs is still required.
+    broken = deliver(c, encrypted_push(plaintext.replace("AuthorizerAppid>", "Appid>")))
+    assert broken.status == 400 and "AuthorizerAppid" in broken.body

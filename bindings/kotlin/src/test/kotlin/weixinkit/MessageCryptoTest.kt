@@ -232,6 +232,29 @@ class MessageCryptoTest {
     }
 
     @Test
+    fun `a malformed number an Open Platform push does not need is null, its text kept`() {
+        val m = parseMessage(
+            "<xml><AppId>c</AppId><CreateTime>soon</CreateTime><InfoType>authorized</InfoType>" +
+                "<AuthorizerAppid>wxa</AuthorizerAppid><AuthorizationCode>code</AuthorizationCode>" +
+                "<AuthorizationCodeExpiredTime>one hour</AuthorizationCodeExpiredTime></xml>",
+        )
+        val notice = assertInstanceOf(Event.Authorized::class.java, m.event).notice
+        assertEquals("code", notice.authorizationCode)
+        assertEquals(null, notice.createTime)
+        assertEquals(null, notice.authorizationCodeExpiredTime)
+        assertEquals(listOf("one hour"), m.fields["AuthorizationCodeExpiredTime"])
+        val ok = parseMessage(
+            "<xml><AppId>c</AppId><CreateTime>7</CreateTime><InfoType>unauthorized</InfoType>" +
+                "<AuthorizerAppid>wxa</AuthorizerAppid></xml>",
+        )
+        assertEquals(7L, assertInstanceOf(Event.Unauthorized::class.java, ok.event).createTime)
+        val e = assertThrows(WeixinkitException.Parse::class.java) {
+            parseMessage("<xml><InfoType>authorized</InfoType><AuthorizerAppid>wxa</AuthorizerAppid></xml>")
+        }
+        assertTrue(e.reason.contains("AuthorizationCode"), e.reason)
+    }
+
+    @Test
     fun `signatures and keys`() {
         val mp = Vectors.cryptoById("tencent-mp-sample-plain-signature")
         val args = listOf(mp.req("token"), mp.req("signature"), mp.req("timestamp"), mp.req("nonce"))
