@@ -91,6 +91,17 @@ pub enum Kind {
     ComponentVerifyTicket,
     /// Durable: an authorizer's `authorizer_refresh_token`.
     AuthorizerRefreshToken,
+    /// WeCom service provider `provider_access_token` (`service/get_provider_token`).
+    ProviderAccessToken,
+    /// WeCom third-party app `suite_access_token` (`service/get_suite_token`).
+    SuiteAccessToken,
+    /// WeCom corp `access_token`: an installing corp's (`service/get_corp_token`, owner = the
+    /// suite) or a self-built app's (`cgi-bin/gettoken`, owner = the corp).
+    CorpAccessToken,
+    /// Durable: a WeCom suite's pushed `suite_ticket`.
+    SuiteTicket,
+    /// Durable: an installing corp's `permanent_code` (owner = the suite, subject = the corp).
+    PermanentCode,
 }
 
 impl Kind {
@@ -104,6 +115,11 @@ impl Kind {
             Kind::AuthorizerAccessToken => "authorizer_access_token",
             Kind::ComponentVerifyTicket => "component_verify_ticket",
             Kind::AuthorizerRefreshToken => "authorizer_refresh_token",
+            Kind::ProviderAccessToken => "provider_access_token",
+            Kind::SuiteAccessToken => "suite_access_token",
+            Kind::CorpAccessToken => "corp_access_token",
+            Kind::SuiteTicket => "suite_ticket",
+            Kind::PermanentCode => "permanent_code",
         }
     }
 
@@ -111,7 +127,10 @@ impl Kind {
     pub fn is_durable(self) -> bool {
         matches!(
             self,
-            Kind::ComponentVerifyTicket | Kind::AuthorizerRefreshToken
+            Kind::ComponentVerifyTicket
+                | Kind::AuthorizerRefreshToken
+                | Kind::SuiteTicket
+                | Kind::PermanentCode
         )
     }
 }
