@@ -86,10 +86,16 @@ pub(crate) fn check_call(path: &str, query: &[(&str, &str)], param: &str) -> Res
             reason: format!("path {path:?} must start with '/' and carry no query"),
         });
     }
-    // Either spelling of the token parameter would send a second token beside ours.
+    // Any spelling of a token parameter would send a second token beside ours.
+    const TOKEN_PARAMS: &[&str] = &[
+        "access_token",
+        "component_access_token",
+        "suite_access_token",
+        "provider_access_token",
+    ];
     if query
         .iter()
-        .any(|(k, _)| *k == param || *k == "access_token" || *k == "component_access_token")
+        .any(|(k, _)| *k == param || TOKEN_PARAMS.contains(k))
     {
         return Err(Error::InvalidInput {
             code: crate::codes::INVALID_ARGUMENT,

@@ -50,7 +50,8 @@ pub mod codes {
     pub const TOKEN_UNAVAILABLE: i32 = -50030;
     /// No `component_verify_ticket` (or `suite_ticket`) was ever stored for the platform.
     pub const TICKET_MISSING: i32 = -50040;
-    /// The authorizer has no stored refresh token (never authorized here, or forgotten).
+    /// The authorizer has no stored refresh token (never authorized here, or forgotten); for
+    /// a WeCom suite, no permanent code is stored for the corp.
     pub const NOT_AUTHORIZED: i32 = -50041;
     /// weixinkit itself failed (a bug): reported by the C ABI when a panic was caught.
     pub const INTERNAL: i32 = -50099;
@@ -157,24 +158,26 @@ pub enum Error {
     #[error("token unavailable: {0}")]
     TokenUnavailable(String),
     /// The platform's pushed ticket is missing (code -50040) or WeChat refused it (61005
-    /// expired, 61006 invalid): wait for the next push or call `api_start_push_ticket`.
-    #[error("component_verify_ticket problem for {component_appid}: {reason}")]
+    /// expired, 61006 invalid; WeCom's 40085 for a suite_ticket): wait for the next push or
+    /// call `api_start_push_ticket` (WeCom: push it from the provider console).
+    #[error("pushed ticket problem for {component_appid}: {reason}")]
     Ticket {
-        /// The third-party platform.
+        /// The third-party platform's appid, or the WeCom suite id.
         component_appid: String,
-        /// 61005, 61006, or -50040 when none was ever stored.
+        /// 61005, 61006, 40085, or -50040 when none was ever stored.
         errcode: i64,
         /// What went wrong.
         reason: String,
     },
     /// The authorizer must authorize the platform again: its refresh token is dead (61023,
     /// and the list of authorizers had no other) or it cancelled the authorization (61003),
-    /// or no refresh token is stored for it (-50041).
-    #[error("authorizer {authorizer_appid} needs re-authorization: {reason}")]
+    /// or no refresh token is stored for it (-50041). For a WeCom suite: the corp must
+    /// install the app again (its permanent code was revoked, 40084, or none is stored).
+    #[error("{authorizer_appid} needs re-authorization: {reason}")]
     ReauthorizationNeeded {
-        /// The Official Account / mini program.
+        /// The Official Account / mini program, or the WeCom corp id.
         authorizer_appid: String,
-        /// 61023, 61003, or -50041.
+        /// 61023, 61003, 40084, or -50041.
         errcode: i64,
         /// What went wrong.
         reason: String,

@@ -17,6 +17,9 @@
 //!   signature, and `get` / `post_json` for any endpoint;
 //! - [`Component`] ([`open_platform`]): the third-party platform's whole authorization
 //!   lifecycle, the callback handler, and [`Authorizer`]s acting on behalf;
+//! - [`wecom`]: WeCom service providers and third-party apps ([`wecom::Provider`],
+//!   [`wecom::Suite`] with its install lifecycle and callback handler, [`wecom::Corp`]s it acts
+//!   for) and corps' own apps ([`wecom::WorkAccount`]);
 //! - [`ffi`]: the foreign facades (uniffi for Kotlin, PyO3 for Python, a C ABI for PHP), whose
 //!   Open Platform methods all expand from one table, [`ffi::endpoints`];
 //! - [`blocking`]: the same clients without `async`.
@@ -63,6 +66,7 @@ pub mod open_platform;
 pub mod runtime;
 pub mod store;
 pub mod token;
+pub mod wecom;
 
 pub use config::{
     HttpOptions, OfficialAccountConfig, RetryPolicy, StoreConfig, TokenEndpoint, TokenOptions,

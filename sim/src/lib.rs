@@ -59,6 +59,31 @@ pub const COMPONENT_TOKEN: &str = "componenttoken";
 /// Its EncodingAESKey.
 pub const COMPONENT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
+/// Default WeCom service provider's corp id.
+pub const PROVIDER_CORPID: &str = "wwprovider00000001";
+/// Its provider secret.
+pub const PROVIDER_SECRET: &str = "provider-secret";
+/// Default WeCom third-party app (suite) id; also the receiver id of its pushes.
+pub const SUITE_ID: &str = "wwsuite00000000001";
+/// Its suite secret.
+pub const SUITE_SECRET: &str = "suite-secret";
+/// Its callback Token.
+pub const SUITE_TOKEN: &str = "suitetoken";
+/// Its callback EncodingAESKey.
+pub const SUITE_AES_KEY: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+/// A second suite of the same provider (two suites must never mix).
+pub const SUITE2_ID: &str = "wwsuite00000000002";
+/// Its suite secret.
+pub const SUITE2_SECRET: &str = "suite2-secret";
+/// Its callback Token.
+pub const SUITE2_TOKEN: &str = "suitetoken2";
+/// Its callback EncodingAESKey.
+pub const SUITE2_AES_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg";
+/// Default corp with a self-built app (`cgi-bin/gettoken`).
+pub const WORK_CORPID: &str = "wwcorp000000000001";
+/// That app's secret.
+pub const WORK_SECRET: &str = "corp-app-secret";
+
 /// What kind of account an [`App`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,6 +94,12 @@ pub enum AppKind {
     MiniProgram,
     /// 第三方平台: gets its token from `api_component_token`; `cgi-bin/token` answers 61024.
     Component,
+    /// WeCom 服务商: `appid` is the provider's corp id, `secret` the provider secret.
+    WecomProvider,
+    /// WeCom 第三方应用: `appid` is the suite id, with its callback token and EncodingAESKey.
+    WecomSuite,
+    /// A WeCom corp's self-built app: `appid` is the corp id, `secret` the app's secret.
+    WecomApp,
 }
 
 /// An account the sim knows (the body of `POST /_sim/apps`).
@@ -111,6 +142,15 @@ impl App {
         }
     }
 
+    /// A WeCom suite with its callback token and EncodingAESKey.
+    pub fn wecom_suite(suite_id: &str, secret: &str, token: &str, encoding_aes_key: &str) -> App {
+        App {
+            token: Some(token.to_owned()),
+            encoding_aes_key: Some(encoding_aes_key.to_owned()),
+            ..App::plain(suite_id, secret, AppKind::WecomSuite)
+        }
+    }
+
     /// Set the URL pushes are POSTed to.
     pub fn with_callback_url(mut self, url: &str) -> App {
         self.callback_url = Some(url.to_owned());
@@ -128,9 +168,13 @@ impl App {
         }
     }
 
-    /// The three default accounts (see the README).
+    /// The default accounts (see the README).
     pub fn defaults() -> Vec<App> {
         vec![
+            App::plain(PROVIDER_CORPID, PROVIDER_SECRET, AppKind::WecomProvider),
+            App::wecom_suite(SUITE_ID, SUITE_SECRET, SUITE_TOKEN, SUITE_AES_KEY),
+            App::wecom_suite(SUITE2_ID, SUITE2_SECRET, SUITE2_TOKEN, SUITE2_AES_KEY),
+            App::plain(WORK_CORPID, WORK_SECRET, AppKind::WecomApp),
             App::official_account(OA_APPID, OA_SECRET),
             App::mini_program(MINI_APPID, MINI_SECRET),
             App::component(
@@ -162,7 +206,11 @@ pub struct SimOptions {
     /// 12 h); older → 61005.
     pub ticket_ttl_secs: u64,
     /// Authorization codes (`queryauthcode@@@…`) live this long (default 600); older → 61010.
+    /// WeCom's install auth codes too (older → 40029).
     pub auth_code_ttl_secs: u64,
+    /// A WeCom suite_ticket is accepted this long after it was pushed (default 1800); older →
+    /// 40085.
+    pub suite_ticket_ttl_secs: u64,
 }
 
 impl Default for SimOptions {
@@ -174,6 +222,7 @@ impl Default for SimOptions {
             stable_min_life: None,
             ticket_ttl_secs: 43_200,
             auth_code_ttl_secs: 600,
+            suite_ticket_ttl_secs: 1800,
         }
     }
 }
@@ -194,6 +243,8 @@ pub struct OptionsPatch {
     pub ticket_ttl_secs: Option<u64>,
     /// See [`SimOptions::auth_code_ttl_secs`].
     pub auth_code_ttl_secs: Option<u64>,
+    /// See [`SimOptions::suite_ticket_ttl_secs`].
+    pub suite_ticket_ttl_secs: Option<u64>,
 }
 
 /// How the sim starts (also the format of the binary's `--config FILE.json`; every field is
@@ -347,6 +398,14 @@ pub enum TokenKind {
     WxCardTicket,
     /// User OAuth token (`sns/oauth2/...`).
     SnsAccessToken,
+    /// WeCom `service/get_provider_token`.
+    ProviderAccessToken,
+    /// WeCom `service/get_suite_token`.
+    SuiteAccessToken,
+    /// WeCom `service/get_corp_token` (owner: the corp; via: the suite).
+    CorpAccessToken,
+    /// WeCom `cgi-bin/gettoken` (a self-built app's corp token).
+    WorkAccessToken,
 }
 
 impl TokenKind {
@@ -359,6 +418,10 @@ impl TokenKind {
             TokenKind::JsapiTicket => "JSAPI_",
             TokenKind::WxCardTicket => "WXCARD_",
             TokenKind::SnsAccessToken => "SNS_",
+            TokenKind::ProviderAccessToken => "PROVIDER_",
+            TokenKind::SuiteAccessToken => "SUITE_",
+            TokenKind::CorpAccessToken => "CORP_",
+            TokenKind::WorkAccessToken => "WORK_",
         }
     }
 }
@@ -434,6 +497,99 @@ pub struct PushOutcome {
     /// Why delivery failed (connection refused, timeout, non-2xx status).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The query string WeCom sends with a suite push (no `signature`, no `encrypt_type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuitePushQuery {
+    /// sha1(sorted[token, timestamp, nonce, Encrypt]).
+    pub msg_signature: String,
+    /// Unix seconds.
+    pub timestamp: String,
+    /// Random digits.
+    pub nonce: String,
+}
+
+/// An encrypted suite push as WeCom would POST it to the suite's callback URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuitePush {
+    /// callback_url + query; `None` without a callback_url.
+    pub url: Option<String>,
+    /// The query parameters.
+    pub query: SuitePushQuery,
+    /// `<xml><ToUserName>SUITE</ToUserName><Encrypt>…</Encrypt><AgentID></AgentID></xml>`.
+    pub body: String,
+    /// The decrypted message inside.
+    pub plaintext: String,
+}
+
+/// A suite push and what happened when it was delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuitePushOutcome {
+    /// The push.
+    pub push: SuitePush,
+    /// A callback_url was set and answered with HTTP 2xx.
+    pub delivered: bool,
+    /// The callback's HTTP status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The callback's response body (WeCom expects `success`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// Why delivery failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a WeCom control call minted (a ticket or an auth code, when it minted one), and its
+/// push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteEvent {
+    /// The `suite_ticket` pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// The temporary auth code (install, reset_permanent_code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_code: Option<String>,
+    /// The push (absent when an install was asked for without one: the website flow, whose
+    /// browser redirect carries the auth code instead).
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<SuitePushOutcome>,
+}
+
+/// The body of `POST /_sim/wecom/install`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRequest {
+    /// The suite being installed.
+    pub suite_id: String,
+    /// The installing corp (any id).
+    pub corpid: String,
+    /// If given, must be a live pre_auth_code of this suite.
+    #[serde(default)]
+    pub pre_auth_code: Option<String>,
+    /// The install link's `state`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Push `create_auth` (the app-market flow, default) or not (the website flow).
+    #[serde(default = "yes")]
+    pub push: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl InstallRequest {
+    /// `corpid` installs `suite_id` from the app market (a `create_auth` push).
+    pub fn new(suite_id: &str, corpid: &str) -> InstallRequest {
+        InstallRequest {
+            suite_id: suite_id.to_owned(),
+            corpid: corpid.to_owned(),
+            pre_auth_code: None,
+            state: None,
+            push: true,
+        }
+    }
 }
 
 /// Result of [`Sim::issue_component_ticket`] / `POST /_sim/component/ticket`.
@@ -724,6 +880,162 @@ impl Sim {
             expires_in: 300,
         })
     }
+}
+
+impl Sim {
+    /// The newest suite_ticket pushed for `suite_id`.
+    pub fn latest_suite_ticket(&self, suite_id: &str) -> Option<String> {
+        self.lock().latest_suite_ticket(suite_id)
+    }
+
+    /// Mint a suite_ticket and deliver its push to the suite's callback_url, if any
+    /// (`POST /_sim/wecom/suite_ticket`). The newest two tickets are accepted by
+    /// `get_suite_token`, each for `suite_ticket_ttl_secs`.
+    pub async fn issue_suite_ticket(&self, suite_id: &str) -> Result<SuiteEvent, SimError> {
+        let (ticket, push) = self.lock().wecom_suite_ticket(suite_id, now_ms())?;
+        Ok(SuiteEvent {
+            ticket: Some(ticket),
+            auth_code: None,
+            outcome: Some(server::deliver_suite(push).await),
+        })
+    }
+
+    /// A corp installs the suite (`POST /_sim/wecom/install`): a single-use auth code and,
+    /// unless `push` is false, the `create_auth` push.
+    pub async fn wecom_install(&self, req: InstallRequest) -> Result<SuiteEvent, SimError> {
+        let (code, push) = self.lock().wecom_install(&req, now_ms())?;
+        let outcome = match push {
+            Some(p) => Some(server::deliver_suite(p).await),
+            None => None,
+        };
+        Ok(SuiteEvent {
+            ticket: None,
+            auth_code: Some(code),
+            outcome,
+        })
+    }
+
+    /// The corp removes the app (`POST /_sim/wecom/cancel`): its permanent code answers
+    /// 40084, its corp tokens 40014, and `cancel_auth` is pushed.
+    pub async fn wecom_cancel(&self, suite_id: &str, corpid: &str) -> Result<SuiteEvent, SimError> {
+        let push = self.lock().wecom_cancel(suite_id, corpid, now_ms())?;
+        Ok(SuiteEvent {
+            ticket: None,
+            auth_code: None,
+            outcome: Some(server::deliver_suite(push).await),
+        })
+    }
+
+    /// Revoke the corp's permanent code without a push (`POST
+    /// /_sim/wecom/revoke_permanent_code`): later uses answer 40084.
+    pub fn wecom_revoke_permanent_code(
+        &self,
+        suite_id: &str,
+        corpid: &str,
+    ) -> Result<(), SimError> {
+        self.lock().wecom_revoke_permanent_code(suite_id, corpid)
+    }
+
+    /// A new auth code and the `reset_permanent_code` push (`POST
+    /// /_sim/wecom/reset_permanent_code`).
+    pub async fn wecom_reset_permanent_code(
+        &self,
+        suite_id: &str,
+        corpid: &str,
+    ) -> Result<SuiteEvent, SimError> {
+        let (code, push) = self
+            .lock()
+            .wecom_reset_permanent_code(suite_id, corpid, now_ms())?;
+        Ok(SuiteEvent {
+            ticket: None,
+            auth_code: Some(code),
+            outcome: Some(server::deliver_suite(push).await),
+        })
+    }
+
+    /// Push `change_auth`, or `change_contact` with a `change_type` (`POST
+    /// /_sim/wecom/change_auth`, `/_sim/wecom/change_contact`).
+    pub async fn wecom_change(
+        &self,
+        suite_id: &str,
+        corpid: &str,
+        change_type: Option<&str>,
+    ) -> Result<SuiteEvent, SimError> {
+        let push = self
+            .lock()
+            .wecom_change(suite_id, corpid, change_type, now_ms())?;
+        Ok(SuiteEvent {
+            ticket: None,
+            auth_code: None,
+            outcome: Some(server::deliver_suite(push).await),
+        })
+    }
+
+    /// URL verification as WeCom sends it (`POST /_sim/wecom/verify_url`): the query
+    /// (`msg_signature`, `timestamp`, `nonce`, `echostr`) for a GET to the callback URL, and
+    /// the plaintext the callback must answer. The echostr is encrypted for `receiver_id`
+    /// (default: the suite id).
+    pub fn wecom_verify_url(
+        &self,
+        suite_id: &str,
+        receiver_id: Option<&str>,
+    ) -> Result<UrlVerification, SimError> {
+        let (q, echostr, plain) = self.lock().wecom_echostr(suite_id, receiver_id, now_ms())?;
+        Ok(UrlVerification {
+            query: BTreeMap::from([
+                ("msg_signature".to_owned(), q.msg_signature),
+                ("timestamp".to_owned(), q.timestamp),
+                ("nonce".to_owned(), q.nonce),
+                ("echostr".to_owned(), echostr),
+            ]),
+            echo: plain,
+        })
+    }
+
+    /// A suite OAuth code for a member of an installed corp (`POST /_sim/wecom/oauth_code`).
+    pub fn wecom_oauth_code(
+        &self,
+        suite_id: &str,
+        corpid: &str,
+        userid: Option<&str>,
+    ) -> Result<WeComCode, SimError> {
+        let (code, userid) = self
+            .lock()
+            .wecom_oauth_code(suite_id, corpid, userid, now_ms())?;
+        Ok(WeComCode { code, userid })
+    }
+
+    /// A provider web-login auth code (`POST /_sim/wecom/login_code`).
+    pub fn wecom_login_code(
+        &self,
+        provider_corpid: &str,
+        corpid: &str,
+        userid: Option<&str>,
+    ) -> Result<WeComCode, SimError> {
+        let (code, userid) =
+            self.lock()
+                .wecom_login_code(provider_corpid, corpid, userid, now_ms())?;
+        Ok(WeComCode { code, userid })
+    }
+}
+
+/// Result of [`Sim::wecom_verify_url`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrlVerification {
+    /// `msg_signature`, `timestamp`, `nonce`, `echostr` (not URL-encoded).
+    pub query: BTreeMap<String, String>,
+    /// What the callback must answer.
+    pub echo: String,
+}
+
+/// A WeCom user code (suite OAuth `code`, provider login `auth_code`) and the member it
+/// stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeComCode {
+    /// The code (single use, 300 s).
+    pub code: String,
+    /// The member's userid.
+    pub userid: String,
 }
 
 /// A serving sim. Derefs to [`Sim`] for the control methods. Dropping it stops the server too

@@ -24,7 +24,8 @@ use tokio::task::JoinSet;
 
 use crate::state::{ApiReply, ApiRequest};
 use crate::{
-    client, now_ms, App, AuthorizeRequest, Fault, OptionsPatch, Push, PushOutcome, Sim, SimError,
+    client, now_ms, App, AuthorizeRequest, Fault, InstallRequest, OptionsPatch, Push, PushOutcome,
+    Sim, SimError, SuitePush, SuitePushOutcome,
 };
 
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -184,21 +185,38 @@ async fn handle(sim: Sim, req: Request<Incoming>, kill: Arc<Notify>) -> Result<R
 
 /// POST a push to its callback URL, if it has one, and report what happened.
 pub(crate) async fn deliver(push: Option<Push>) -> PushOutcome {
-    let mut outcome = PushOutcome {
-        push,
-        delivered: false,
-        status: None,
-        response: None,
-        error: None,
-    };
-    let Some(url) = outcome.push.as_ref().and_then(|p| p.url.clone()) else {
-        return outcome;
-    };
-    let body = outcome
-        .push
+    let target = push
         .as_ref()
-        .map(|p| p.body.clone())
-        .unwrap_or_default();
+        .and_then(|p| p.url.clone().map(|u| (u, p.body.clone())));
+    let (delivered, status, response, error) = post_push(target).await;
+    PushOutcome {
+        push,
+        delivered,
+        status,
+        response,
+        error,
+    }
+}
+
+/// The same for a WeCom suite push.
+pub(crate) async fn deliver_suite(push: SuitePush) -> SuitePushOutcome {
+    let target = push.url.clone().map(|u| (u, push.body.clone()));
+    let (delivered, status, response, error) = post_push(target).await;
+    SuitePushOutcome {
+        push,
+        delivered,
+        status,
+        response,
+        error,
+    }
+}
+
+type Delivery = (bool, Option<u16>, Option<String>, Option<String>);
+
+async fn post_push(target: Option<(String, String)>) -> Delivery {
+    let Some((url, body)) = target else {
+        return (false, None, None, None);
+    };
     let sent = tokio::time::timeout(
         DELIVERY_TIMEOUT,
         client::request("POST", &url, Some("text/xml; charset=utf-8"), body),
@@ -206,17 +224,23 @@ pub(crate) async fn deliver(push: Option<Push>) -> PushOutcome {
     .await;
     match sent {
         Ok(Ok(resp)) => {
-            outcome.delivered = (200..300).contains(&resp.status);
-            outcome.status = Some(resp.status);
-            outcome.response = Some(resp.text());
-            if !outcome.delivered {
-                outcome.error = Some(format!("callback answered HTTP {}", resp.status));
-            }
+            let delivered = (200..300).contains(&resp.status);
+            let error = (!delivered).then(|| format!("callback answered HTTP {}", resp.status));
+            (delivered, Some(resp.status), Some(resp.text()), error)
         }
-        Ok(Err(e)) => outcome.error = Some(format!("delivery to {url} failed: {e}")),
-        Err(_) => outcome.error = Some(format!("delivery to {url} timed out")),
+        Ok(Err(e)) => (
+            false,
+            None,
+            None,
+            Some(format!("delivery to {url} failed: {e}")),
+        ),
+        Err(_) => (
+            false,
+            None,
+            None,
+            Some(format!("delivery to {url} timed out")),
+        ),
     }
-    outcome
 }
 
 // ----- the /_sim control API -------------------------------------------------------------------
@@ -270,6 +294,36 @@ struct OAuthCodeBody {
     openid: Option<String>,
     #[serde(default)]
     scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SuiteBody {
+    suite_id: String,
+}
+
+#[derive(Deserialize)]
+struct SuiteCorpBody {
+    suite_id: String,
+    corpid: String,
+    #[serde(default)]
+    change_type: Option<String>,
+    #[serde(default)]
+    userid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct VerifyUrlBody {
+    suite_id: String,
+    #[serde(default)]
+    receiver_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginCodeBody {
+    provider_corpid: String,
+    corpid: String,
+    #[serde(default)]
+    userid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -357,8 +411,60 @@ async fn control_inner(
             let b: OAuthCodeBody = parse(body)?;
             sim_result(sim.oauth_code(&b.appid, b.openid.as_deref(), b.scope.as_deref()))
         }
+        ("/_sim/wecom/suite_ticket", _, true) => {
+            let b: SuiteBody = parse(body)?;
+            sim_result(sim.issue_suite_ticket(&b.suite_id).await)
+        }
+        ("/_sim/wecom/install", _, true) => {
+            let req: InstallRequest = parse(body)?;
+            sim_result(sim.wecom_install(req).await)
+        }
+        ("/_sim/wecom/cancel", _, true) => {
+            let b: SuiteCorpBody = parse(body)?;
+            sim_result(sim.wecom_cancel(&b.suite_id, &b.corpid).await)
+        }
+        ("/_sim/wecom/revoke_permanent_code", _, true) => {
+            let b: SuiteCorpBody = parse(body)?;
+            sim.wecom_revoke_permanent_code(&b.suite_id, &b.corpid)?;
+            json_response(200, &json!({"ok": true}))
+        }
+        ("/_sim/wecom/reset_permanent_code", _, true) => {
+            let b: SuiteCorpBody = parse(body)?;
+            sim_result(sim.wecom_reset_permanent_code(&b.suite_id, &b.corpid).await)
+        }
+        ("/_sim/wecom/change_auth", _, true) => {
+            let b: SuiteCorpBody = parse(body)?;
+            sim_result(sim.wecom_change(&b.suite_id, &b.corpid, None).await)
+        }
+        ("/_sim/wecom/change_contact", _, true) => {
+            let b: SuiteCorpBody = parse(body)?;
+            let kind = b.change_type.as_deref().unwrap_or("update_user");
+            sim_result(sim.wecom_change(&b.suite_id, &b.corpid, Some(kind)).await)
+        }
+        ("/_sim/wecom/verify_url", _, true) => {
+            let b: VerifyUrlBody = parse(body)?;
+            sim_result(sim.wecom_verify_url(&b.suite_id, b.receiver_id.as_deref()))
+        }
+        ("/_sim/wecom/oauth_code", _, true) => {
+            let b: SuiteCorpBody = parse(body)?;
+            sim_result(sim.wecom_oauth_code(&b.suite_id, &b.corpid, b.userid.as_deref()))
+        }
+        ("/_sim/wecom/login_code", _, true) => {
+            let b: LoginCodeBody = parse(body)?;
+            sim_result(sim.wecom_login_code(&b.provider_corpid, &b.corpid, b.userid.as_deref()))
+        }
         (
-            "/_sim/health"
+            "/_sim/wecom/suite_ticket"
+            | "/_sim/wecom/install"
+            | "/_sim/wecom/cancel"
+            | "/_sim/wecom/revoke_permanent_code"
+            | "/_sim/wecom/reset_permanent_code"
+            | "/_sim/wecom/change_auth"
+            | "/_sim/wecom/change_contact"
+            | "/_sim/wecom/verify_url"
+            | "/_sim/wecom/oauth_code"
+            | "/_sim/wecom/login_code"
+            | "/_sim/health"
             | "/_sim/stats"
             | "/_sim/reset"
             | "/_sim/config"

@@ -1,6 +1,8 @@
 //! Everything the simulated WeChat server remembers, and the endpoint logic over it. All of it
 //! runs under one mutex and never awaits; pushes are built here and delivered by the caller.
 
+mod wecom;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{json, Map, Value};
@@ -230,6 +232,8 @@ pub(crate) struct State {
     oauth_codes: HashMap<String, OAuthCodeRec>,
     sns_refresh: HashMap<String, SnsRefresh>,
     clear_quota_used: HashMap<String, u32>,
+    /// WeCom: suite tickets, install codes, permanent codes, OAuth codes.
+    wecom: wecom::WeCom,
 }
 
 /// What the request handler sends back.
@@ -286,6 +290,7 @@ impl State {
             oauth_codes: HashMap::new(),
             sns_refresh: HashMap::new(),
             clear_quota_used: HashMap::new(),
+            wecom: wecom::WeCom::default(),
         })
     }
 
@@ -304,6 +309,7 @@ impl State {
         self.oauth_codes.clear();
         self.sns_refresh.clear();
         self.clear_quota_used.clear();
+        self.wecom = wecom::WeCom::default();
     }
 
     pub fn patch_options(&mut self, p: &OptionsPatch) -> SimOptions {
@@ -325,6 +331,9 @@ impl State {
         }
         if let Some(v) = p.auth_code_ttl_secs {
             o.auth_code_ttl_secs = v;
+        }
+        if let Some(v) = p.suite_ticket_ttl_secs {
+            o.suite_ticket_ttl_secs = v;
         }
         o.clone()
     }
@@ -510,6 +519,16 @@ impl State {
             "/sns/auth" => self.sns_auth(r, now),
             "/sns/component/jscode2session" => self.jscode2session(r, now, true),
             "/sns/jscode2session" => self.jscode2session(r, now, false),
+            p if p.starts_with("/cgi-bin/service/") && wecom::ROUTES.contains(&p) => {
+                self.wecom_api(r, now)
+            }
+            "/cgi-bin/gettoken" => self.wecom_gettoken(r, now),
+            p if (r.method == "GET" || r.method == "POST")
+                && p.starts_with("/cgi-bin/")
+                && wecom::carries_wecom_token(r) =>
+            {
+                self.wecom_echo(r, now)
+            }
             p if (r.method == "GET" || r.method == "POST")
                 && ["/cgi-bin/", "/wxa/", "/datacube/"]
                     .iter()
@@ -548,6 +567,12 @@ impl State {
             .apps
             .get(appid)
             .ok_or_else(|| err(40013, "invalid appid"))?;
+        if !matches!(
+            app.kind,
+            AppKind::OfficialAccount | AppKind::MiniProgram | AppKind::Component
+        ) {
+            return Err(err(40013, "invalid appid"));
+        }
         if app.kind == AppKind::Component {
             return Err(err(
                 61024,

@@ -12,7 +12,7 @@
 //! client. The caller's context is released when the last holder drops it, on its thread.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_void};
+use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::thread::ThreadId;

@@ -95,6 +95,17 @@ pub enum Kind {
     /// behalf fail at once, without asking WeChat, until a new authorization or refresh
     /// token is stored.
     ReauthorizationNeeded,
+    /// WeCom service provider `provider_access_token` (`service/get_provider_token`).
+    ProviderAccessToken,
+    /// WeCom third-party app `suite_access_token` (`service/get_suite_token`).
+    SuiteAccessToken,
+    /// WeCom corp `access_token`: an installing corp's (`service/get_corp_token`, owner = the
+    /// suite) or a self-built app's (`cgi-bin/gettoken`, owner = the corp).
+    CorpAccessToken,
+    /// Durable: a WeCom suite's pushed `suite_ticket`.
+    SuiteTicket,
+    /// Durable: an installing corp's `permanent_code` (owner = the suite, subject = the corp).
+    PermanentCode,
 }
 
 impl Kind {
@@ -109,6 +120,11 @@ impl Kind {
             Kind::ComponentVerifyTicket => "component_verify_ticket",
             Kind::AuthorizerRefreshToken => "authorizer_refresh_token",
             Kind::ReauthorizationNeeded => "reauthorization_needed",
+            Kind::ProviderAccessToken => "provider_access_token",
+            Kind::SuiteAccessToken => "suite_access_token",
+            Kind::CorpAccessToken => "corp_access_token",
+            Kind::SuiteTicket => "suite_ticket",
+            Kind::PermanentCode => "permanent_code",
         }
     }
 
@@ -119,6 +135,8 @@ impl Kind {
             Kind::ComponentVerifyTicket
                 | Kind::AuthorizerRefreshToken
                 | Kind::ReauthorizationNeeded
+                | Kind::SuiteTicket
+                | Kind::PermanentCode
         )
     }
 }

@@ -7,3 +7,4 @@ mod properties;
 mod python_stub;
 mod tokens;
 mod vectors;
+mod wecom;
