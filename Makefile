@@ -1,7 +1,7 @@
 # weixinkit: the two commands a newcomer needs are `make demo` and `make test`.
 .PHONY: demo test bench fuzz header
 
-## A third-party platform's whole authorization lifecycle against the local WeChat server.
+## A third-party platform's whole authorization lifecycle, then a WeCom suite's install lifecycle, against the local server.
 demo:
 	cargo run --quiet --example demo
 

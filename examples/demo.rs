@@ -9,6 +9,10 @@
 //! second run finds the first run's ticket and tokens. The local server starts afresh each
 //! run (its tokens die with it), which the second run shows being recovered.
 //!
+//! Then the WeCom leg, a third-party app (suite) on the same store: suite_ticket push → suite
+//! token → install link → the corp installs (`create_auth` push) → permanent code stored → a
+//! call for the corp → its token expires and is recovered → `cancel_auth` cleans up.
+//!
 //! Run: `cargo run --example demo` (or `make demo`); `cargo run --example pushes` shows
 //! the push crypto on its own.
 
@@ -18,16 +22,47 @@ use serde_json::json;
 use weixinkit::open_platform::AuthorizationUrlOptions;
 use weixinkit::store::{FileStore, Store};
 use weixinkit::token::SystemClock;
+use weixinkit::wecom::{Suite, SuiteConfig};
 use weixinkit::{
     CallbackRequest, CallbackResponse, Component, ComponentConfig, Event, HttpOptions, StoreConfig,
     TokenOptions,
 };
 use weixinkit_sim::{
-    AuthorizeRequest, Push, Sim, SimConfig, COMPONENT_AES_KEY, COMPONENT_APPID, COMPONENT_SECRET,
-    COMPONENT_TOKEN,
+    AuthorizeRequest, InstallRequest, Push, Sim, SimConfig, SuitePush, COMPONENT_AES_KEY,
+    COMPONENT_APPID, COMPONENT_SECRET, COMPONENT_TOKEN, PROVIDER_CORPID, SUITE_AES_KEY, SUITE_ID,
+    SUITE_SECRET, SUITE_TOKEN,
 };
 
 const AUTHORIZER: &str = "wxf8b4f85f3a794e77";
+const CORP: &str = "wwd8c4f2a1e5b70936";
+
+/// What a web framework hands the suite's handler for WeCom's POST.
+fn as_suite_request(push: &SuitePush) -> CallbackRequest {
+    let q = &push.query;
+    CallbackRequest {
+        method: "POST".into(),
+        query: vec![
+            ("msg_signature".into(), q.msg_signature.clone()),
+            ("timestamp".into(), q.timestamp.clone()),
+            ("nonce".into(), q.nonce.clone()),
+        ],
+        body: push.body.clone(),
+    }
+}
+
+fn show_suite(response: &CallbackResponse) {
+    let event = match response.message.as_ref().map(|m| &m.event) {
+        Some(Event::SuiteTicket { .. }) => "suite_ticket".to_string(),
+        Some(Event::CreateAuth { .. }) => "create_auth".to_string(),
+        Some(Event::CancelAuth { auth_corp_id, .. }) => format!("cancel_auth by {auth_corp_id}"),
+        Some(other) => format!("{other:?}"),
+        None => "nothing (refused)".into(),
+    };
+    println!(
+        "    handler answered {} {:?}; event: {event}",
+        response.status, response.body
+    );
+}
 
 fn step(n: u32, title: &str) {
     println!("\n[{n}] {title}");
@@ -247,6 +282,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await,
     );
 
+    wecom_leg(&sim, &dir).await?;
+
     println!("\nUpstream calls, as the local WeChat server counted them:");
     for (path, n) in sim.stats() {
         println!("    {n:>3}  {path}");
@@ -255,5 +292,143 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\nState kept in {} (run again to see it survive).",
         dir.display()
     );
+    Ok(())
+}
+
+/// The WeCom third-party app's install lifecycle, on the same file store.
+async fn wecom_leg(
+    sim: &weixinkit_sim::RunningSim,
+    dir: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n--- WeCom: a third-party app (suite) ---");
+    step(10, "Open the suite on the same file store");
+    let store: Arc<dyn Store> = Arc::new(FileStore::open(dir)?);
+    let config = SuiteConfig {
+        suite_id: SUITE_ID.into(),
+        suite_secret: SUITE_SECRET.into(),
+        token: SUITE_TOKEN.into(),
+        encoding_aes_key: SUITE_AES_KEY.into(),
+        provider_corp_id: Some(PROVIDER_CORPID.into()),
+        http: HttpOptions {
+            work_base_uri: sim.base_url.clone(),
+            ..HttpOptions::default()
+        },
+        tokens: TokenOptions::default(),
+        store: StoreConfig::File {
+            dir: dir.to_string_lossy().into_owned(),
+        },
+    };
+    println!("    config: {config:?}");
+    let suite = Suite::with_store(config, store, Arc::new(SystemClock))?;
+    match (
+        suite.suite_ticket().await?,
+        suite.stored_permanent_code(CORP).await?,
+    ) {
+        (None, None) => println!("    no suite state yet: first run"),
+        (ticket, code) => println!(
+            "    found the previous run's suite_ticket {} and permanent code for {CORP}: {}",
+            ticket
+                .as_deref()
+                .map(short)
+                .unwrap_or_else(|| "none".into()),
+            code.as_deref().map(short).unwrap_or_else(|| "none".into()),
+        ),
+    }
+
+    step(11, "WeCom pushes suite_ticket (encrypted for the suite id)");
+    let issued = sim.issue_suite_ticket(SUITE_ID).await?;
+    let push = issued.outcome.expect("a suite push").push;
+    show_suite(&suite.handle_callback(&as_suite_request(&push)).await);
+
+    step(
+        12,
+        "suite_access_token (single flight; cached in the store)",
+    );
+    let before = sim.calls("/cgi-bin/service/get_suite_token");
+    let token = suite.suite_access_token().await?;
+    println!(
+        "    {} expires at {} (get_suite_token calls: {})",
+        short(&token.value),
+        token.expires_at,
+        sim.calls("/cgi-bin/service/get_suite_token") - before
+    );
+
+    let token_calls = sim.calls("/cgi-bin/service/get_suite_token");
+    step(
+        13,
+        "Pre-auth code, session info and the install link, in one call",
+    );
+    let url = suite
+        .create_install_url("https://provider.example.com/installed", "demo", Some(1))
+        .await?;
+    println!("    {url}");
+    if sim.calls("/cgi-bin/service/get_suite_token") > token_calls {
+        println!("    (the cached suite token was unknown to this fresh server: 40082, refreshed once with the new ticket, retried once)");
+    }
+
+    step(
+        14,
+        "The corp installs; WeCom pushes `create_auth`; the handler stores the permanent code",
+    );
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP))
+        .await?;
+    let push = installed.outcome.expect("a suite push").push;
+    show_suite(&suite.handle_callback(&as_suite_request(&push)).await);
+    println!(
+        "    permanent code stored durably: {}",
+        short(&suite.stored_permanent_code(CORP).await?.unwrap_or_default())
+    );
+
+    step(
+        15,
+        "Call a WeCom API for the corp (its token minted from the permanent code)",
+    );
+    let corp = suite.corp(CORP)?;
+    let sent = corp
+        .post_json(
+            "/cgi-bin/message/send",
+            &json!({"touser": "@all", "msgtype": "text", "agentid": 1000001, "text": {"content": "你好"}}),
+        )
+        .await?;
+    println!(
+        "    POST /cgi-bin/message/send → errcode {}",
+        sent["errcode"]
+    );
+
+    step(
+        16,
+        "The corp token expires (42001): refreshed once, retried once",
+    );
+    let before = sim.calls("/cgi-bin/service/get_corp_token");
+    sim.expire_tokens(Some(CORP));
+    corp.get("/cgi-bin/user/list", &[("department_id", "1")])
+        .await?;
+    println!(
+        "    recovered (get_corp_token calls: {})",
+        sim.calls("/cgi-bin/service/get_corp_token") - before
+    );
+
+    step(
+        17,
+        "The corp removes the app; WeCom pushes `cancel_auth`; the handler forgets it",
+    );
+    let cancelled = sim.wecom_cancel(SUITE_ID, CORP).await?;
+    let push = cancelled.outcome.expect("a suite push").push;
+    show_suite(&suite.handle_callback(&as_suite_request(&push)).await);
+    match corp.access_token().await {
+        Err(e) => println!("    acting for {CORP} now fails without asking WeCom: {e}"),
+        Ok(_) => println!("    unexpected: a token for {CORP} is still available"),
+    }
+
+    step(
+        18,
+        "Install again, so the next run finds a stored permanent code",
+    );
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP))
+        .await?;
+    let push = installed.outcome.expect("a suite push").push;
+    show_suite(&suite.handle_callback(&as_suite_request(&push)).await);
     Ok(())
 }

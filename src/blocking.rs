@@ -142,11 +142,90 @@ impl Authorizer {
     }
 }
 
+/// The blocking face of [`crate::wecom::Provider`].
+#[derive(Debug, Clone)]
+pub struct Provider(crate::wecom::Provider);
+
+impl Provider {
+    /// A provider client with the store its configuration names.
+    pub fn new(config: crate::wecom::ProviderConfig) -> Result<Self> {
+        crate::wecom::Provider::new(config).map(Self)
+    }
+
+    /// The async client behind this one.
+    pub fn as_async(&self) -> &crate::wecom::Provider {
+        &self.0
+    }
+}
+
+/// The blocking face of [`crate::wecom::Suite`].
+///
+/// ```no_run
+/// use weixinkit::{blocking, wecom::SuiteConfig};
+/// # fn demo(config: SuiteConfig) -> weixinkit::Result<()> {
+/// let suite = blocking::Suite::new(config)?;
+/// let url = suite.create_install_url("https://you.example/installed".into(), None, Some(0))?;
+/// let users = suite.corp("wwcorp")?.get("/cgi-bin/user/list".into(), None)?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Suite(crate::wecom::Suite);
+
+impl Suite {
+    /// A suite client with the store its configuration names.
+    pub fn new(config: crate::wecom::SuiteConfig) -> Result<Self> {
+        crate::wecom::Suite::new(config).map(Self)
+    }
+
+    /// Wrap an async suite client.
+    pub fn from_async(inner: crate::wecom::Suite) -> Self {
+        Self(inner)
+    }
+
+    /// The async client behind this one.
+    pub fn as_async(&self) -> &crate::wecom::Suite {
+        &self.0
+    }
+
+    /// See [`crate::wecom::Suite::corp`].
+    pub fn corp(&self, corp_id: &str) -> Result<Corp> {
+        self.0.corp(corp_id).map(Corp)
+    }
+}
+
+/// The blocking face of [`crate::wecom::Corp`].
+#[derive(Debug, Clone)]
+pub struct Corp(crate::wecom::Corp);
+
+impl Corp {
+    /// The corp id.
+    pub fn corp_id(&self) -> &str {
+        self.0.corp_id()
+    }
+}
+
+/// The blocking face of [`crate::wecom::WorkAccount`].
+#[derive(Debug, Clone)]
+pub struct WorkAccount(crate::wecom::WorkAccount);
+
+impl WorkAccount {
+    /// A self-built app's client with the store its configuration names.
+    pub fn new(config: crate::wecom::WorkAccountConfig) -> Result<Self> {
+        crate::wecom::WorkAccount::new(config).map(Self)
+    }
+
+    /// The async client behind this one.
+    pub fn as_async(&self) -> &crate::wecom::WorkAccount {
+        &self.0
+    }
+}
+
 // The names the table's rows use for their argument and result types.
 use crate::ffi::{Body, Json, Query};
 use crate::open_platform::{
     Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
 };
+use crate::wecom::PermanentCode;
 use crate::CallbackResponse;
 
 /// Expands a table into blocking methods (`io` rows; `pure` rows are already blocking).
@@ -177,3 +256,7 @@ macro_rules! blocking_methods {
 
 component_endpoints!(blocking_methods { Component });
 authorizer_endpoints!(blocking_methods { Authorizer });
+provider_endpoints!(blocking_methods { Provider });
+suite_endpoints!(blocking_methods { Suite });
+corp_endpoints!(blocking_methods { Corp });
+work_account_endpoints!(blocking_methods { WorkAccount });

@@ -84,7 +84,8 @@ typedef enum {
 /**
  * A client handle: an Official Account or a third-party platform (component).
  *
- * Create it with [`wxk_official_account_new`] or [`wxk_component_new`], call it with
+ * Create it with [`wxk_official_account_new`], [`wxk_component_new`], [`wxk_provider_new`],
+ * [`wxk_suite_new`] or [`wxk_work_account_new`], call it with
  * [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
  */
 typedef struct WxkClient WxkClient;
@@ -579,6 +580,44 @@ int32_t wxk_component_new(const char *config_json,
                           size_t config_json_len,
                           WxkClient **out_client,
                           char **out_error);
+
+/**
+ * Build a WeCom service provider client from its configuration JSON:
+ * `{"corp_id":"ww…","provider_secret":"…","store":{…},"http":{…},"tokens":{…}}`.
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_provider_new(const char *config_json,
+                         size_t config_json_len,
+                         WxkClient **out_client,
+                         char **out_error);
+
+/**
+ * Build a WeCom third-party app (suite) client from its configuration JSON:
+ * `{"suite_id":"ww…","suite_secret":"…","token":"…","encoding_aes_key":"…",
+ * "provider_corp_id":null,"store":{…},"http":{…},"tokens":{…}}`. Its `Corp` rows are called
+ * as `corp.<name>` with `corp_id` among the arguments.
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_suite_new(const char *config_json,
+                      size_t config_json_len,
+                      WxkClient **out_client,
+                      char **out_error);
+
+/**
+ * Build a WeCom self-built app client from its configuration JSON:
+ * `{"corp_id":"ww…","corp_secret":"…","store":{…},"http":{…},"tokens":{…}}`.
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_work_account_new(const char *config_json,
+                             size_t config_json_len,
+                             WxkClient **out_client,
+                             char **out_error);
 
 /**
  * Call `method` on a client with its arguments as a JSON object; the result as JSON.

@@ -14,6 +14,11 @@
 // store; default <temp dir>/weixinkit), PORT (default 8080; 0 = any free port). The first
 // stdout line is `listening on http://127.0.0.1:PORT/wechat/callback`; register that URL
 // (behind your HTTPS front) as the platform's authorization event URL.
+//
+// With WEIXINKIT_SUITE_ID, WEIXINKIT_SUITE_SECRET, WEIXINKIT_SUITE_TOKEN and
+// WEIXINKIT_SUITE_AES_KEY set (optional: WEIXINKIT_PROVIDER_CORPID, WEIXINKIT_WORK_BASE_URI),
+// /wecom/suite is a WeCom third-party app's data/command callback URL too: URL verification,
+// the suite_ticket, create_auth (permanent code stored) and cancel_auth, then your work.
 
 package weixinkit.examples
 
@@ -24,6 +29,8 @@ import weixinkit.Event
 import weixinkit.HttpOptions
 import weixinkit.Secret
 import weixinkit.StoreConfig
+import weixinkit.Suite
+import weixinkit.SuiteConfig
 import java.net.InetSocketAddress
 import java.net.URLDecoder
 import java.util.concurrent.Executors
@@ -75,6 +82,42 @@ fun main() {
         val bytes = answer.toByteArray()
         exchange.sendResponseHeaders(status, bytes.size.toLong())
         exchange.responseBody.use { it.write(bytes) }
+    }
+    val suite = env("WEIXINKIT_SUITE_ID")?.let { suiteId ->
+        Suite(
+            SuiteConfig(
+                suiteId = suiteId,
+                suiteSecret = Secret(required("WEIXINKIT_SUITE_SECRET")),
+                token = Secret(required("WEIXINKIT_SUITE_TOKEN")),
+                encodingAesKey = Secret(required("WEIXINKIT_SUITE_AES_KEY")),
+                providerCorpId = env("WEIXINKIT_PROVIDER_CORPID"),
+                http = env("WEIXINKIT_WORK_BASE_URI")?.let { HttpOptions(workBaseUri = it) },
+                store = env("WEIXINKIT_STORE_DIR")?.let { StoreConfig.File(it) },
+            ),
+            null,
+        )
+    }
+    if (suite != null) {
+        server.createContext("/wecom/suite") { exchange ->
+            val query = exchange.requestURI.rawQuery.orEmpty().split('&').filter { '=' in it }.associate {
+                val (k, v) = it.split('=', limit = 2)
+                URLDecoder.decode(k, "UTF-8") to URLDecoder.decode(v, "UTF-8")
+            }
+            val body = exchange.requestBody.readBytes().toString(Charsets.UTF_8)
+            // GET verifies the URL (the body is the decrypted echostr); POST runs the lifecycle.
+            val result = suite.handleCallback(exchange.requestMethod, query, body)
+            if (result.status == 200) {
+                when (val event = result.message?.event) {
+                    is Event.ChangeAuth -> println("suite push: change_auth ${event.authCorpId}")
+                    is Event.CancelAuth -> println("suite push: cancel_auth ${event.authCorpId}")
+                    null -> {}
+                    else -> println("suite push: ${event::class.simpleName}")
+                }
+            }
+            val bytes = result.body.toByteArray()
+            exchange.sendResponseHeaders(result.status, bytes.size.toLong())
+            exchange.responseBody.use { it.write(bytes) }
+        }
     }
     server.executor = Executors.newFixedThreadPool(4)
     server.start()

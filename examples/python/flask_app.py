@@ -14,6 +14,13 @@ URL, and send merchants to /authorize. In production run it under a WSGI server 
 `gunicorn -w 4 -b 0.0.0.0:8080 flask_app:app` from this directory: the workers share the
 ticket, refresh tokens and access tokens through the store directory (or use a RedisStore).
 
+A WeCom third-party app (suite) can share the app: set WEIXINKIT_SUITE_ID,
+WEIXINKIT_SUITE_SECRET, WEIXINKIT_SUITE_TOKEN and WEIXINKIT_SUITE_AES_KEY (optional:
+WEIXINKIT_PROVIDER_CORPID, WEIXINKIT_WORK_BASE_URI) and use
+http(s)://your.host/wecom/suite-events as the suite's data/command callback URL: URL
+verification (GET), the suite_ticket, create_auth / reset_permanent_code (permanent code stored)
+and cancel_auth are handled there, then `on_suite_push` runs.
+
 Try it against the local WeChat server (sim/README.md): register
 http://127.0.0.1:$PORT/wechat/authorization-events as the callback_url of the sim's component
 (`POST /_sim/apps`), then `POST /_sim/component/ticket` and `POST /_sim/authorize`.
@@ -52,6 +59,38 @@ def on_push(message):
 def authorization_events():
     status, body, _message = component.handle_callback(
         request.method, request.args, request.get_data(as_text=True), on_push)
+    return body, status, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+suite = None
+if os.environ.get("WEIXINKIT_SUITE_ID"):
+    suite = weixinkit.Suite(weixinkit.SuiteConfig(
+        os.environ["WEIXINKIT_SUITE_ID"],
+        os.environ["WEIXINKIT_SUITE_SECRET"],
+        os.environ["WEIXINKIT_SUITE_TOKEN"],
+        os.environ["WEIXINKIT_SUITE_AES_KEY"],
+        provider_corp_id=os.environ.get("WEIXINKIT_PROVIDER_CORPID"),
+        http=weixinkit.HttpOptions(work_base_uri=os.environ.get("WEIXINKIT_WORK_BASE_URI")),
+        store=weixinkit.FileStore(store_dir) if store_dir else None,
+    ))
+
+
+def on_suite_push(message):
+    """Your part for the suite: the ticket is stored, the permanent code stored (or the corp
+    forgotten) when this runs; change_auth, change_contact and the rest arrive here too."""
+    event = message.event
+    if isinstance(event, weixinkit.Event.CHANGE_AUTH):
+        app.logger.info("authorization changed by %s", event.auth_corp_id)
+    elif isinstance(event, weixinkit.Event.CANCEL_AUTH):
+        app.logger.info("uninstalled by %s", event.auth_corp_id)
+
+
+@app.route("/wecom/suite-events", methods=["GET", "POST"])
+def suite_events():
+    if suite is None:
+        return "no suite configured", 404
+    status, body, _message = suite.handle_callback(
+        request.method, request.args, request.get_data(as_text=True), on_suite_push)
     return body, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 

@@ -949,13 +949,17 @@ pub unsafe extern "C" fn wxk_news_reply(
 
 /// A client handle: an Official Account or a third-party platform (component).
 ///
-/// Create it with [`wxk_official_account_new`] or [`wxk_component_new`], call it with
+/// Create it with [`wxk_official_account_new`], [`wxk_component_new`], [`wxk_provider_new`],
+/// [`wxk_suite_new`] or [`wxk_work_account_new`], call it with
 /// [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
 pub struct WxkClient(Client);
 
 enum Client {
     OfficialAccount(crate::blocking::OfficialAccount),
     Component(crate::Component),
+    Provider(crate::wecom::Provider),
+    Suite(crate::wecom::Suite),
+    WorkAccount(crate::wecom::WorkAccount),
 }
 
 /// Release a client handle. NULL is ignored.
@@ -1027,6 +1031,82 @@ pub unsafe extern "C" fn wxk_component_new(
     })
 }
 
+/// Build a WeCom service provider client from its configuration JSON:
+/// `{"corp_id":"ww…","provider_secret":"…","store":{…},"http":{…},"tokens":{…}}`.
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_provider_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let (json, host) = super::host_store::take_from_config(json)?;
+        let config = crate::wecom::ProviderConfig::from_json(&json)?;
+        match host {
+            None => crate::wecom::Provider::new(config),
+            Some(store) => crate::wecom::Provider::with_store(config, store, Arc::new(SystemClock)),
+        }
+        .map(|p| WxkClient(Client::Provider(p)))
+    })
+}
+
+/// Build a WeCom third-party app (suite) client from its configuration JSON:
+/// `{"suite_id":"ww…","suite_secret":"…","token":"…","encoding_aes_key":"…",
+/// "provider_corp_id":null,"store":{…},"http":{…},"tokens":{…}}`. Its `Corp` rows are called
+/// as `corp.<name>` with `corp_id` among the arguments.
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_suite_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let (json, host) = super::host_store::take_from_config(json)?;
+        let config = crate::wecom::SuiteConfig::from_json(&json)?;
+        match host {
+            None => crate::wecom::Suite::new(config),
+            Some(store) => crate::wecom::Suite::with_store(config, store, Arc::new(SystemClock)),
+        }
+        .map(|s| WxkClient(Client::Suite(s)))
+    })
+}
+
+/// Build a WeCom self-built app client from its configuration JSON:
+/// `{"corp_id":"ww…","corp_secret":"…","store":{…},"http":{…},"tokens":{…}}`.
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_work_account_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let (json, host) = super::host_store::take_from_config(json)?;
+        let config = crate::wecom::WorkAccountConfig::from_json(&json)?;
+        match host {
+            None => crate::wecom::WorkAccount::new(config),
+            Some(store) => {
+                crate::wecom::WorkAccount::with_store(config, store, Arc::new(SystemClock))
+            }
+        }
+        .map(|w| WxkClient(Client::WorkAccount(w)))
+    })
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CallArgs {
@@ -1086,19 +1166,32 @@ pub unsafe extern "C" fn wxk_client_call(
             .0;
         let method = str_arg(method, method_len, "method")?;
         let args = str_arg(args_json, args_json_len, "args_json")?;
+        let named = || -> Result<serde_json::Value, Error> {
+            serde_json::from_str(if args.is_empty() { "{}" } else { args }).map_err(|e| {
+                invalid_input(codes::INVALID_ARGUMENT, format!("{method} arguments: {e}"))
+            })
+        };
         let client = match client {
             Client::OfficialAccount(a) => a,
             Client::Component(c) => {
-                let args: serde_json::Value =
-                    serde_json::from_str(if args.is_empty() { "{}" } else { args }).map_err(
-                        |e| {
-                            invalid_input(
-                                codes::INVALID_ARGUMENT,
-                                format!("{method} arguments: {e}"),
-                            )
-                        },
-                    )?;
+                let args = named()?;
                 let value = crate::runtime::block_on(super::dispatch::component(c, method, &args))?;
+                return Ok(Some(OutBuf::json(&value)?));
+            }
+            Client::Provider(p) => {
+                let args = named()?;
+                let value = crate::runtime::block_on(super::dispatch::provider(p, method, &args))?;
+                return Ok(Some(OutBuf::json(&value)?));
+            }
+            Client::Suite(s) => {
+                let args = named()?;
+                let value = crate::runtime::block_on(super::dispatch::suite(s, method, &args))?;
+                return Ok(Some(OutBuf::json(&value)?));
+            }
+            Client::WorkAccount(w) => {
+                let args = named()?;
+                let value =
+                    crate::runtime::block_on(super::dispatch::work_account(w, method, &args))?;
                 return Ok(Some(OutBuf::json(&value)?));
             }
         };

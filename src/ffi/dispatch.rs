@@ -26,6 +26,7 @@ use crate::open_platform::{
     Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
 };
 use crate::token::Token;
+use crate::wecom::PermanentCode;
 use crate::CallbackResponse;
 
 /// Expands a table into `async fn $fn_name(receiver, method, args) -> Result<Option<Value>>`:
@@ -65,6 +66,67 @@ authorizer_endpoints!(dispatch_arms {
     authorizer_row,
     Authorizer
 });
+
+provider_endpoints!(dispatch_arms {
+    provider_row,
+    crate::wecom::Provider
+});
+suite_endpoints!(dispatch_arms {
+    suite_row,
+    crate::wecom::Suite
+});
+corp_endpoints!(dispatch_arms {
+    corp_row,
+    crate::wecom::Corp
+});
+work_account_endpoints!(dispatch_arms {
+    work_account_row,
+    crate::wecom::WorkAccount
+});
+
+fn unknown(client: &str, method: &str) -> Error {
+    Error::invalid_argument(format!("unknown {client} method {method:?}"))
+}
+
+/// Call an operation of a WeCom [`crate::wecom::Provider`] by name (or `corp_id`).
+pub async fn provider(p: &crate::wecom::Provider, method: &str, args: &Value) -> Result<Value> {
+    if method == "corp_id" {
+        return to_json(p.corp_id());
+    }
+    provider_row(p, method, args)
+        .await?
+        .ok_or_else(|| unknown("Provider", method))
+}
+
+/// Call an operation of a WeCom [`crate::wecom::Suite`] by name: a `Suite` row's name,
+/// `suite_id`, or `corp.<name>` for a `Corp` row with `corp_id` beside the row's arguments.
+pub async fn suite(s: &crate::wecom::Suite, method: &str, args: &Value) -> Result<Value> {
+    if method == "suite_id" {
+        return to_json(s.suite_id());
+    }
+    let found = match method.strip_prefix("corp.") {
+        Some(name) => {
+            let corp_id: String = arg(args, "corp_id", method)?;
+            corp_row(&s.corp(&corp_id)?, name, args).await?
+        }
+        None => suite_row(s, method, args).await?,
+    };
+    found.ok_or_else(|| unknown("Suite", method))
+}
+
+/// Call an operation of a WeCom [`crate::wecom::WorkAccount`] by name (or `corp_id`).
+pub async fn work_account(
+    w: &crate::wecom::WorkAccount,
+    method: &str,
+    args: &Value,
+) -> Result<Value> {
+    if method == "corp_id" {
+        return to_json(w.corp_id());
+    }
+    work_account_row(w, method, args)
+        .await?
+        .ok_or_else(|| unknown("WorkAccount", method))
+}
 
 fn authorizer(c: &Component, args: &Value, method: &str) -> Result<Authorizer> {
     let appid: String = arg(args, "authorizer_appid", method)?;

@@ -1,4 +1,4 @@
-//! The Open Platform operations every foreign facade exposes, declared once.
+//! The Open Platform and WeCom operations every foreign facade exposes, declared once.
 //!
 //! Each table is a macro that hands its rows to a facade macro (`$then!`), which expands them
 //! into that facade's methods: uniffi exports with blocking and `_async` pairs (Kotlin), PyO3
@@ -227,6 +227,211 @@ macro_rules! authorizer_endpoints {
     };
 }
 
+// --- WeCom ----------------------------------------------------------------------------------
+
+/// Operations of a WeCom service provider (`Provider`).
+macro_rules! provider_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// The `provider_access_token`, cached and refreshed once when due.
+                fn provider_access_token / provider_access_token_async (p) -> Token {
+                    p.provider_access_token().await
+                }
+                /// `service/get_login_info`: who logged in to the provider's website with
+                /// WeCom (the redirect's `auth_code`).
+                fn get_login_info / get_login_info_async (p, auth_code: String) -> Json {
+                    p.get_login_info(&auth_code).await
+                }
+                /// GET any provider endpoint with `?provider_access_token=`.
+                fn get / get_async (p, path: String, query: Option<Query> = None) -> Json {
+                    p.get(&path, &query.unwrap_or_default().pairs()).await
+                }
+                /// POST a JSON body to any provider endpoint with `?provider_access_token=`.
+                fn post_json / post_json_async (p, path: String, body: Json) -> Json {
+                    p.post_json(&path, &body.0).await
+                }
+            }
+            pure {}
+        }
+    };
+}
+
+/// Operations of a WeCom third-party app (`Suite`).
+macro_rules! suite_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// Store a pushed `suite_ticket` durably (the callback handler does this itself).
+                fn store_suite_ticket / store_suite_ticket_async (s, ticket: String) -> () {
+                    s.store_suite_ticket(&ticket).await
+                }
+                /// The stored `suite_ticket`, if one was ever pushed.
+                fn suite_ticket / suite_ticket_async (s) -> Option<String> {
+                    s.suite_ticket().await
+                }
+                /// The `suite_access_token`, cached and refreshed once when due; no ticket, or
+                /// one WeCom refuses (40085), is a `ticket` error naming the suite.
+                fn suite_access_token / suite_access_token_async (s) -> Token {
+                    s.suite_access_token().await
+                }
+                /// Any suite endpoint with `?suite_access_token=`: GET without a body, POST
+                /// with one. 42009/40082 refresh the token and retry once.
+                fn call / call_async (
+                    s, path: String, query: Option<Query> = None, body: Option<Json> = None
+                ) -> Json {
+                    s.call(&path, &query.unwrap_or_default().pairs(), body.as_ref().map(|b| &b.0)).await
+                }
+                /// `service/get_pre_auth_code`.
+                fn pre_auth_code / pre_auth_code_async (s) -> PreAuthCode {
+                    s.pre_auth_code().await
+                }
+                /// `service/set_session_info`: `auth_type` 0 (formal, the default) or 1 (test).
+                fn set_session_info / set_session_info_async (
+                    s, pre_auth_code: String, auth_type: Option<i64> = None
+                ) -> () {
+                    s.set_session_info(&pre_auth_code, auth_type.unwrap_or(0)).await
+                }
+                /// A pre-auth code, its session info (when `auth_type` is given) and its
+                /// install link, in one call.
+                fn create_install_url / create_install_url_async (
+                    s, redirect_uri: String, state: Option<String> = None, auth_type: Option<i64> = None
+                ) -> String {
+                    s.create_install_url(&redirect_uri, state.as_deref().unwrap_or(""), auth_type).await
+                }
+                /// `service/get_permanent_code`: exchange an install's auth code; the
+                /// permanent code is stored durably (and the corp token cached) first.
+                fn permanent_code / permanent_code_async (s, auth_code: String) -> PermanentCode {
+                    s.permanent_code(&auth_code).await
+                }
+                /// `service/v2/get_permanent_code` (no corp token); the permanent code is
+                /// stored durably first.
+                fn permanent_code_v2 / permanent_code_v2_async (s, auth_code: String) -> PermanentCode {
+                    s.permanent_code_v2(&auth_code).await
+                }
+                /// The stored permanent code of a corp.
+                fn stored_permanent_code / stored_permanent_code_async (s, corp_id: String) -> Option<String> {
+                    s.stored_permanent_code(&corp_id).await
+                }
+                /// Store a corp's permanent code durably.
+                fn store_permanent_code / store_permanent_code_async (
+                    s, corp_id: String, permanent_code: String
+                ) -> () {
+                    s.store_permanent_code(&corp_id, &permanent_code).await
+                }
+                /// Remove a corp's permanent code and token (after `cancel_auth`).
+                fn forget_corp / forget_corp_async (s, corp_id: String) -> () {
+                    s.forget_corp(&corp_id).await
+                }
+                /// A corp's access token, from its stored permanent code.
+                fn corp_access_token / corp_access_token_async (s, corp_id: String) -> Token {
+                    s.corp_access_token(&corp_id).await
+                }
+                /// `service/get_auth_info`: WeCom's answer.
+                fn auth_info / auth_info_async (s, corp_id: String) -> Json {
+                    s.auth_info(&corp_id).await
+                }
+                /// `service/v2/get_auth_info`: WeCom's answer.
+                fn auth_info_v2 / auth_info_v2_async (s, corp_id: String) -> Json {
+                    s.auth_info_v2(&corp_id).await
+                }
+                /// `service/get_admin_list`: the app's admins in a corp.
+                fn admin_list / admin_list_async (s, corp_id: String, agent_id: i64) -> Json {
+                    s.admin_list(&corp_id, agent_id).await
+                }
+                /// `service/auth/getuserinfo3rd`: who opened the suite's OAuth link.
+                fn getuserinfo3rd / getuserinfo3rd_async (s, code: String) -> Json {
+                    s.getuserinfo3rd(&code).await
+                }
+                /// `service/auth/getuserdetail3rd`: a member's details for a `user_ticket`.
+                fn getuserdetail3rd / getuserdetail3rd_async (s, user_ticket: String) -> Json {
+                    s.getuserdetail3rd(&user_ticket).await
+                }
+                /// Handle a request to the suite's callback URL: GET verifies the URL, POST
+                /// verifies, decrypts, parses and runs the install lifecycle step; says what to
+                /// answer (never raises).
+                fn handle_callback / handle_callback_async (
+                    s, method: String, query: Query, body: Body
+                ) -> CallbackResponse {
+                    Ok::<_, crate::Error>(match body.0 {
+                        Some(body) => {
+                            let request = crate::CallbackRequest { method, query: query.0, body };
+                            s.handle_callback(&request).await
+                        }
+                        None => crate::CallbackResponse::not_utf8(),
+                    })
+                }
+            }
+            pure {
+                /// The install link for a pre-auth code
+                /// (`open.work.weixin.qq.com/3rdapp/install`).
+                fn install_url (
+                    s, pre_auth_code: String, redirect_uri: String, state: Option<String> = None
+                ) -> String {
+                    s.install_url(&pre_auth_code, &redirect_uri, state.as_deref().unwrap_or(""))
+                }
+                /// The suite's web OAuth link (`snsapi_base` or `snsapi_privateinfo`).
+                fn oauth_url (
+                    s, redirect_uri: String, scope: String, state: Option<String> = None
+                ) -> String {
+                    s.oauth_url(&redirect_uri, &scope, state.as_deref().unwrap_or(""))
+                }
+            }
+        }
+    };
+}
+
+/// Operations of a corp a suite acts for (`Corp`).
+macro_rules! corp_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// Its access token (minted from the stored permanent code when due).
+                fn access_token / access_token_async (c) -> Token {
+                    c.access_token().await
+                }
+                /// GET any WeCom endpoint as the corp.
+                fn get / get_async (c, path: String, query: Option<Query> = None) -> Json {
+                    c.get(&path, &query.unwrap_or_default().pairs()).await
+                }
+                /// POST a JSON body to any WeCom endpoint as the corp.
+                fn post_json / post_json_async (c, path: String, body: Json) -> Json {
+                    c.post_json(&path, &body.0).await
+                }
+            }
+            pure {}
+        }
+    };
+}
+
+/// Operations of a corp's own app (`WorkAccount`).
+macro_rules! work_account_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// The app's access token (`cgi-bin/gettoken`), cached and refreshed once when
+                /// due.
+                fn access_token / access_token_async (w) -> Token {
+                    w.access_token().await
+                }
+                /// GET any WeCom endpoint as the app.
+                fn get / get_async (w, path: String, query: Option<Query> = None) -> Json {
+                    w.get(&path, &query.unwrap_or_default().pairs()).await
+                }
+                /// POST a JSON body to any WeCom endpoint as the app.
+                fn post_json / post_json_async (w, path: String, body: Json) -> Json {
+                    w.post_json(&path, &body.0).await
+                }
+            }
+            pure {}
+        }
+    };
+}
+
 /// One operation of a table, as text: what generated host files (the Python stub) are made
 /// from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,3 +505,27 @@ pub const COMPONENT_METHODS: &[&str] = &names::<{ COMPONENT_ROWS.len() }>(COMPON
 
 /// The names of the `Authorizer` operations (the C ABI's method names after `authorizer.`).
 pub const AUTHORIZER_METHODS: &[&str] = &names::<{ AUTHORIZER_ROWS.len() }>(AUTHORIZER_ROWS);
+
+/// The WeCom `Provider` operations.
+pub const PROVIDER_ROWS: &[Row] = provider_endpoints!(rows {});
+
+/// The WeCom `Suite` operations.
+pub const SUITE_ROWS: &[Row] = suite_endpoints!(rows {});
+
+/// The operations of a `Corp` a suite acts for.
+pub const CORP_ROWS: &[Row] = corp_endpoints!(rows {});
+
+/// The WeCom `WorkAccount` operations.
+pub const WORK_ACCOUNT_ROWS: &[Row] = work_account_endpoints!(rows {});
+
+/// The names of the `Provider` operations (the C ABI's method names).
+pub const PROVIDER_METHODS: &[&str] = &names::<{ PROVIDER_ROWS.len() }>(PROVIDER_ROWS);
+
+/// The names of the `Suite` operations (the C ABI's method names).
+pub const SUITE_METHODS: &[&str] = &names::<{ SUITE_ROWS.len() }>(SUITE_ROWS);
+
+/// The names of the `Corp` operations (the C ABI's method names after `corp.`).
+pub const CORP_METHODS: &[&str] = &names::<{ CORP_ROWS.len() }>(CORP_ROWS);
+
+/// The names of the `WorkAccount` operations (the C ABI's method names).
+pub const WORK_ACCOUNT_METHODS: &[&str] = &names::<{ WORK_ACCOUNT_ROWS.len() }>(WORK_ACCOUNT_ROWS);

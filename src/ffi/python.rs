@@ -1073,7 +1073,8 @@ to_py_via_into_pyobject!(
     Vec<crate::open_platform::AuthorizerListItem>,
     crate::open_platform::Authorization,
     crate::open_platform::PreAuthCode,
-    crate::open_platform::AuthorizerList
+    crate::open_platform::AuthorizerList,
+    crate::wecom::PermanentCode
 );
 
 impl ToPy for () {
@@ -1290,6 +1291,26 @@ impl crate::open_platform::PreAuthCode {
         format!(
             "PreAuthCode(pre_auth_code='***', expires_in={})",
             self.expires_in
+        )
+    }
+}
+
+#[pymethods]
+impl crate::wecom::PermanentCode {
+    fn __repr__(&self) -> String {
+        format!(
+            "PermanentCode(corp_id={:?}, corp_name={:?}, permanent_code='***', access_token={}, \
+             expires_in={}, state={:?}, agent_ids={:?})",
+            self.corp_id,
+            self.corp_name,
+            if self.access_token.is_some() {
+                "'***'"
+            } else {
+                "None"
+            },
+            self.expires_in,
+            self.state,
+            self.agent_ids
         )
     }
 }
@@ -1561,6 +1582,184 @@ python_component!(AsyncComponent, true, AsyncAuthorizer, {
 python_authorizer!(Authorizer, false);
 python_authorizer!(AsyncAuthorizer, true);
 
+// --- WeCom ----------------------------------------------------------------------------------
+
+/// A core WeCom client from its configuration JSON, over the host's store when one is given.
+fn open_wecom<C, T>(
+    py: Python<'_>,
+    config: crate::Result<C>,
+    store: Option<Py<PyAny>>,
+    new: impl FnOnce(C) -> crate::Result<T>,
+    with_store: impl FnOnce(
+        C,
+        std::sync::Arc<dyn crate::store::Store>,
+        std::sync::Arc<dyn crate::token::Clock>,
+    ) -> crate::Result<T>,
+) -> PyResult<T> {
+    let config = config.or_raise(py)?;
+    match store {
+        None => new(config),
+        Some(host) => with_store(
+            config,
+            std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
+            std::sync::Arc::new(crate::token::SystemClock),
+        ),
+    }
+    .or_raise(py)
+}
+
+/// A WeCom service provider client (see the Rust `wecom::Provider`); blocking methods release
+/// the GIL. The `weixinkit` package's `Provider` takes a typed `ProviderConfig`.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct Provider(crate::wecom::Provider);
+
+/// The same provider client with asyncio methods.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncProvider(crate::wecom::Provider);
+
+/// A WeCom third-party app client (see the Rust `wecom::Suite`); blocking methods release the
+/// GIL. The `weixinkit` package's `Suite` takes a typed `SuiteConfig`.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct Suite(crate::wecom::Suite);
+
+/// The same suite client with asyncio methods.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncSuite(crate::wecom::Suite);
+
+/// A corp the suite acts for (blocking methods).
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct Corp(crate::wecom::Corp);
+
+/// A corp the suite acts for, with asyncio methods.
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct AsyncCorp(crate::wecom::Corp);
+
+/// A corp's own app (see the Rust `wecom::WorkAccount`); blocking methods release the GIL.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct WorkAccount(crate::wecom::WorkAccount);
+
+/// The same app with asyncio methods.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncWorkAccount(crate::wecom::WorkAccount);
+
+macro_rules! python_provider {
+    ($Class:ident, $is_async:ident) => {
+        provider_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        #[pyo3(signature = (config_json, store=None))]
+        fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+            open_wecom(
+                py,
+                crate::wecom::ProviderConfig::from_json(config_json),
+                store,
+                crate::wecom::Provider::new,
+                crate::wecom::Provider::with_store,
+            )
+            .map(Self)
+        }
+
+        /// The provider's corp id.
+        #[getter]
+        fn corp_id(&self) -> &str {
+            self.0.corp_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(corp_id={:?})", stringify!($Class), self.0.corp_id())
+        }
+        } });
+    };
+}
+
+macro_rules! python_suite {
+    ($Class:ident, $is_async:ident, $Corp:ident) => {
+        suite_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        #[pyo3(signature = (config_json, store=None))]
+        fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+            open_wecom(
+                py,
+                crate::wecom::SuiteConfig::from_json(config_json),
+                store,
+                crate::wecom::Suite::new,
+                crate::wecom::Suite::with_store,
+            )
+            .map(Self)
+        }
+
+        /// The suite id.
+        #[getter]
+        fn suite_id(&self) -> &str {
+            self.0.suite_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(suite_id={:?})", stringify!($Class), self.0.suite_id())
+        }
+
+        /// A corp that installed the suite (its permanent code stored): its corp token is
+        /// cached per corp and refreshed automatically.
+        fn corp(&self, py: Python<'_>, corp_id: &str) -> PyResult<$Corp> {
+            self.0.corp(corp_id).map($Corp).or_raise(py)
+        }
+        } });
+    };
+}
+
+macro_rules! python_corp {
+    ($Class:ident, $is_async:ident) => {
+        corp_endpoints!(python_methods { $Class, $is_async, {
+        /// The corp id.
+        #[getter]
+        fn corp_id(&self) -> &str {
+            self.0.corp_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(corp_id={:?})", stringify!($Class), self.0.corp_id())
+        }
+        } });
+    };
+}
+
+macro_rules! python_work_account {
+    ($Class:ident, $is_async:ident) => {
+        work_account_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        #[pyo3(signature = (config_json, store=None))]
+        fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+            open_wecom(
+                py,
+                crate::wecom::WorkAccountConfig::from_json(config_json),
+                store,
+                crate::wecom::WorkAccount::new,
+                crate::wecom::WorkAccount::with_store,
+            )
+            .map(Self)
+        }
+
+        /// The corp id.
+        #[getter]
+        fn corp_id(&self) -> &str {
+            self.0.corp_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(corp_id={:?})", stringify!($Class), self.0.corp_id())
+        }
+        } });
+    };
+}
+
+python_provider!(Provider, false);
+python_provider!(AsyncProvider, true);
+python_suite!(Suite, false, Corp);
+python_suite!(AsyncSuite, true, AsyncCorp);
+python_corp!(Corp, false);
+python_corp!(AsyncCorp, true);
+python_work_account!(WorkAccount, false);
+python_work_account!(AsyncWorkAccount, true);
+
 /// The JS-SDK signature (see the Rust `jssdk_signature`).
 #[pyfunction]
 fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &str) -> String {
@@ -1598,6 +1797,15 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<crate::open_platform::AuthorizerList>()?;
     m.add_class::<crate::open_platform::AuthorizerListItem>()?;
     m.add_class::<BackgroundRefresh>()?;
+    m.add_class::<Provider>()?;
+    m.add_class::<AsyncProvider>()?;
+    m.add_class::<Suite>()?;
+    m.add_class::<AsyncSuite>()?;
+    m.add_class::<Corp>()?;
+    m.add_class::<AsyncCorp>()?;
+    m.add_class::<WorkAccount>()?;
+    m.add_class::<AsyncWorkAccount>()?;
+    m.add_class::<crate::wecom::PermanentCode>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());

@@ -676,6 +676,159 @@ impl Component {
     }
 }
 
+// --- WeCom ----------------------------------------------------------------------------------
+
+fn host_store(
+    store: Option<std::sync::Arc<dyn HostStore>>,
+) -> Option<std::sync::Arc<dyn crate::store::Store>> {
+    store.map(|host| {
+        std::sync::Arc::new(HostStoreAdapter(host)) as std::sync::Arc<dyn crate::store::Store>
+    })
+}
+
+fn common_fields(
+    json: &mut serde_json::Value,
+    http: Option<HttpOptions>,
+    tokens: Option<TokenOptions>,
+    store: Option<StoreConfig>,
+) {
+    let fields = [
+        ("http", http.map(|h| serde_json::json!(h))),
+        ("tokens", tokens.map(|t| serde_json::json!(t))),
+        ("store", store.map(|s| serde_json::json!(s))),
+    ];
+    set_present(json, fields);
+}
+
+pub struct ProviderConfig {
+    pub corp_id: String,
+    pub provider_secret: std::sync::Arc<Secret>,
+    pub http: Option<HttpOptions>,
+    pub tokens: Option<TokenOptions>,
+    pub store: Option<StoreConfig>,
+}
+
+pub struct SuiteConfig {
+    pub suite_id: String,
+    pub suite_secret: std::sync::Arc<Secret>,
+    pub token: std::sync::Arc<Secret>,
+    pub encoding_aes_key: std::sync::Arc<Secret>,
+    pub provider_corp_id: Option<String>,
+    pub http: Option<HttpOptions>,
+    pub tokens: Option<TokenOptions>,
+    pub store: Option<StoreConfig>,
+}
+
+pub struct WorkAccountConfig {
+    pub corp_id: String,
+    pub corp_secret: std::sync::Arc<Secret>,
+    pub http: Option<HttpOptions>,
+    pub tokens: Option<TokenOptions>,
+    pub store: Option<StoreConfig>,
+}
+
+/// See [`crate::wecom::Provider`]; the operations come from [`super::endpoints`].
+pub struct Provider(crate::wecom::Provider);
+
+impl Provider {
+    pub fn new(config: ProviderConfig, store: Option<std::sync::Arc<dyn HostStore>>) -> R<Self> {
+        let mut json = serde_json::json!({
+            "corp_id": config.corp_id,
+            "provider_secret": config.provider_secret.0,
+        });
+        common_fields(&mut json, config.http, config.tokens, config.store);
+        let config = crate::wecom::ProviderConfig::from_json(&json.to_string())?;
+        Ok(Self(match host_store(store) {
+            None => crate::wecom::Provider::new(config)?,
+            Some(store) => crate::wecom::Provider::with_store(
+                config,
+                store,
+                std::sync::Arc::new(crate::token::SystemClock),
+            )?,
+        }))
+    }
+
+    pub fn corp_id(&self) -> String {
+        self.0.corp_id().to_string()
+    }
+}
+
+/// See [`crate::wecom::Suite`]; the operations come from [`super::endpoints`].
+pub struct Suite(crate::wecom::Suite);
+
+impl Suite {
+    pub fn new(config: SuiteConfig, store: Option<std::sync::Arc<dyn HostStore>>) -> R<Self> {
+        let mut json = serde_json::json!({
+            "suite_id": config.suite_id,
+            "suite_secret": config.suite_secret.0,
+            "token": config.token.0,
+            "encoding_aes_key": config.encoding_aes_key.0,
+            "provider_corp_id": config.provider_corp_id,
+        });
+        common_fields(&mut json, config.http, config.tokens, config.store);
+        let config = crate::wecom::SuiteConfig::from_json(&json.to_string())?;
+        Ok(Self(match host_store(store) {
+            None => crate::wecom::Suite::new(config)?,
+            Some(store) => crate::wecom::Suite::with_store(
+                config,
+                store,
+                std::sync::Arc::new(crate::token::SystemClock),
+            )?,
+        }))
+    }
+
+    pub fn suite_id(&self) -> String {
+        self.0.suite_id().to_string()
+    }
+}
+
+/// A corp the suite acts for (see [`crate::wecom::Corp`]).
+#[derive(::uniffi::Object)]
+pub struct Corp(crate::wecom::Corp);
+
+#[::uniffi::export]
+impl Corp {
+    /// The corp id.
+    pub fn corp_id(&self) -> String {
+        self.0.corp_id().to_string()
+    }
+}
+
+#[::uniffi::export]
+impl Suite {
+    /// A client for a corp that installed the suite (its permanent code stored): its corp
+    /// token is cached per corp and refreshed automatically.
+    pub fn corp(&self, corp_id: String) -> R<std::sync::Arc<Corp>> {
+        Ok(std::sync::Arc::new(Corp(self.0.corp(&corp_id)?)))
+    }
+}
+
+/// See [`crate::wecom::WorkAccount`]; the operations come from [`super::endpoints`].
+pub struct WorkAccount(crate::wecom::WorkAccount);
+
+impl WorkAccount {
+    pub fn new(config: WorkAccountConfig, store: Option<std::sync::Arc<dyn HostStore>>) -> R<Self> {
+        let mut json = serde_json::json!({
+            "corp_id": config.corp_id,
+            "corp_secret": config.corp_secret.0,
+        });
+        common_fields(&mut json, config.http, config.tokens, config.store);
+        let config = crate::wecom::WorkAccountConfig::from_json(&json.to_string())?;
+        Ok(Self(match host_store(store) {
+            None => crate::wecom::WorkAccount::new(config)?,
+            Some(store) => crate::wecom::WorkAccount::with_store(
+                config,
+                store,
+                std::sync::Arc::new(crate::token::SystemClock),
+            )?,
+        }))
+    }
+
+    pub fn corp_id(&self) -> String {
+        self.0.corp_id().to_string()
+    }
+}
+
 // JSON crosses to Kotlin as its text.
 ::uniffi::custom_type!(Json, String, {
     lower: |json| json.0.to_string(),
@@ -744,6 +897,7 @@ pub use super::{Body, Json, Query};
 pub use crate::open_platform::{
     Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
 };
+pub use crate::wecom::PermanentCode;
 
 /// Expands a table into a uniffi export: a blocking method and an `_async` one per `io` row,
 /// a plain method per `pure` row.
@@ -791,5 +945,9 @@ macro_rules! uniffi_methods {
 
 component_endpoints!(uniffi_methods { Component });
 authorizer_endpoints!(uniffi_methods { Authorizer });
+provider_endpoints!(uniffi_methods { Provider });
+suite_endpoints!(uniffi_methods { Suite });
+corp_endpoints!(uniffi_methods { Corp });
+work_account_endpoints!(uniffi_methods { WorkAccount });
 
 uniffi::include_scaffolding!("weixinkit");

@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use weixinkit::ffi::endpoints::{AUTHORIZER_METHODS, COMPONENT_METHODS};
+use weixinkit::ffi::endpoints::{
+    AUTHORIZER_METHODS, COMPONENT_METHODS, CORP_METHODS, PROVIDER_METHODS, SUITE_METHODS,
+    WORK_ACCOUNT_METHODS,
+};
 use weixinkit::ERROR_KINDS;
 
 fn read(path: &str) -> String {
@@ -61,6 +64,26 @@ fn every_table_row_has_its_php_method() {
         "bindings/php/src/Authorizer.php",
         AUTHORIZER_METHODS,
         |name| format!("invoke('{name}'"),
+    ));
+    missing.extend(missing_php_methods(
+        "bindings/php/src/Provider.php",
+        PROVIDER_METHODS,
+        |name| format!("'{name}'"),
+    ));
+    missing.extend(missing_php_methods(
+        "bindings/php/src/Suite.php",
+        SUITE_METHODS,
+        |name| format!("'{name}'"),
+    ));
+    missing.extend(missing_php_methods(
+        "bindings/php/src/Corp.php",
+        CORP_METHODS,
+        |name| format!("invoke('{name}'"),
+    ));
+    missing.extend(missing_php_methods(
+        "bindings/php/src/WorkAccount.php",
+        WORK_ACCOUNT_METHODS,
+        |name| format!("'{name}'"),
     ));
     assert!(
         missing.is_empty(),

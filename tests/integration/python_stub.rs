@@ -1,10 +1,12 @@
-//! The Open Platform part of the Python stub (`bindings/python/python/weixinkit/_native.pyi`)
+//! The Open Platform and WeCom part of the Python stub (`bindings/python/python/weixinkit/_native.pyi`)
 //! is generated from the endpoint table: these tests regenerate each marked section and fail
 //! when the committed stub has drifted; `WEIXINKIT_BLESS=1` rewrites the sections instead.
 
 use std::path::PathBuf;
 
-use weixinkit::ffi::endpoints::{Row, AUTHORIZER_ROWS, COMPONENT_ROWS};
+use weixinkit::ffi::endpoints::{
+    Row, AUTHORIZER_ROWS, COMPONENT_ROWS, CORP_ROWS, PROVIDER_ROWS, SUITE_ROWS, WORK_ACCOUNT_ROWS,
+};
 
 const STUB: &str = "bindings/python/python/weixinkit/_native.pyi";
 const REGENERATE: &str = "WEIXINKIT_BLESS=1 cargo test --test integration python_stub";
@@ -66,6 +68,14 @@ fn sections() -> Vec<(&'static str, String)> {
         ("AsyncComponent", methods(COMPONENT_ROWS, true)),
         ("Authorizer", methods(AUTHORIZER_ROWS, false)),
         ("AsyncAuthorizer", methods(AUTHORIZER_ROWS, true)),
+        ("Provider", methods(PROVIDER_ROWS, false)),
+        ("AsyncProvider", methods(PROVIDER_ROWS, true)),
+        ("Suite", methods(SUITE_ROWS, false)),
+        ("AsyncSuite", methods(SUITE_ROWS, true)),
+        ("Corp", methods(CORP_ROWS, false)),
+        ("AsyncCorp", methods(CORP_ROWS, true)),
+        ("WorkAccount", methods(WORK_ACCOUNT_ROWS, false)),
+        ("AsyncWorkAccount", methods(WORK_ACCOUNT_ROWS, true)),
     ]
 }
 

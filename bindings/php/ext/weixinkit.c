@@ -501,6 +501,27 @@ PHP_METHOD(Weixinkit_Ext_Client, component)
 }
 /* }}} */
 
+/* {{{ Client::provider(string $configJson): Client (a WeCom service provider) */
+PHP_METHOD(Weixinkit_Ext_Client, provider)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_provider_new);
+}
+/* }}} */
+
+/* {{{ Client::suite(string $configJson): Client (a WeCom third-party app) */
+PHP_METHOD(Weixinkit_Ext_Client, suite)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_suite_new);
+}
+/* }}} */
+
+/* {{{ Client::workAccount(string $configJson): Client (a WeCom corp's own app) */
+PHP_METHOD(Weixinkit_Ext_Client, workAccount)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_work_account_new);
+}
+/* }}} */
+
 /* {{{ Client::call(string $method, string $argsJson): string (the JSON result) */
 PHP_METHOD(Weixinkit_Ext_Client, call)
 {
@@ -916,6 +937,9 @@ static const zend_function_entry wxk_crypto_methods[] = {
 static const zend_function_entry wxk_client_methods[] = {
 	PHP_ME(Weixinkit_Ext_Client, officialAccount, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, component, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, provider, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, suite, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, workAccount, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, call, arginfo_client_call, ZEND_ACC_PUBLIC)
 	PHP_FE_END
 };
@@ -989,6 +1013,9 @@ PHP_MINIT_FUNCTION(weixinkit)
 	wxk_sensitive(&wxk_crypto_ce->function_table, "withoptions", 1);
 	wxk_sensitive(&wxk_client_ce->function_table, "officialaccount", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "component", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "provider", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "suite", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "workaccount", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "call", 1);
 	wxk_sensitive(CG(function_table), "weixinkit\\ext\\check_signature", 0);
 	wxk_sensitive(CG(function_table), "weixinkit\\ext\\msg_signature", 0);

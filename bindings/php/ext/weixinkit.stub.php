@@ -58,12 +58,18 @@ final class Crypto
     public function encryptReplyJson(string $plaintext, string $timestamp, string $nonce): string {}
 }
 
-/** An Official Account or Open Platform client (a WxkClient handle, released with the object). */
+/** An Official Account, Open Platform or WeCom client (a WxkClient handle, released with the object). */
 final class Client
 {
     public static function officialAccount(string $configJson): Client {}
 
     public static function component(string $configJson): Client {}
+
+    public static function provider(string $configJson): Client {}
+
+    public static function suite(string $configJson): Client {}
+
+    public static function workAccount(string $configJson): Client {}
 
     /** `wxk_client_call`: the method's arguments and its result as JSON. */
     public function call(string $method, string $argsJson): string {}

@@ -300,7 +300,8 @@ final class Native
     private const CONFIG_OBJECTS = ['http', 'tokens', 'store'];
 
     /**
-     * A new API client (`official_account` or `component`) from its configuration JSON, with
+     * A new API client (`official_account`, `component`, `provider`, `suite` or
+     * `work_account`) from its configuration JSON, with
      * the backend: `[Ext\Client, null]`, or `[CData WxkClient *, FFI]` (release it with
      * `$ffi->wxk_client_free`; an `Ext\Client` releases itself).
      *
@@ -308,13 +309,24 @@ final class Native
      */
     public static function newClient(string $kind, #[\SensitiveParameter] string $json): array
     {
+        $kinds = [
+            'official_account' => 'officialAccount',
+            'component' => 'component',
+            'provider' => 'provider',
+            'suite' => 'suite',
+            'work_account' => 'workAccount',
+        ];
+        if (!isset($kinds[$kind])) {
+            throw new \LogicException("unknown client kind {$kind}");
+        }
         try {
             if (self::ext()) {
-                return [$kind === 'component' ? Ext\Client::component($json) : Ext\Client::officialAccount($json), null];
+                $ctor = $kinds[$kind];
+                return [Ext\Client::$ctor($json), null];
             }
             $ffi = self::ffi();
             $cell = self::cell('WxkClient *');
-            $new = $kind === 'component' ? 'wxk_component_new' : 'wxk_official_account_new';
+            $new = "wxk_{$kind}_new";
             self::check($ffi->$new($json, strlen($json), $cell, self::$out));
             return [$cell[0], $ffi];
         } finally {

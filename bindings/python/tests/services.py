@@ -33,6 +33,15 @@ COMPONENT_APPID = "wxcomponent0000001"
 COMPONENT_SECRET = "component-secret"
 COMPONENT_TOKEN = "componenttoken"
 COMPONENT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+# The sim's default WeCom provider and suites (sim/README.md).
+PROVIDER_CORPID = "wwprovider00000001"
+PROVIDER_SECRET = "provider-secret"
+SUITE_ID = "wwsuite00000000001"
+SUITE_SECRET = "suite-secret"
+SUITE_TOKEN = "suitetoken"
+SUITE_AES_KEY = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
+WORK_CORPID = "wwcorp000000000001"
+WORK_SECRET = "corp-app-secret"
 
 
 def services_required() -> bool:
@@ -158,6 +167,13 @@ class Sim:
     def oauth_code(self, appid: str) -> dict:
         """A user OAuth code (or js_code) for `appid`: `{"code", "openid", …}`."""
         return self._call("POST", "/_sim/oauth_code", {"appid": appid})
+
+    # WeCom: suite pushes encrypted as WeCom does (`{"push": {"query", "body", …}, …}`).
+
+    def wecom(self, action: str, **body) -> dict:
+        """`POST /_sim/wecom/<action>` (suite_ticket, install, cancel, change_auth,
+        reset_permanent_code, revoke_permanent_code, verify_url, oauth_code, login_code)."""
+        return self._call("POST", "/_sim/wecom/" + action, body)
 
     def all_tokens(self) -> list[dict]:
         """Every token the sim issued, of every kind (oldest first)."""

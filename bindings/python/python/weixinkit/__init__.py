@@ -39,10 +39,13 @@ from ._config import (
     HttpOptions,
     MemoryStore,
     OfficialAccountConfig,
+    ProviderConfig,
     RedisStore,
     RetryPolicy,
+    SuiteConfig,
     TokenEndpoint,
     TokenOptions,
+    WorkAccountConfig,
 )
 from ._platform import (
     AsyncAuthorizer,
@@ -58,6 +61,17 @@ from ._platform import (
     PreAuthCode,
 )
 from ._stores import HostStore
+from ._wecom import (
+    AsyncCorp,
+    AsyncProvider,
+    AsyncSuite,
+    AsyncWorkAccount,
+    Corp,
+    PermanentCode,
+    Provider,
+    Suite,
+    WorkAccount,
+)
 
 try:
     #: The package version: the crate's (maturin takes it from Cargo.toml).
@@ -146,10 +160,13 @@ _VARIANTS = [
     ("TokenUnavailable", "-50030: no token in time: another process held the refresh lock past "
                          "tokens.lock_wait_ms, or this process only reads (tokens.read_only) and "
                          "nothing fresh is stored."),
-    ("Ticket", "-50040 / 61005 / 61006: the platform's component_verify_ticket is missing, expired "
-               "or invalid: wait for the next push or restart pushing."),
-    ("ReauthorizationNeeded", "61023 / 61003 / -50041: the authorizer must authorize the platform "
-                              "again (dead refresh token, cancelled, or none stored)."),
+    ("Ticket", "-50040 / 61005 / 61006 / 40085: the platform's component_verify_ticket (or a WeCom "
+               "suite's suite_ticket) is missing, expired or invalid: wait for the next push or "
+               "restart pushing."),
+    ("ReauthorizationNeeded", "61023 / 61003 / 40084 / -50041: the authorizer must authorize the "
+                              "platform again (dead refresh token, cancelled, or none stored), or "
+                              "a WeCom corp must install the suite again (permanent code revoked "
+                              "or none stored)."),
     ("Internal", "-50099: weixinkit itself failed (a bug to report), never the caller's input "
                  "or WeChat's answer."),
 ]
@@ -168,7 +185,11 @@ __all__ = [
     "Article",
     "AsyncAuthorizer",
     "AsyncComponent",
+    "AsyncCorp",
     "AsyncOfficialAccount",
+    "AsyncProvider",
+    "AsyncSuite",
+    "AsyncWorkAccount",
     "Authorization",
     "AuthorizationNotice",
     "AuthorizationUrlOptions",
@@ -178,6 +199,7 @@ __all__ = [
     "CallbackResult",
     "Component",
     "ComponentConfig",
+    "Corp",
     "CryptoOptions",
     "Event",
     "FileStore",
@@ -189,15 +211,22 @@ __all__ = [
     "MessageHeader",
     "OfficialAccount",
     "OfficialAccountConfig",
+    "PermanentCode",
     "PlatformToken",
     "PreAuthCode",
+    "Provider",
+    "ProviderConfig",
     "ReceiverIdPolicy",
     "RedisStore",
     "RetryPolicy",
+    "Suite",
+    "SuiteConfig",
     "Token",
     "TokenEndpoint",
     "TokenOptions",
     "WeixinkitError",
+    "WorkAccount",
+    "WorkAccountConfig",
     "check_signature",
     "decode_aes_key",
     "image_reply",

@@ -338,3 +338,171 @@ class ComponentConfig:
     def to_json(self) -> str:
         """The shared JSON record, as every binding's core parses it. Holds the secrets."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class ProviderConfig:
+    """A WeCom service provider (服务商): its corp id and provider secret.
+
+    ``to_json()`` is the record the core parses (``wecom::ProviderConfig::from_json``):
+    ``{"corp_id", "provider_secret", "http", "tokens", "store"}``; ``http.work_base_uri``
+    (default ``https://qyapi.weixin.qq.com``) is where the calls go.
+
+    >>> "s3cret" in repr(ProviderConfig("wwprovider", "s3cret"))
+    False
+    """
+
+    #: The provider's corp id.
+    corp_id: str
+    #: The provider secret.
+    provider_secret: str = field(repr=False)
+    #: HTTP options.
+    http: Optional[HttpOptions] = field(default=None, kw_only=True)
+    #: Token manager options.
+    tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
+    #: Where the provider token is kept.
+    store: StoreOption = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in ("corp_id", "provider_secret"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"ProviderConfig.{name} must be a str")
+        _check_options("ProviderConfig", self)
+        _check_store("ProviderConfig", self.store)
+
+    def __repr__(self) -> str:
+        return (
+            f"ProviderConfig(corp_id={self.corp_id!r}, provider_secret='***', "
+            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def host_store(self) -> Optional[StoreLike]:
+        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
+        store = self.store
+        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
+        return _record(self, skip=("store",) if self.host_store is not None else ())
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds the secret."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class SuiteConfig:
+    """A WeCom third-party app (第三方应用, a "suite"): its id and secret, and the Token and
+    EncodingAESKey of its data/command callback URL. URL verification accepts the suite id as
+    the receiver id, and ``provider_corp_id`` too when given.
+
+    ``to_json()`` is the record the core parses (``wecom::SuiteConfig::from_json``). The pushed
+    ``suite_ticket`` and the corps' permanent codes are durable in the store: give production a
+    ``FileStore`` or ``RedisStore``, never ``MemoryStore()``.
+
+    >>> c = SuiteConfig("wwsuite", "s3cret", "tok3n", "k" * 43)
+    >>> any(secret in repr(c) for secret in ("s3cret", "tok3n", "kkkk"))
+    False
+    """
+
+    #: The suite id.
+    suite_id: str
+    #: The suite secret.
+    suite_secret: str = field(repr=False)
+    #: The callback URL's Token.
+    token: str = field(repr=False)
+    #: The callback URL's EncodingAESKey (43 characters).
+    encoding_aes_key: str = field(repr=False)
+    #: The provider's corp id, also accepted as the receiver id of URL verification.
+    provider_corp_id: Optional[str] = field(default=None, kw_only=True)
+    #: HTTP options.
+    http: Optional[HttpOptions] = field(default=None, kw_only=True)
+    #: Token manager options.
+    tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
+    #: Where the ticket, the permanent codes and the tokens are kept.
+    store: StoreOption = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in ("suite_id", "suite_secret", "token", "encoding_aes_key"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"SuiteConfig.{name} must be a str")
+        if self.provider_corp_id is not None and not isinstance(self.provider_corp_id, str):
+            raise TypeError("SuiteConfig.provider_corp_id must be a str or None")
+        _check_options("SuiteConfig", self)
+        _check_store("SuiteConfig", self.store)
+
+    def __repr__(self) -> str:
+        return (
+            f"SuiteConfig(suite_id={self.suite_id!r}, suite_secret='***', token='***', "
+            f"encoding_aes_key='***', provider_corp_id={self.provider_corp_id!r}, "
+            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def host_store(self) -> Optional[StoreLike]:
+        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
+        store = self.store
+        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict``. It holds the secrets: do not log it."""
+        return _record(self, skip=("store",) if self.host_store is not None else ())
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds the secrets."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class WorkAccountConfig:
+    """A WeCom corp's own (self-built) app: the corp id and the app's secret
+    (``cgi-bin/gettoken``).
+
+    >>> "s3cret" in repr(WorkAccountConfig("wwcorp", "s3cret"))
+    False
+    """
+
+    #: The corp id.
+    corp_id: str
+    #: The app's secret.
+    corp_secret: str = field(repr=False)
+    #: HTTP options.
+    http: Optional[HttpOptions] = field(default=None, kw_only=True)
+    #: Token manager options.
+    tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
+    #: Where the token is kept.
+    store: StoreOption = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in ("corp_id", "corp_secret"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"WorkAccountConfig.{name} must be a str")
+        _check_options("WorkAccountConfig", self)
+        _check_store("WorkAccountConfig", self.store)
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkAccountConfig(corp_id={self.corp_id!r}, corp_secret='***', "
+            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def host_store(self) -> Optional[StoreLike]:
+        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
+        store = self.store
+        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
+        return _record(self, skip=("store",) if self.host_store is not None else ())
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds the secret."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
