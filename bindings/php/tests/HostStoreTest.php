@@ -11,6 +11,7 @@ use Weixinkit\Component;
 use Weixinkit\HostStore;
 use Weixinkit\OfficialAccount;
 use Weixinkit\Psr16Store;
+use Weixinkit\Suite;
 use Weixinkit\StoreException;
 
 /**
@@ -106,6 +107,27 @@ final class HostStoreTest extends TestCase
         $this->assertSame('ticket@@@psr16', (new Component($config))->verifyTicket());
         $stored = $cache->get('weixinkit.component_verify_ticket.' . self::COMPONENT . '.' . self::COMPONENT);
         $this->assertSame('ticket@@@psr16', json_decode((string) $stored, true)['value']);
+    }
+
+    public function testAWeComSuiteKeepsItsTicketAndPermanentCodesInTheCache(): void
+    {
+        $cache = new Psr16Cache(new ArrayAdapter());
+        $config = [
+            'suite_id' => 'wwsuite00000000001',
+            'suite_secret' => 'suite-secret',
+            'token' => 'suite-token',
+            'encoding_aes_key' => 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+            'http' => ['work_base_uri' => self::$sim->baseUrl],
+            'store' => new Psr16Store($cache),
+        ];
+        $suite = new Suite($config);
+        $suite->storeSuiteTicket('suite-ticket-psr16');
+        $suite->storePermanentCode('wwcorp000000000001', 'permanent-psr16');
+        $again = new Suite($config);
+        $this->assertSame('suite-ticket-psr16', $again->suiteTicket());
+        $this->assertSame('permanent-psr16', $again->storedPermanentCode('wwcorp000000000001'));
+        $stored = $cache->get('weixinkit.permanent_code.wwsuite00000000001.wwcorp000000000001');
+        $this->assertSame('permanent-psr16', json_decode((string) $stored, true)['value']);
     }
 
     public function testAFailingStoreIsAStoreExceptionAndNothingIsFetched(): void
