@@ -297,12 +297,12 @@ mod tests {
                     0
                 }
                 WxkStoreOp::TryLock => {
-                    if map.contains_key(&key) {
-                        1
-                    } else {
-                        map.insert(key, "fence1".into());
+                    if let std::collections::hash_map::Entry::Vacant(slot) = map.entry(key) {
+                        slot.insert("fence1".into());
                         answer("fence1");
                         0
+                    } else {
+                        1
                     }
                 }
                 WxkStoreOp::Unlock => {
