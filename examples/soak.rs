@@ -417,14 +417,14 @@ mod driver {
         ok: bool,
     }
 
-    #[derive(Default)]
+    #[derive(Default, Clone)]
     struct WorkerState {
         tally: Tally,
         done: bool,
         killed: bool,
     }
 
-    #[derive(Default)]
+    #[derive(Default, Clone)]
     struct Shared {
         workers: Vec<WorkerState>,
         events: Vec<LockEvent>,
@@ -986,16 +986,16 @@ mod driver {
                             let mut took = None;
                             let waited = Instant::now();
                             while waited.elapsed() < Duration::from_millis(LOCK_TTL_MS + 10_000) {
-                                let s = shared.lock().unwrap();
-                                if let Some(e) = s
+                                took = shared
+                                    .lock()
+                                    .unwrap()
                                     .events
                                     .iter()
                                     .find(|e| e.lock && e.key == lock_key && e.t >= killed_at)
-                                {
-                                    took = Some(e.t - killed_at);
+                                    .map(|e| e.t - killed_at);
+                                if took.is_some() {
                                     break;
                                 }
-                                drop(s);
                                 tokio::time::sleep(Duration::from_millis(20)).await;
                             }
                             ledger.takeovers.push((key.clone(), took));
@@ -1091,7 +1091,8 @@ mod driver {
             stats_after.get(path).copied().unwrap_or(0)
                 - stats_before.get(path).copied().unwrap_or(0)
         };
-        let s = shared.lock().unwrap();
+        // A copy: the figures below are computed while the last reports are already in.
+        let s = shared.lock().unwrap().clone();
         let mut totals = Tally::default();
         for w in &s.workers {
             totals.requests += w.tally.requests;
@@ -1122,7 +1123,6 @@ mod driver {
                 *stranded.entry(k).or_default() += 1;
             }
         }
-        drop(s);
         let lock_to_data: HashMap<String, String> = keys
             .iter()
             .map(|k| (k.key.lock().to_string(), k.key.data().to_string()))
@@ -1316,6 +1316,15 @@ mod driver {
         if token_calls > call_bound {
             failures.push(format!(
                 "{token_calls} token calls exceed the bound {call_bound}"
+            ));
+        }
+        // Token calls that neither issued a token nor met an injected fault can only be the
+        // requests of killed workers; any other (a stale ticket or refresh token refused) fails.
+        let unanswered = token_calls.saturating_sub(total_issued + faulted_token_calls);
+        if unanswered > sum_k {
+            failures.push(format!(
+                "{unanswered} token calls issued nothing without an injected fault \
+                 (only {sum_k} callers were killed)"
             ));
         }
         if unexpected > 0 {
