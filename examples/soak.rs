@@ -15,6 +15,9 @@
 //!      [--kills 2] [--redis-restarts 1] [--fault-every-ms 100] [--max-requests 200000] [--seed 1]
 //! ```
 //!
+//! `--lock-ttl-ms N` (shorter than a refresh) and `--no-persistence` (Redis as a cache) break
+//! a guarantee on purpose: the run must then fail on duplicate refreshes or lost credentials.
+//!
 //! The driver re-executes itself as `soak --worker …` for each worker process. A worker uses
 //! the blocking clients (`weixinkit::blocking`) over a `RedisStore` wrapped in a store that
 //! reports each refresh lock it takes and releases on stdout, so the driver knows which process
