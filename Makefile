@@ -1,5 +1,5 @@
 # weixinkit: the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: demo test bench fuzz header
+.PHONY: demo test bench fuzz header soak
 
 ## A third-party platform's whole authorization lifecycle, then a WeCom suite's install lifecycle, against the local server.
 demo:
@@ -12,6 +12,12 @@ test:
 ## Benchmarks: criterion (Rust) plus the Python and PHP binding scripts, release builds.
 bench:
 	bash scripts/bench.sh
+
+## Soak: worker processes × threads through the token engine under faults, revocations, a
+## kill -9 of a refresh-lock holder and a redis-server restart; prints the figures, fails when
+## a credential is lost or a refresh is duplicated. SOAK_ARGS e.g. "--small" or "--seconds 300".
+soak:
+	bash scripts/soak.sh $(SOAK_ARGS)
 
 ## Fuzz decrypt and parse (cargo-fuzz, nightly); SECONDS per target.
 fuzz:

@@ -11,6 +11,8 @@
 #                         from it (`wechat-sim --port 0` prints "listening on http://…")
 #   WEIXINKIT_REQUIRE_SERVICES=1   tests fail, instead of skipping, without these
 # Safe to source twice: an already exported, reachable Redis is reused.
+# With WEIXINKIT_SERVICES_START_REDIS=0 it only installs redis-server and builds wechat-sim
+# (scripts/soak.sh runs its own persistent Redis).
 
 _wxk_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -29,7 +31,9 @@ fi
 (cd "$_wxk_repo" && cargo build -q -p weixinkit-sim) || return 1 2>/dev/null || exit 1
 export WEIXINKIT_SIM_BIN="${CARGO_TARGET_DIR:-$_wxk_repo/target}/debug/wechat-sim"
 
-if [ -z "${WEIXINKIT_REDIS_URL:-}" ] || ! redis-cli -u "$WEIXINKIT_REDIS_URL" ping >/dev/null 2>&1; then
+if [ "${WEIXINKIT_SERVICES_START_REDIS:-1}" = 0 ]; then
+    : # install and build only
+elif [ -z "${WEIXINKIT_REDIS_URL:-}" ] || ! redis-cli -u "$WEIXINKIT_REDIS_URL" ping >/dev/null 2>&1; then
     _wxk_port="$(_wxk_free_port)"
     _wxk_redis_dir="$(mktemp -d)"
     redis-server --port "$_wxk_port" --bind 127.0.0.1 --save '' --appendonly no \
@@ -50,4 +54,4 @@ if [ -z "${WEIXINKIT_REDIS_URL:-}" ] || ! redis-cli -u "$WEIXINKIT_REDIS_URL" pi
     trap 'kill "$WEIXINKIT_REDIS_PID" 2>/dev/null; rm -rf "'"$_wxk_redis_dir"'"' EXIT
     echo "services.sh: redis-server on $WEIXINKIT_REDIS_URL (pid $_wxk_redis_pid)" >&2
 fi
-export WEIXINKIT_REQUIRE_SERVICES=1
+[ "${WEIXINKIT_SERVICES_START_REDIS:-1}" = 0 ] || export WEIXINKIT_REQUIRE_SERVICES=1

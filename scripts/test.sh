@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test suite: Rust (unit, integration, doc, clippy, fmt), PHP, Kotlin, Python.
+# Every test suite: Rust (unit, integration, doc, clippy, fmt), the small soak, PHP, Kotlin,
+# Python.
 # Installs what each needs on a fresh Debian machine (php-cli, maturin, Maven deps…) and
 # is safe to run twice. Runs every suite even when one fails; exits non-zero if any failed.
 set -uo pipefail
@@ -42,6 +43,9 @@ rust() {
 }
 
 run "Rust" rust
+# The soak at CI size: processes × threads through the token engine under faults, a kill -9
+# of a refresh-lock holder and a redis-server restart (its own persistent Redis).
+run "Soak (small)" bash scripts/soak.sh --small
 # Python first: it seeds the cross-language stores that PHP and Kotlin read.
 run "Python" bash bindings/python/test.sh
 run "PHP" bash bindings/php/test.sh
