@@ -939,6 +939,10 @@ impl OfficialAccount {
     }
 
     fn access_token(&self, py: Python<'_>) -> PyResult<Token> {
+        // A near-cache hit needs neither the runtime nor the GIL released.
+        if let Some(token) = self.0.cached_access_token() {
+            return Ok(Token::from(token));
+        }
         py.detach(|| crate::runtime::block_on(self.0.access_token()))
             .map(Token::from)
             .or_raise(py)
