@@ -190,6 +190,11 @@ pub struct TokenOptions {
     pub lock_wait_ms: u64,
     /// Prefix of every store key (`{prefix}:{kind}:{owner}:{subject}`).
     pub key_prefix: String,
+    /// The near cache for shared stores (file, Redis, host): a token read from the store is
+    /// served from this process's memory for at most this long before the store is read
+    /// again; a token error reads the store at once. 0 reads the store on every call. Keep it
+    /// well under WeChat's 5-minute overlap of an old and a new token.
+    pub local_max_age_ms: u64,
 }
 
 impl Default for TokenOptions {
@@ -200,6 +205,7 @@ impl Default for TokenOptions {
             lock_ttl_ms: 30_000,
             lock_wait_ms: 20_000,
             key_prefix: "weixinkit".into(),
+            local_max_age_ms: 30_000,
         }
     }
 }

@@ -256,6 +256,13 @@ impl OfficialAccount {
         self.inner.tokens.get(&self.inner.token_key, &source).await
     }
 
+    /// The access token this process holds in its near cache, if it can be used as is: the
+    /// synchronous fast path of [`access_token`](Self::access_token) (no store read, no
+    /// waiting). `None` means "call `access_token`".
+    pub fn cached_access_token(&self) -> Option<Token> {
+        self.inner.tokens.cached(&self.inner.token_key)
+    }
+
     /// Replace the cached access token now (e.g. after it leaked), unless another caller
     /// just did. With `stable_token` this uses `force_refresh` (20 a day).
     pub async fn refresh_access_token(&self) -> Result<Token> {

@@ -155,9 +155,11 @@ struct Outcome {
 struct Slot {
     generation: AtomicU64,
     lock: tokio::sync::Mutex<Outcome>,
-    /// The last token read or written, parsed, for process-local stores only (where nobody
-    /// else can change the store behind our back).
-    local: std::sync::RwLock<Option<Token>>,
+    /// The near cache: the last token this process read from or wrote to the store, parsed,
+    /// and when. A process-local store cannot change behind our back, so its copy is used
+    /// until its margin; a shared store's copy for at most `local_max_age_ms` after it was
+    /// read (and never after a token error: the compare-and-refresh reads the store).
+    local: std::sync::RwLock<Option<(Token, Instant)>>,
 }
 
 /// Cached tokens over a [`Store`], refreshed once per key at a time.
@@ -209,6 +211,40 @@ impl TokenManager {
         self.options.refresh_margin_secs as i64
     }
 
+    /// Whether this manager keeps a near cache (always for process-local stores; for shared
+    /// ones unless `local_max_age_ms` is 0).
+    fn near_cache(&self) -> bool {
+        self.store.is_process_local() || self.options.local_max_age_ms > 0
+    }
+
+    fn remember(&self, key: &Key, token: &Token) {
+        if self.near_cache() {
+            *self
+                .slot(key)
+                .local
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Some((token.clone(), Instant::now()));
+        }
+    }
+
+    /// The token this process holds for `key` in its near cache, if it is fresh and (for a
+    /// shared store) was read less than `local_max_age_ms` ago. Never touches the store and
+    /// never waits: the fast path of every token-aware call.
+    pub fn cached(&self, key: &Key) -> Option<Token> {
+        if !self.near_cache() {
+            return None;
+        }
+        let slot = {
+            let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            slots.get(key.data())?.clone()
+        };
+        let local = slot.local.read().unwrap_or_else(|p| p.into_inner());
+        let (token, read_at) = local.as_ref()?;
+        let young = self.store.is_process_local()
+            || read_at.elapsed() < Duration::from_millis(self.options.local_max_age_ms);
+        (young && token.is_fresh(self.clock.now(), self.margin())).then(|| token.clone())
+    }
+
     /// The stored token for `key`, fresh or not.
     pub async fn read(&self, key: &Key) -> Result<Option<Token>> {
         Ok(self
@@ -230,13 +266,7 @@ impl TokenManager {
         self.store
             .set(key.data(), &token.to_json(), Some(ttl))
             .await?;
-        if self.store.is_process_local() {
-            *self
-                .slot(key)
-                .local
-                .write()
-                .unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
-        }
+        self.remember(key, &token);
         Ok(token)
     }
 
@@ -253,22 +283,16 @@ impl TokenManager {
     /// A fresh token for `key`: the cached one if it expires after now + margin, else one
     /// fetched from `source` — by exactly one caller across threads, processes and machines
     /// sharing the store, while the others wait and re-read.
+    ///
+    /// A hit is served from the near cache ([`cached`](Self::cached)) without reading the
+    /// store; a shared store is read again at most every `local_max_age_ms`.
     pub async fn get(&self, key: &Key, source: &dyn TokenSource) -> Result<Token> {
-        if self.store.is_process_local() {
-            let slot = self.slot(key);
-            let local = slot.local.read().unwrap_or_else(|p| p.into_inner());
-            if let Some(token) = local.as_ref() {
-                if token.is_fresh(self.clock.now(), self.margin()) {
-                    return Ok(token.clone());
-                }
-            }
+        if let Some(token) = self.cached(key) {
+            return Ok(token);
         }
         if let Some(token) = self.read(key).await? {
             if token.is_fresh(self.clock.now(), self.margin()) {
-                if self.store.is_process_local() {
-                    let slot = self.slot(key);
-                    *slot.local.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
-                }
+                self.remember(key, &token);
                 return Ok(token);
             }
         }
@@ -343,8 +367,8 @@ impl TokenManager {
             }
         }
         let result = self.refresh_locked(key, source, failed).await;
-        if let (Ok((token, _)), true) = (&result, self.store.is_process_local()) {
-            *slot.local.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        if let Ok((token, _)) = &result {
+            self.remember(key, token);
         }
         match &result {
             Ok((_, fetched_here)) if !fetched_here => {}

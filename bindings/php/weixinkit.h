@@ -412,8 +412,9 @@ int32_t wxk_decode_aes_key(const char *encoding_aes_key,
  * Parse a decrypted push (XML, or JSON when it starts with `{`); `*out` is the message as
  * JSON: `{"event": {"type": "<snake_case kind>", ...typed fields}, "fields": {"<path>":
  * ["text", ...], ...}}` where each path is a leaf element below the root (`ExtraInfo/Item/Id`) and
- * repeated elements keep their order. Unknown kinds are `other_info`, `other_message` or
- * `other_event`; a malformed push fails with `-40002`.
+ * repeated elements keep their order. WeCom intelligent-bot JSON callbacks are
+ * `ai_bot_message`. Unknown kinds are `other_info`, `other_message` or `other_event`; a
+ * malformed push fails with `-40002`.
  *
  * # Safety
  * `xml_or_json` must be valid for its length; `out` and `out_len` NULL or valid for a write.

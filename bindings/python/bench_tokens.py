@@ -12,8 +12,14 @@ Starts its own `wechat-sim --port 0` (WEIXINKIT_SIM_BIN, else <repo>/target/debu
     one thread making `--calls` sequential calls, then `--threads` threads sharing one client
     (one Session each for requests, which is not documented as thread-safe).
 
+(c) with Redis (`--redis URL`, else WEIXINKIT_REDIS_URL; skipped without either):
+    `access_token()` on a cached token, Redis store, steady state: with the near cache
+    (`tokens.local_max_age_ms`, default 30 s: no Redis round trip on a hit) and with
+    `local_max_age_ms=0` (one GET per call), beside redis-py's bare GET of the same key when
+    redis-py is installed.
+
 Both clients are checked to get the server's answer before anything is timed, and the server's
-counters are checked afterwards (one token fetch for the whole run).
+counters are checked afterwards (one token fetch for (a) and (b), one more for (c)).
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from pathlib import Path
 import requests
 
 import weixinkit
-from weixinkit import HttpOptions, MemoryStore, OfficialAccount, OfficialAccountConfig, TokenOptions
+from weixinkit import (HttpOptions, MemoryStore, OfficialAccount, OfficialAccountConfig, RedisStore,
+                       TokenOptions)
 
 REPO = Path(__file__).resolve().parents[2]
 APPID, SECRET = "wxoa00000000000001", "oa-secret"
@@ -93,12 +100,49 @@ def calls_per_second(make_call, repeat: int, calls: int, threads: int) -> float:
     return statistics.median(rates)
 
 
+def redis_hits(base: str, args) -> None:
+    """(c): access_token() hits on the Redis store, with and without the near cache. The
+    token is the one (a) fetched: it is written to Redis first, so no fetch happens here."""
+    prefix = f"bench{os.getpid()}"
+
+    def account(max_age_ms=None):
+        tokens = TokenOptions(key_prefix=prefix, local_max_age_ms=max_age_ms)
+        return OfficialAccount(OfficialAccountConfig(
+            APPID, SECRET, http=HttpOptions(api_base_uri=base), tokens=tokens,
+            store=RedisStore(args.redis)))
+
+    near, every_call = account(), account(0)
+    token = near.access_token()  # fetched once (a second fetch for the run)
+    assert every_call.access_token() == token
+    near_us = per_call_us(near.access_token, args.repeat, args.number)
+    near_native = per_call_us(near._native.access_token, args.repeat, args.number)
+    every_us = per_call_us(every_call.access_token, args.repeat, args.redis_number)
+    line = (f"(c) access_token() cache hit, Redis store   median {near_us:6.2f} us/call with the "
+            f"near cache (native object {near_native:.2f} us), {every_us:.2f} us with "
+            f"local_max_age_ms=0")
+    try:
+        import redis as redis_py  # only for the comparison
+    except ImportError:
+        print(line + " (redis-py not installed: no bare GET figure)")
+    else:
+        client = redis_py.Redis.from_url(args.redis)
+        data_key = f"{prefix}:access_token:{APPID}:{APPID}"
+        assert client.get(data_key) is not None
+        bare = per_call_us(lambda: client.get(data_key), args.repeat, args.redis_number)
+        print(line + f"; redis-py bare GET {bare:.2f} us")
+        client.delete(data_key)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--number", type=int, default=100_000, help="access_token() calls per run")
     parser.add_argument("--calls", type=int, default=2000, help="HTTP calls per run")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--redis", default=os.environ.get("WEIXINKIT_REDIS_URL"),
+                        help="Redis URL for (c); default WEIXINKIT_REDIS_URL")
+    parser.add_argument("--redis-number", type=int, default=20_000,
+                        help="access_token() calls per run without the near cache")
     args = parser.parse_args()
 
     proc, base = start_sim()
@@ -143,8 +187,14 @@ def main() -> None:
             print(f"(b) GET {API}, {threads} thread(s): weixinkit {ours:8.0f} calls/s, "
                   f"requests.Session {theirs:8.0f} calls/s, ratio {ours / theirs:.2f}x")
 
+        if args.redis:
+            redis_hits(base, args)
+        else:
+            print("(c) skipped: no Redis (--redis URL or WEIXINKIT_REDIS_URL)")
+
         stats = sim_stats(base)
-        assert stats.get("/cgi-bin/token") == 1, stats  # the token stayed cached throughout
+        # The token stayed cached throughout: one fetch for (a) and (b), one for (c).
+        assert stats.get("/cgi-bin/token") == (2 if args.redis else 1), stats
         print(f"server counted {stats.get(API)} API calls and {stats['/cgi-bin/token']} token fetch")
     finally:
         proc.terminate()

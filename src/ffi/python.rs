@@ -468,6 +468,14 @@ events! {
     View = "VIEW", is_view, is_VIEW { header: MessageHeader, url: String, menu_id: Option<String> },
     /// A user event with another `Event`.
     OtherEvent = "OTHER_EVENT", is_other_event, is_OTHER_EVENT { header: MessageHeader, event: String },
+
+    // --- WeCom intelligent bot (智能机器人): JSON callbacks with lower-case keys ----------
+    /// A WeCom intelligent-bot callback: a user's message to the bot or an event.
+    AiBotMessage = "AI_BOT_MESSAGE", is_ai_bot_message, is_AI_BOT_MESSAGE {
+        msg_id: String, aibot_id: String, chat_id: Option<String>, chat_type: String,
+        from_user_id: String, response_url: Option<String>, create_time: Option<i64>,
+        msg_type: String, content: Option<String>, url: Option<String>,
+        stream_id: Option<String>, event_type: Option<String> },
 }
 
 // --- messages -------------------------------------------------------------------------------
@@ -931,6 +939,10 @@ impl OfficialAccount {
     }
 
     fn access_token(&self, py: Python<'_>) -> PyResult<Token> {
+        // A near-cache hit needs neither the runtime nor the GIL released.
+        if let Some(token) = self.0.cached_access_token() {
+            return Ok(Token::from(token));
+        }
         py.detach(|| crate::runtime::block_on(self.0.access_token()))
             .map(Token::from)
             .or_raise(py)

@@ -332,6 +332,8 @@ pub struct TokenOptions {
     pub lock_wait_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_max_age_ms: Option<i64>,
 }
 
 pub struct OfficialAccountConfig {

@@ -229,6 +229,38 @@ pub enum Event {
         header: MessageHeader,
         event: String,
     },
+
+    // --- WeCom intelligent bot (智能机器人): JSON callbacks with lower-case keys ----------
+    /// A WeCom intelligent-bot callback: a user's message to the bot (`msgtype` `text`,
+    /// `image`, `voice`, `file`, `mixed`, `stream`) or an event (`msgtype` `event`). The
+    /// typed fields are the ones every kind shares plus each kind's main value; everything
+    /// else (`mixed/msg_item/…`, `quote/…`, `from/corpid`, …) is in the message's fields.
+    AiBotMessage {
+        /// `msgid`.
+        msg_id: String,
+        /// `aibotid`: the bot.
+        aibot_id: String,
+        /// `chatid`: the group chat (absent in single chats).
+        chat_id: Option<String>,
+        /// `chattype`: `single` or `group`.
+        chat_type: String,
+        /// `from/userid`: the sender.
+        from_user_id: String,
+        /// `response_url`: where to send an active reply (valid for a while).
+        response_url: Option<String>,
+        /// `create_time`, when sent (events carry it).
+        create_time: Option<i64>,
+        /// `msgtype`.
+        msg_type: String,
+        /// `text/content` or `voice/content`.
+        content: Option<String>,
+        /// `image/url` or `file/url`.
+        url: Option<String>,
+        /// `stream/id`: the stream a follow-up refresh asks about.
+        stream_id: Option<String>,
+        /// `event/eventtype` (`enter_chat`, `template_card_event`, `feedback_event`, …).
+        event_type: Option<String>,
+    },
 }
 
 struct Fields<'a>(&'a Leaves);
@@ -305,6 +337,9 @@ impl Fields<'_> {
 
 pub(crate) fn classify(map: &Leaves) -> Result<Event> {
     let f = Fields(map);
+    if f.get("aibotid").is_some() {
+        return ai_bot_event(&f);
+    }
     if let Some(info_type) = f.get("InfoType") {
         return info_event(&f, info_type);
     }
@@ -378,6 +413,27 @@ fn info_event(f: &Fields<'_>, info_type: &str) -> Result<Event> {
         other => Event::OtherInfo {
             info_type: other.to_owned(),
         },
+    })
+}
+
+// --- WeCom intelligent bot ---------------------------------------------------------------
+
+fn ai_bot_event(f: &Fields<'_>) -> Result<Event> {
+    let msg_type = f.required("msgtype")?;
+    let first = |paths: &[&str]| paths.iter().find_map(|p| f.optional(p));
+    Ok(Event::AiBotMessage {
+        msg_id: f.text("msgid"),
+        aibot_id: f.required("aibotid")?,
+        chat_id: f.optional("chatid"),
+        chat_type: f.text("chattype"),
+        from_user_id: f.text("from/userid"),
+        response_url: f.optional("response_url"),
+        create_time: f.lenient_int("create_time"),
+        content: first(&["text/content", "voice/content"]),
+        url: first(&["image/url", "file/url"]),
+        stream_id: f.optional("stream/id"),
+        event_type: f.optional("event/eventtype"),
+        msg_type,
     })
 }
 
@@ -641,6 +697,81 @@ mod tests {
             p("<InfoType>change_contact</InfoType><AuthCorpId>c</AuthCorpId><ChangeType>create_user</ChangeType><UserID>u</UserID>"),
             Event::ChangeContact { change_type, .. } if change_type == "create_user"
         ));
+    }
+
+    #[test]
+    fn wecom_ai_bot_callbacks_are_typed_with_every_field_kept() {
+        let m = parse_message(
+            r#"{"msgid":"CAIQ16HMjQYY","aibotid":"AIBOTID","chatid":"CHATID","chattype":"group",
+                "from":{"userid":"zhangsan","corpid":"wwcorp"},"response_url":"https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RC",
+                "msgtype":"text","text":{"content":"@RobotA hello"}}"#,
+        )
+        .unwrap();
+        let Event::AiBotMessage {
+            msg_id,
+            aibot_id,
+            chat_id,
+            chat_type,
+            from_user_id,
+            response_url,
+            create_time,
+            msg_type,
+            content,
+            url,
+            stream_id,
+            event_type,
+        } = &m.event
+        else {
+            panic!("{:?}", m.event)
+        };
+        assert_eq!(
+            (msg_id.as_str(), aibot_id.as_str(), chat_type.as_str()),
+            ("CAIQ16HMjQYY", "AIBOTID", "group")
+        );
+        assert_eq!(chat_id.as_deref(), Some("CHATID"));
+        assert_eq!(from_user_id, "zhangsan");
+        assert!(response_url
+            .as_deref()
+            .unwrap()
+            .ends_with("response_code=RC"));
+        assert_eq!(
+            (msg_type.as_str(), content.as_deref()),
+            ("text", Some("@RobotA hello"))
+        );
+        assert_eq!(
+            (create_time, url, stream_id, event_type),
+            (&None, &None, &None, &None)
+        );
+        assert_eq!(m.field("from/corpid"), Some("wwcorp"));
+
+        let kind = |json: &str| parse_message(json).unwrap().event;
+        assert!(matches!(
+            kind(r#"{"msgid":"1","aibotid":"B","chattype":"single","from":{"userid":"u"},"msgtype":"image","image":{"url":"https://x/1"}}"#),
+            Event::AiBotMessage { url: Some(u), chat_id: None, .. } if u == "https://x/1"
+        ));
+        assert!(matches!(
+            kind(r#"{"msgid":"2","aibotid":"B","chattype":"single","from":{"userid":"u"},"msgtype":"stream","stream":{"id":"S1"}}"#),
+            Event::AiBotMessage { stream_id: Some(s), .. } if s == "S1"
+        ));
+        assert!(matches!(
+            kind(r#"{"msgid":"3","create_time":1700000000,"aibotid":"B","chattype":"single","from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"enter_chat"}}"#),
+            Event::AiBotMessage { event_type: Some(e), create_time: Some(1_700_000_000), .. } if e == "enter_chat"
+        ));
+        let mixed = parse_message(
+            r#"{"msgid":"4","aibotid":"B","chattype":"group","chatid":"C","from":{"userid":"u"},"msgtype":"mixed",
+                "mixed":{"msg_item":[{"msgtype":"text","text":{"content":"look"}},{"msgtype":"image","image":{"url":"https://x/2"}}]}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(mixed.event, Event::AiBotMessage { ref msg_type, content: None, .. } if msg_type == "mixed")
+        );
+        assert_eq!(mixed.field("mixed/msg_item/text/content"), Some("look"));
+        assert_eq!(mixed.field("mixed/msg_item/image/url"), Some("https://x/2"));
+        let v = serde_json::to_value(&mixed.event).unwrap();
+        assert_eq!(v["type"], "ai_bot_message");
+
+        let err = parse_message(r#"{"aibotid":"B","text":{"content":"x"}}"#).unwrap_err();
+        assert!(err.to_string().contains("msgtype"), "{err}");
     }
 
     #[test]

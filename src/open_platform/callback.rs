@@ -109,7 +109,7 @@ impl Component {
                 Ok(()) => self
                     .remember_reauthorization(
                         authorizer_appid,
-                        61003,
+                        crate::codes::NOT_AUTHORIZED as i64,
                         "an unauthorized push said it revoked the authorization",
                     )
                     .await

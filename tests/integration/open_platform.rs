@@ -598,10 +598,16 @@ async fn an_unauthorized_push_is_remembered_until_a_refresh_token_is_stored() {
     let before = upstream_calls(&sim);
     let a = c.authorizer(AUTHORIZER).unwrap();
     let e = a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap_err();
+    // WeChat said nothing: the code is weixinkit's own "not authorized".
     assert_eq!(
-        (e.kind(), e.errcode()),
-        ("reauthorization_needed", Some(61003))
+        (e.kind(), e.code(), e.errcode()),
+        (
+            "reauthorization_needed",
+            weixinkit::codes::NOT_AUTHORIZED,
+            None
+        )
     );
+    assert!(e.to_string().contains("unauthorized push"), "{e}");
     assert_eq!(upstream_calls(&sim), before);
 
     // Storing a refresh token clears it (here an old one, which WeChat then refuses: the

@@ -441,3 +441,124 @@ async fn keep_fresh_refreshes_ahead_of_expiry_for_read_only_processes() {
     let calls = sim.calls("/cgi-bin/token");
     assert!((2..=3).contains(&calls), "{calls}");
 }
+
+/// A shared store (Redis, or memory standing in for one) that counts its reads.
+struct CountingStore {
+    inner: Arc<dyn Store>,
+    gets: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingStore {
+    fn new(inner: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(CountingStore {
+            inner,
+            gets: Default::default(),
+        })
+    }
+
+    fn gets(&self) -> usize {
+        self.gets.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for CountingStore {
+    async fn get(&self, key: &str) -> weixinkit::Result<Option<String>> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> weixinkit::Result<()> {
+        self.inner.set(key, value, ttl).await
+    }
+    async fn delete(&self, key: &str) -> weixinkit::Result<()> {
+        self.inner.delete(key).await
+    }
+    async fn try_lock(&self, key: &str, ttl: Duration) -> weixinkit::Result<Option<String>> {
+        self.inner.try_lock(key, ttl).await
+    }
+    async fn unlock(&self, key: &str, fence: &str) -> weixinkit::Result<()> {
+        self.inner.unlock(key, fence).await
+    }
+    async fn set_fenced(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Option<Duration>,
+        lock_key: &str,
+        fence: &str,
+    ) -> weixinkit::Result<bool> {
+        self.inner
+            .set_fenced(key, value, ttl, lock_key, fence)
+            .await
+    }
+}
+
+fn near_cached(sim: &RunningSim, store: Arc<dyn Store>, max_age_ms: u64) -> OfficialAccount {
+    let mut c = config(sim);
+    c.tokens.local_max_age_ms = max_age_ms;
+    c.tokens.key_prefix = format!("near{}", std::process::id());
+    OfficialAccount::with_store(c, store, Arc::new(SystemClock)).unwrap()
+}
+
+#[tokio::test]
+async fn a_shared_store_is_read_at_most_every_local_max_age_ms() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    sim.set_options(OptionsPatch {
+        grace_secs: Some(0),
+        ..OptionsPatch::default()
+    });
+    let shared: Arc<dyn Store> = Arc::new(RedisStore::connect(&url).unwrap());
+    let counted = CountingStore::new(shared.clone());
+    let a = near_cached(&sim, counted.clone(), 400);
+    let b = near_cached(&sim, shared, 400);
+    a.tokens().invalidate(a.access_token_key()).await.unwrap();
+
+    let first = a.access_token().await.unwrap();
+    let reads = counted.gets();
+    for _ in 0..100 {
+        assert_eq!(a.access_token().await.unwrap(), first);
+        assert_eq!(a.cached_access_token(), Some(first.clone()));
+    }
+    a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap();
+    assert_eq!(
+        counted.gets(),
+        reads,
+        "hits and calls are served from memory"
+    );
+
+    // Another process replaces the token (the old one dies at once, grace 0): within the
+    // bound this one still holds the old token; a token error takes the new one from the
+    // store without fetching.
+    let newer = b.refresh_access_token().await.unwrap();
+    assert_ne!(newer, first);
+    assert_eq!(a.access_token().await.unwrap(), first);
+    a.get("/cgi-bin/get_api_domain_ip", &[]).await.unwrap();
+    assert_eq!(a.cached_access_token(), Some(newer.clone()));
+    assert_eq!(sim.calls("/cgi-bin/token"), 2);
+
+    // Past local_max_age_ms the store is read again.
+    let third = b.refresh_access_token().await.unwrap();
+    let reads = counted.gets();
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(a.cached_access_token(), None);
+    assert_eq!(a.access_token().await.unwrap(), third);
+    assert_eq!(counted.gets(), reads + 1);
+    assert_eq!(sim.calls("/cgi-bin/token"), 3);
+    a.tokens().invalidate(a.access_token_key()).await.unwrap();
+}
+
+#[tokio::test]
+async fn local_max_age_ms_zero_reads_the_shared_store_on_every_call() {
+    let sim = sim().await;
+    let counted = CountingStore::new(Arc::new(MemoryStore::new()));
+    let a = near_cached(&sim, counted.clone(), 0);
+    let t = a.access_token().await.unwrap();
+    let reads = counted.gets();
+    for _ in 0..5 {
+        assert_eq!(a.access_token().await.unwrap(), t);
+    }
+    assert_eq!(counted.gets(), reads + 5);
+    assert_eq!(a.cached_access_token(), None);
+    assert_eq!(sim.calls("/cgi-bin/token"), 1);
+}

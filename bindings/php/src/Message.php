@@ -8,7 +8,8 @@ namespace Weixinkit;
  * A parsed push: the typed event and every leaf field, so nothing is lost.
  *
  * - `$type`: the kind, in snake_case (`component_verify_ticket`, `authorized`, `suite_ticket`,
- *   `text`, `subscribe`, …; unknown kinds are `other_info`, `other_message`, `other_event`);
+ *   `text`, `subscribe`, …, `ai_bot_message` for WeCom intelligent-bot JSON callbacks;
+ *   unknown kinds are `other_info`, `other_message`, `other_event`);
  * - `$event`: the typed fields of that kind, as the Rust `Event` has them (`type` included),
  *   e.g. `['type' => 'component_verify_ticket', 'app_id' => 'wx…', 'create_time' => 1713424800,
  *   'ticket' => 'ticket@@@…']`; user messages carry

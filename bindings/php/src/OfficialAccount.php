@@ -57,7 +57,8 @@ final class OfficialAccount
      *         'retry' => ['max_retries' => 2, 'delay_ms' => 200, 'multiplier' => 2.0,
      *             'jitter' => 0.0, 'statuses' => [429, 500, 502, 503, 504], 'deadline_ms' => 15000]],
      *     'tokens' => ['refresh_margin_secs' => 300, 'read_only' => false,
-     *         'lock_ttl_ms' => 30000, 'lock_wait_ms' => 20000, 'key_prefix' => 'weixinkit'],
+     *         'lock_ttl_ms' => 30000, 'lock_wait_ms' => 20000, 'key_prefix' => 'weixinkit',
+     *         'local_max_age_ms' => 30000],
      *     'store' => ['type' => 'file', 'dir' => '/var/lib/weixinkit'],  // the default: $WEIXINKIT_STORE_DIR or <tmp>/weixinkit
      *              // ['type' => 'redis', 'url' => 'redis://[:password@]host:port[/db]'] | ['type' => 'memory']
      * ]

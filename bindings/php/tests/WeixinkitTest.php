@@ -117,6 +117,29 @@ final class WeixinkitTest extends TestCase
         $this->assertSame('1409659813', $message->field('CreateTime'));
     }
 
+    public function testWeComAiBotCallbacksAreTypedWithEveryFieldKept(): void
+    {
+        $message = Weixinkit::parseMessage(
+            '{"msgid":"M1","aibotid":"AIBOT","chatid":"C1","chattype":"group","from":{"userid":"zhangsan"},'
+            . '"response_url":"https://example.com/r","msgtype":"text","text":{"content":"@bot hi"},"quote":{"msgtype":"text"}}'
+        );
+        $this->assertSame('ai_bot_message', $message->type);
+        $e = $message->event;
+        $this->assertSame(['M1', 'AIBOT', 'C1', 'group', 'zhangsan', 'https://example.com/r', 'text', '@bot hi'],
+            [$e['msg_id'], $e['aibot_id'], $e['chat_id'], $e['chat_type'], $e['from_user_id'], $e['response_url'],
+             $e['msg_type'], $e['content']]);
+        $this->assertNull($e['url']);
+        $this->assertNull($e['create_time']);
+        $this->assertSame('text', $message->field('quote/msgtype'));
+        $event = Weixinkit::parseMessage(
+            '{"msgid":"M2","create_time":1700000000,"aibotid":"AIBOT","chattype":"single","from":{"userid":"u"},'
+            . '"msgtype":"event","event":{"eventtype":"enter_chat"}}'
+        );
+        $this->assertSame('enter_chat', $event->event['event_type']);
+        $this->assertSame(1700000000, $event->event['create_time']);
+        $this->assertNull($event->event['chat_id']);
+    }
+
     public function testUnknownKindsAreOtherVariantsNotErrors(): void
     {
         $message = Weixinkit::parseMessage('<xml><InfoType>something_new</InfoType><X>1</X></xml>');

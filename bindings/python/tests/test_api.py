@@ -415,13 +415,22 @@ def test_user_messages_and_events():
 @pytest.mark.parametrize("doc", [
     "", "<xml><A>1</A></xml>", "<xml><InfoType>suite_ticket</InfoType></xml>",
     "<xml><MsgType>text</MsgType></xml>", "[1]", '{"MsgType": }',
-    "<xml><InfoType>component_verify_ticket</InfoType><AppId>a</AppId><CreateTime>soon</CreateTime>"
-    "<ComponentVerifyTicket>t</ComponentVerifyTicket></xml>",
+    "<xml><InfoType>component_verify_ticket</InfoType><AppId>a</AppId><CreateTime>1</CreateTime>"
+    "</xml>",
 ])
 def test_unusable_messages_are_parse_errors(doc):
     with pytest.raises(WeixinkitError.Parse) as info:
         weixinkit.parse_message(doc)
     assert info.value.code == -40002
+
+
+def test_a_malformed_number_no_lifecycle_step_needs_is_none_not_an_error():
+    m = weixinkit.parse_message(
+        "<xml><InfoType>component_verify_ticket</InfoType><AppId>a</AppId><CreateTime>soon</CreateTime>"
+        "<ComponentVerifyTicket>t</ComponentVerifyTicket></xml>")
+    assert isinstance(m.event, Event.COMPONENT_VERIFY_TICKET)
+    assert (m.event.ticket, m.event.create_time) == ("t", None)
+    assert m.fields["CreateTime"] == ["soon"]
 
 
 def test_msg_signature_and_check_signature():

@@ -1,5 +1,7 @@
 """Every entry of the shared pushes.json: fields by path, typed events, parse errors."""
 
+import json
+
 import pytest
 
 import vectors
@@ -179,3 +181,43 @@ def test_envelope_as_message(v):
         with pytest.raises(WeixinkitError.Parse) as info:
             weixinkit.parse_message(body(v))
         assert info.value.code == -40002
+
+
+# --- WeCom intelligent bot (智能机器人): JSON callbacks with lower-case keys ---------------------
+
+
+def test_a_wecom_ai_bot_callback_is_typed_with_every_field_kept():
+    # Encrypted as WeCom does for bots (JSON envelope, empty receiver id), then decrypted.
+    key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    bot = MessageCrypto("bottoken", key, "")
+    plain = ('{"msgid":"CAIQ16HMjQYY","aibotid":"AIBOTID","chatid":"CHATID","chattype":"group",'
+             '"from":{"userid":"zhangsan"},"response_url":"https://example.com/r?code=1",'
+             '"msgtype":"text","text":{"content":"@RobotA 你好"},'
+             '"quote":{"msgtype":"image","image":{"url":"https://example.com/q.png"}}}')
+    envelope = json.loads(bot.encrypt_reply_json(plain, "1700000000", "nonce"))
+    m = bot.decrypt_message(envelope["msgsignature"], "1700000000", "nonce",
+                            json.dumps({"encrypt": envelope["encrypt"]}))
+    e = m.event
+    assert isinstance(e, Event.AI_BOT_MESSAGE) and e.is_ai_bot_message()
+    assert (e.msg_id, e.aibot_id, e.chat_id, e.chat_type, e.from_user_id) == (
+        "CAIQ16HMjQYY", "AIBOTID", "CHATID", "group", "zhangsan")
+    assert (e.msg_type, e.content, e.response_url) == (
+        "text", "@RobotA 你好", "https://example.com/r?code=1")
+    assert (e.url, e.stream_id, e.event_type, e.create_time) == (None, None, None, None)
+    assert m.fields["quote/image/url"] == ["https://example.com/q.png"]
+    match e:
+        case Event.AI_BOT_MESSAGE(msg_type="text", content=text):
+            assert text == "@RobotA 你好"
+        case _:
+            pytest.fail(repr(e))
+
+    event = weixinkit.parse_message(
+        '{"msgid":"2","create_time":1700000000,"aibotid":"B","chattype":"single",'
+        '"from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"enter_chat"}}').event
+    assert (event.event_type, event.create_time, event.chat_id) == ("enter_chat", 1700000000, None)
+    assert weixinkit.parse_message(
+        '{"msgid":"3","aibotid":"B","chattype":"single","from":{"userid":"u"},'
+        '"msgtype":"stream","stream":{"id":"S1"}}').event.stream_id == "S1"
+    with pytest.raises(WeixinkitError.Parse) as err:
+        weixinkit.parse_message('{"aibotid":"B","text":{"content":"x"}}')
+    assert "msgtype" in str(err.value)

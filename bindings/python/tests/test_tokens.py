@@ -861,3 +861,39 @@ def test_cross_language_seed(sim, redis_url, redis):
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
     assert sim.calls(TOKEN) == 2
+
+
+# --- the near cache for shared stores ------------------------------------------------------------
+
+
+def test_a_redis_token_is_served_from_memory_for_at_most_local_max_age_ms(sim, prefix, redis_url,
+                                                                          redis):
+    near = OfficialAccount(oa_config(sim, RedisStore(redis_url), prefix, local_max_age_ms=60_000))
+    short = OfficialAccount(oa_config(sim, RedisStore(redis_url), prefix, local_max_age_ms=300))
+    every_call = OfficialAccount(oa_config(sim, RedisStore(redis_url), prefix, local_max_age_ms=0))
+    other = OfficialAccount(oa_config(sim, RedisStore(redis_url), prefix))
+    first = near.access_token()
+    assert short.access_token() == first and every_call.access_token() == first
+    # Another process replaces the token in Redis (the old one stays valid at WeChat for a
+    # while): a near-cached process keeps its copy until its bound, one with 0 sees it at once.
+    newer = other.refresh_access_token()
+    assert newer.value != first.value
+    assert near.access_token() == first and short.access_token() == first
+    assert every_call.access_token() == newer
+    time.sleep(0.4)
+    assert short.access_token() == newer
+    # A token error reads the store at once and takes the newer token without fetching.
+    sim.fault(API, errcode=40001)
+    near.get(API)
+    assert near.access_token() == newer
+    assert sim.calls(TOKEN) == 2
+    redis("DEL", key(prefix))
+
+
+def test_local_max_age_ms_is_part_of_the_shared_configuration():
+    t = TokenOptions(local_max_age_ms=5000)
+    assert t.to_dict() == {"local_max_age_ms": 5000}
+    with pytest.raises(WeixinkitError.Config):
+        OfficialAccount(OfficialAccountConfig(OA_APPID, OA_SECRET,
+                                              tokens=TokenOptions(local_max_age_ms=-1),
+                                              store=MemoryStore()))

@@ -118,6 +118,11 @@ class TokenOptions:
     #: Prefix of every store key (``{prefix}:{kind}:{owner}:{subject}``); ASCII letters,
     #: digits, ``_ - .``. Default ``"weixinkit"``.
     key_prefix: Optional[str] = None
+    #: The near cache for shared stores (file, Redis, host): a token read from the store is
+    #: served from this process's memory for at most this many milliseconds before the store
+    #: is read again (a token error reads it at once); 0 reads the store on every call.
+    #: Default 30000, well under WeChat's 5-minute overlap of an old and a new token.
+    local_max_age_ms: Optional[int] = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this record, unset fields left out."""

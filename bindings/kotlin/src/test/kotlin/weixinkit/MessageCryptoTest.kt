@@ -255,6 +255,33 @@ class MessageCryptoTest {
     }
 
     @Test
+    fun `a WeCom intelligent-bot JSON callback is typed with every field kept`() {
+        val m = parseMessage(
+            """{"msgid":"M1","aibotid":"AIBOT","chatid":"C1","chattype":"group","from":{"userid":"zhangsan"},""" +
+                """"response_url":"https://example.com/r","msgtype":"image","image":{"url":"https://example.com/i.png"},""" +
+                """"quote":{"msgtype":"text","text":{"content":"earlier"}}}""",
+        )
+        val e = assertInstanceOf(Event.AiBotMessage::class.java, m.event)
+        assertEquals(listOf("M1", "AIBOT", "C1", "group", "zhangsan"), listOf(e.msgId, e.aibotId, e.chatId, e.chatType, e.fromUserId))
+        assertEquals("image", e.msgType)
+        assertEquals("https://example.com/i.png", e.url)
+        assertEquals("https://example.com/r", e.responseUrl)
+        assertEquals(null, e.content)
+        assertEquals(null, e.createTime)
+        assertEquals(listOf("earlier"), m.fields["quote/text/content"])
+        val event = assertInstanceOf(
+            Event.AiBotMessage::class.java,
+            parseMessage(
+                """{"msgid":"M2","create_time":1700000000,"aibotid":"AIBOT","chattype":"single",""" +
+                    """"from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"enter_chat"}}""",
+            ).event,
+        )
+        assertEquals("enter_chat", event.eventType)
+        assertEquals(1700000000L, event.createTime)
+        assertEquals(null, event.chatId)
+    }
+
+    @Test
     fun `signatures and keys`() {
         val mp = Vectors.cryptoById("tencent-mp-sample-plain-signature")
         val args = listOf(mp.req("token"), mp.req("signature"), mp.req("timestamp"), mp.req("nonce"))
