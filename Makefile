@@ -1,5 +1,5 @@
 # weixinkit: the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: demo test bench fuzz header soak
+.PHONY: demo test dist bench fuzz header soak
 
 ## A third-party platform's whole authorization lifecycle, then a WeCom suite's install lifecycle, against the local server.
 demo:
@@ -8,6 +8,11 @@ demo:
 ## Every test suite (Rust, PHP, Kotlin, Python), installing what each needs.
 test:
 	bash scripts/test.sh
+
+## Release packages into dist/, installable without Rust: wheel + sdist, jar + sources + POM,
+## Composer package + PHP extension, SHA256SUMS (see scripts/dist.sh).
+dist:
+	bash scripts/dist.sh
 
 ## Benchmarks: criterion (Rust) plus the Python and PHP binding scripts, release builds.
 bench:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test suite: Rust (unit, integration, doc, clippy, fmt), the small soak, PHP, Kotlin,
-# Python.
+# Every test suite: Rust (unit, integration, doc, clippy, fmt), the small soak, Python, PHP,
+# Kotlin, then the release packages (`make dist`) installed with no Rust toolchain
+# (scripts/install-test.sh).
 # Installs what each needs on a fresh Debian machine (php-cli, maturin, Maven deps…) and
 # is safe to run twice. Runs every suite even when one fails; exits non-zero if any failed.
 set -uo pipefail
@@ -47,9 +48,17 @@ run "Rust" rust
 # of a refresh-lock holder and a redis-server restart (its own persistent Redis).
 run "Soak (small)" bash scripts/soak.sh --small
 # Python first: it seeds the cross-language stores that PHP and Kotlin read.
-run "Python" bash bindings/python/test.sh
+# Built as scripts/dist.sh builds the wheel (zig, manylinux2014): the Packages stage reuses it.
+run "Python" env WEIXINKIT_PY_ZIG=1 bash bindings/python/test.sh
 run "PHP" bash bindings/php/test.sh
 run "Kotlin" bash bindings/kotlin/test.sh
+# The packages a user installs: built once (scripts/dist.sh: one release library for the jar,
+# the Composer package and the PHP extension, plus the wheel), then each installed in a fresh
+# place with cargo and rustc off PATH and smoke-tested against the local WeChat server.
+packages() {
+    bash scripts/dist.sh && bash scripts/install-test.sh
+}
+run "Packages" packages
 
 echo
 echo "==================== summary ===================="

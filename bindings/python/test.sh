@@ -34,8 +34,15 @@ export WEIXINKIT_XLANG_DIR="${WEIXINKIT_XLANG_DIR:-$repo/target/xlang}"
 # Build tools first (idempotent), then the package itself, built with them. requests is only
 # for the benchmark (bench_tokens.py compares against it); flask for the web-app example
 # (examples/python/flask_app.py), which test_open_platform.py starts and drives.
-"$python" -m pip install --quiet "maturin>=1.11.2,<2" "pytest>=7" "requests>=2" "flask>=2.2" \
-    "mypy>=2.4,<3"
+tools=("maturin>=1.11.2,<2" "pytest>=7" "requests>=2" "flask>=2.2" "mypy>=2.4,<3")
+# WEIXINKIT_PY_ZIG=1 (scripts/test.sh sets it): build exactly as `make dist` builds the wheel
+# (maturin --zig, manylinux2014; scripts/dist.sh), into the same cargo target directory, so
+# that the release packages reuse this build instead of compiling the crate once more.
+if [ "${WEIXINKIT_PY_ZIG:-0}" = "1" ]; then
+    tools+=("ziglang>=0.13,<0.18")
+    export MATURIN_PEP517_ARGS="--zig --compatibility manylinux2014"
+fi
+"$python" -m pip install --quiet "${tools[@]}"
 "$python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
 
 # Type-check the package (its annotations and the native module's stub) and a typed program

@@ -149,3 +149,44 @@ fn every_error_kind_has_its_class_in_every_host() {
         missing.join("\n")
     );
 }
+
+/// One version number for the crate and every package: each place a host repeats it by hand
+/// must say the crate's, and the changelog must have its section.
+#[test]
+fn every_package_has_the_crate_version() {
+    let v = env!("CARGO_PKG_VERSION");
+    let places = [
+        (
+            "bindings/kotlin/pom.xml",
+            format!("<artifactId>weixinkit</artifactId>\n  <version>{v}</version>"),
+        ),
+        (
+            "bindings/kotlin/src/main/kotlin/weixinkit/Version.kt",
+            format!("const val VERSION: String = \"{v}\""),
+        ),
+        (
+            "bindings/php/src/Weixinkit.php",
+            format!("public const VERSION = '{v}';"),
+        ),
+        (
+            "bindings/php/ext/php_weixinkit.h",
+            format!("#define PHP_WEIXINKIT_VERSION \"{v}\""),
+        ),
+        // maturin takes the wheel's version from Cargo.toml.
+        (
+            "bindings/python/pyproject.toml",
+            "dynamic = [\"version\"]".to_string(),
+        ),
+        ("CHANGELOG.md", format!("\n## {v} ")),
+    ];
+    let wrong: Vec<String> = places
+        .iter()
+        .filter(|(file, needle)| !read(file).contains(needle.as_str()))
+        .map(|(file, needle)| format!("{file}: expected {needle:?}"))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "version {v} not found in:\n{}",
+        wrong.join("\n")
+    );
+}

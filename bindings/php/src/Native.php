@@ -14,7 +14,9 @@ use FFI\CData;
  *   results built as PHP strings and arrays in C;
  * - `ffi`: the C library (bindings/php/weixinkit.h over libweixinkit.so) through PHP's FFI,
  *   loaded once per process. The library is found through `WEIXINKIT_LIB` (a path to the .so),
- *   else `<repo>/target/release/libweixinkit.so`, else `<repo>/target/debug/libweixinkit.so`.
+ *   else the one the Composer package bundles (`<package>/lib/libweixinkit.so`, e.g.
+ *   `vendor/weixinkit/weixinkit/lib/`), else, in a repository checkout,
+ *   `<repo>/target/release/libweixinkit.so`, else `<repo>/target/debug/libweixinkit.so`.
  *   When PHP preloaded the header from `ffi-preload-header.php` (`ffi.preload`), the preloaded
  *   `WEIXINKIT` scope is used instead.
  *
@@ -145,6 +147,11 @@ final class Native
             }
             return $fromEnv;
         }
+        // The package's own copy: `make dist` puts the release library in lib/.
+        $bundled = dirname(__DIR__) . '/lib/libweixinkit.so';
+        if (is_file($bundled)) {
+            return $bundled;
+        }
         $repo = dirname(__DIR__, 3);
         foreach (['release', 'debug'] as $profile) {
             $candidate = "{$repo}/target/{$profile}/libweixinkit.so";
@@ -153,8 +160,8 @@ final class Native
             }
         }
         throw new WeixinkitException(
-            "libweixinkit.so not found: set WEIXINKIT_LIB to its path, or build it with "
-            . "`cargo build --release` in {$repo}",
+            "libweixinkit.so not found in {$bundled}: set WEIXINKIT_LIB to its path, install the "
+            . "Composer package built by `make dist`, or build it with `cargo build --release` in {$repo}",
             self::LIBRARY,
             'library'
         );

@@ -14,11 +14,17 @@ namespace Weixinkit;
  */
 final class Weixinkit
 {
+    /**
+     * This package's version, the same as the Rust crate's and the Python and Kotlin
+     * packages' (one number for all; tests/integration/host_drift.rs checks it).
+     */
+    public const VERSION = '0.1.0';
+
     private function __construct()
     {
     }
 
-    /** The library version, e.g. `0.1.0`. */
+    /** The loaded library's version, e.g. `0.1.0`: equal to VERSION when the two match. */
     public static function version(): string
     {
         if (Native::ext()) {

@@ -164,7 +164,26 @@ internal object JniCrypto {
         // the jar's platform folder, uniffi's override property), loaded for JNI as well.
         val name = System.getProperty("uniffi.component.weixinkit.libraryOverride") ?: "weixinkit"
         val file = com.sun.jna.NativeLibrary.getInstance(name).file
-        if (file != null) System.load(file.absolutePath) else System.loadLibrary(name)
+        when {
+            file != null && file.exists() -> System.load(file.absolutePath)
+            // JNA unpacked it from the jar (linux-x86-64/libweixinkit.so) into a temporary file
+            // and removed that file once open: unpack it once more for the JVM's own loader.
+            // The process then maps the library twice; no state crosses between the two (the
+            // JNI calls below use only objects they created), so both work independently.
+            file != null -> loadUnpacked(name)
+            // Android: the APK's lib/<abi>/ folder, on the system's library path.
+            else -> System.loadLibrary(name)
+        }
+    }
+
+    private fun loadUnpacked(name: String) {
+        val unpacked = com.sun.jna.Native.extractFromResourcePath(name, JniCrypto::class.java.classLoader)
+        try {
+            System.load(unpacked.absolutePath)
+        } finally {
+            // A temporary copy (JNA names them jna*): once loaded it is no longer needed.
+            if (unpacked.name.startsWith("jna") && !unpacked.delete()) unpacked.deleteOnExit()
+        }
     }
 
     @JvmStatic external fun create(token: ByteArray, encodingAesKey: ByteArray, receiverId: ByteArray): ByteArray
