@@ -18,7 +18,7 @@ use crate::Error;
 // --- errors ---------------------------------------------------------------------------------
 
 /// `Error::kind()` → the `WeixinkitError` subclass raised for it.
-const ERROR_CLASSES: [(&str, &str); 21] = [
+const ERROR_CLASSES: [(&str, &str); 22] = [
     ("invalid_aes_key", "InvalidAesKey"),
     ("invalid_signature", "InvalidSignature"),
     ("stale_timestamp", "StaleTimestamp"),
@@ -39,6 +39,7 @@ const ERROR_CLASSES: [(&str, &str); 21] = [
     ("token_unavailable", "TokenUnavailable"),
     ("ticket", "Ticket"),
     ("reauthorization_needed", "ReauthorizationNeeded"),
+    ("oauth_code", "OauthCode"),
     ("internal", "Internal"),
 ];
 

@@ -63,6 +63,8 @@ pub enum WeixinkitError {
     #[error("{reason} ({code})")]
     ReauthorizationNeeded { code: i32, reason: String },
     #[error("{reason} ({code})")]
+    OauthCode { code: i32, reason: String },
+    #[error("{reason} ({code})")]
     Internal { code: i32, reason: String },
 }
 
@@ -100,6 +102,7 @@ impl From<Error> for WeixinkitError {
             Error::TokenUnavailable(_) => Self::TokenUnavailable { code, reason },
             Error::Ticket { .. } => Self::Ticket { code, reason },
             Error::ReauthorizationNeeded { .. } => Self::ReauthorizationNeeded { code, reason },
+            Error::OAuthCode { .. } => Self::OauthCode { code, reason },
             Error::Internal(_) => Self::Internal { code, reason },
         }
     }

@@ -117,6 +117,7 @@ class WeixinkitError(Exception):
         TokenUnavailable: type["WeixinkitError"]
         Ticket: type["WeixinkitError"]
         ReauthorizationNeeded: type["WeixinkitError"]
+        OauthCode: type["WeixinkitError"]
         Internal: type["WeixinkitError"]
 
 
@@ -150,6 +151,9 @@ _VARIANTS = [
                "or invalid: wait for the next push or restart pushing."),
     ("ReauthorizationNeeded", "61023 / 61003 / -50041: the authorizer must authorize the platform "
                               "again (dead refresh token, cancelled, or none stored)."),
+    ("OauthCode", "40163 / 42003 / 40029: a user's one-time code (OAuth code, website login "
+                  "code, mini program js_code) was already used, expired or is invalid; never "
+                  "retried: send the user through the authorization again. `errcode` is WeChat's."),
     ("Internal", "-50099: weixinkit itself failed (a bug to report), never the caller's input "
                  "or WeChat's answer."),
 ]

@@ -30,6 +30,7 @@ val WeixinkitException.code: Int
         is WeixinkitException.TokenUnavailable -> code
         is WeixinkitException.Ticket -> code
         is WeixinkitException.ReauthorizationNeeded -> code
+        is WeixinkitException.OauthCode -> code
         is WeixinkitException.Internal -> code
     }
 
@@ -56,6 +57,7 @@ val WeixinkitException.reason: String
         is WeixinkitException.TokenUnavailable -> reason
         is WeixinkitException.Ticket -> reason
         is WeixinkitException.ReauthorizationNeeded -> reason
+        is WeixinkitException.OauthCode -> reason
         is WeixinkitException.Internal -> reason
     }
 
@@ -85,6 +87,7 @@ val WeixinkitException.kind: String
         is WeixinkitException.TokenUnavailable -> "token_unavailable"
         is WeixinkitException.Ticket -> "ticket"
         is WeixinkitException.ReauthorizationNeeded -> "reauthorization_needed"
+        is WeixinkitException.OauthCode -> "oauth_code"
         is WeixinkitException.Internal -> "internal"
     }
 
