@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use weixinkit::ffi::endpoints::{AUTHORIZER_METHODS, COMPONENT_METHODS};
+use weixinkit::ffi::endpoints::{AUTHORIZER_METHODS, COMPONENT_METHODS, OFFICIAL_ACCOUNT_METHODS};
 use weixinkit::ERROR_KINDS;
 
 fn read(path: &str) -> String {
@@ -57,6 +57,11 @@ fn every_table_row_has_its_php_method() {
         COMPONENT_METHODS,
         |name| format!("'{name}'"),
     );
+    missing.extend(missing_php_methods(
+        "bindings/php/src/OfficialAccount.php",
+        OFFICIAL_ACCOUNT_METHODS,
+        |name| format!("call('{name}'"),
+    ));
     missing.extend(missing_php_methods(
         "bindings/php/src/Authorizer.php",
         AUTHORIZER_METHODS,

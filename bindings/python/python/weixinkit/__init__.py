@@ -33,6 +33,7 @@ from ._native import (
 )
 from ._native import Token, jssdk_signature
 from ._account import AsyncOfficialAccount, OfficialAccount
+from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
     ComponentConfig,
     FileStore,
@@ -192,6 +193,10 @@ __all__ = [
     "MessageCrypto",
     "MessageHeader",
     "OfficialAccount",
+    "OAuthUserInfo",
+    "MiniProgramSession",
+    "UserAccessToken",
+    "UserInfo",
     "OfficialAccountConfig",
     "PlatformToken",
     "PreAuthCode",
