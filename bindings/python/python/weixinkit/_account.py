@@ -100,7 +100,10 @@ class OfficialAccount(_native.OfficialAccount):
         field, empty app id or secret, bad base URI or Redis URL, …)."""
         return super().__new__(cls, *_config_json(config))
 
-    def get(self, path: str, query: Query = None) -> dict[str, Any]:  # type: ignore[override]
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(app_id={self.app_id!r})"
+
+    def get(self, path: str, query: Query = None) -> dict[str, Any]:
         """``GET path?query&access_token=…`` on the API host; WeChat's JSON answer as a
         ``dict``. A token error (40001, 40014, 42001) refreshes the token and retries once.
         Query values may be str, int, float or bool (sent as ``true`` / ``false``)."""
@@ -123,7 +126,7 @@ class OfficialAccount(_native.OfficialAccount):
         result = super().handle_message(method, pairs, "" if body is None else body)
         if handler is None or not result.ok or result.message is None or result.plaintext is None:
             return result
-        reply = handler(result.message)
+        reply: Any = handler(result.message)
         if inspect.isawaitable(reply):
             if inspect.iscoroutine(reply):
                 reply.close()
@@ -148,7 +151,10 @@ class AsyncOfficialAccount(_native.AsyncOfficialAccount):
         """As ``OfficialAccount(config)``."""
         return super().__new__(cls, *_config_json(config))
 
-    async def get(self, path: str, query: Query = None) -> dict[str, Any]:  # type: ignore[override]
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(app_id={self.app_id!r})"
+
+    async def get(self, path: str, query: Query = None) -> dict[str, Any]:
         """See ``OfficialAccount.get``."""
         return await super().get(path, _pairs(query))
 
