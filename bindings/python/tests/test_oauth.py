@@ -185,3 +185,54 @@ def test_the_server_url_answers_with_an_encrypted_reply(sim):
     assert len(seen) == count
     with pytest.raises(WeixinkitError.InvalidInput):
         a.handle_message("POST", plain_query, TEXT, lambda m: {"type": "sticker"})
+
+
+# --- the example app (examples/python/oa_flask_app.py), driven through Flask's test client --
+
+
+def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monkeypatch):
+    import importlib.util
+    import pathlib
+    from urllib.parse import parse_qs, urlsplit
+
+    pytest.importorskip("flask")
+    monkeypatch.setenv("WEIXINKIT_OA_APPID", OA_APPID)
+    monkeypatch.setenv("WEIXINKIT_OA_SECRET", OA_SECRET)
+    monkeypatch.setenv("WEIXINKIT_OA_TOKEN", TOKEN)
+    monkeypatch.setenv("WEIXINKIT_OA_AES_KEY", AES_KEY)
+    monkeypatch.setenv("WEIXINKIT_API_BASE_URI", sim.url)
+    monkeypatch.setenv("FLASK_SECRET_KEY", "test-only")
+    path = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "oa_flask_app.py"
+    spec = importlib.util.spec_from_file_location("oa_flask_app", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    client = module.app.test_client()
+
+    for subscribed, expected in [(True, "subscribed"), (False, "not subscribed")]:
+        start = client.get("/subscribed")
+        assert start.status_code == 302
+        location = urlsplit(start.headers["Location"])
+        query = parse_qs(location.query)
+        assert location.netloc == "open.weixin.qq.com" and location.fragment == "wechat_redirect"
+        assert query["appid"] == [OA_APPID] and query["scope"] == ["snsapi_base"]
+        # WeChat issues the code (the local server here) and redirects back.
+        code = sim.oauth_code(OA_APPID, scope="snsapi_base", subscribed=subscribed)["code"]
+        back = urlsplit(query["redirect_uri"][0]).path
+        page = client.get(back, query_string={"code": code, "state": query["state"][0]})
+        assert (page.status_code, page.get_data(as_text=True)) == (200, expected)
+    # A forged state is refused before any code is exchanged.
+    client.get("/subscribed")
+    before = sim.calls("/sns/oauth2/access_token")
+    assert client.get("/oauth/callback", query_string={"code": "x", "state": "forged"}).status_code == 400
+    assert sim.calls("/sns/oauth2/access_token") == before
+
+    query, body = _encrypted(TEXT)
+    answer = client.post("/wechat", query_string=query, data=body)
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    crypto = MessageCrypto(TOKEN, AES_KEY, OA_APPID)
+    plain = crypto.decrypt(_element(text, "MsgSignature"), _element(text, "TimeStamp"),
+                           _element(text, "Nonce"), _element(text, "Encrypt"))
+    assert weixinkit.parse_message(plain).fields["Content"] == ["you said hello"]
+    forged = client.post("/wechat", query_string=dict(query, msg_signature="0" * 40), data=body)
+    assert forged.status_code == 403
