@@ -370,7 +370,9 @@ mod worker {
                         i = i.wrapping_add(1);
                         let result: weixinkit::Result<()> = match i % 8 {
                             0 => oa.access_token().map(|_| ()),
-                            1 => oa.get("/cgi-bin/get_api_domain_ip", &[]).map(|_| ()),
+                            1 => oa
+                                .get("/cgi-bin/get_api_domain_ip".into(), None)
+                                .map(|_| ()),
                             2 => platform.authorizer_list(Some(0), Some(1)).map(|_| ()),
                             _ => platform
                                 .authorizer(&authorizer_appid((i / 8) % authorizers.max(1)))

@@ -182,6 +182,19 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A user's one-time code (web OAuth `code`, website login `code`, mini program
+    /// `js_code`) cannot be exchanged: 40163 it was already used, 42003 it expired, 40029 it
+    /// is unknown to WeChat (also what an expired or reused `js_code` gives). Never retried:
+    /// send the user through the authorization (or `wx.login`) again.
+    #[error("{endpoint}: the code {what}; start the user's authorization again (errcode {errcode}: {errmsg})", what = oauth_code_what(*errcode))]
+    OAuthCode {
+        /// The path called.
+        endpoint: String,
+        /// 40029, 40163 or 42003.
+        errcode: i64,
+        /// WeChat's `errmsg`.
+        errmsg: String,
+    },
     /// weixinkit itself failed: a bug to report (a caught panic, a result that would not
     /// serialize). Never a problem with the caller's input or WeChat's answer.
     #[error("internal error: {0}")]
@@ -212,8 +225,20 @@ pub const KINDS: &[&str] = &[
     "token_unavailable",
     "ticket",
     "reauthorization_needed",
+    "oauth_code",
     "internal",
 ];
+
+/// The `errcode`s of a one-time user code that cannot be exchanged (see [`Error::OAuthCode`]).
+pub const OAUTH_CODE_ERRORS: &[i64] = &[40029, 40163, 42003];
+
+fn oauth_code_what(errcode: i64) -> &'static str {
+    match errcode {
+        40163 => "was already used",
+        42003 => "has expired",
+        _ => "is invalid, already used or expired",
+    }
+}
 
 impl Error {
     /// The code users search for: WXBizMsgCrypt's (-40001 … -40011) for crypto failures,
@@ -243,9 +268,9 @@ impl Error {
             Error::Config(_) => CONFIG,
             Error::TokenUnavailable(_) => TOKEN_UNAVAILABLE,
             Error::Internal(_) => INTERNAL,
-            Error::Ticket { errcode, .. } | Error::ReauthorizationNeeded { errcode, .. } => {
-                i32::try_from(*errcode).unwrap_or(i32::MIN)
-            }
+            Error::Ticket { errcode, .. }
+            | Error::ReauthorizationNeeded { errcode, .. }
+            | Error::OAuthCode { errcode, .. } => i32::try_from(*errcode).unwrap_or(i32::MIN),
         }
     }
 
@@ -277,6 +302,7 @@ impl Error {
             Error::TokenUnavailable(_) => "token_unavailable",
             Error::Ticket { .. } => "ticket",
             Error::ReauthorizationNeeded { .. } => "reauthorization_needed",
+            Error::OAuthCode { .. } => "oauth_code",
             Error::Internal(_) => "internal",
         }
     }
@@ -289,7 +315,7 @@ impl Error {
     /// ```
     pub fn errcode(&self) -> Option<i64> {
         match self {
-            Error::Api { errcode, .. } => Some(*errcode),
+            Error::Api { errcode, .. } | Error::OAuthCode { errcode, .. } => Some(*errcode),
             Error::Ticket { errcode, .. } | Error::ReauthorizationNeeded { errcode, .. }
                 if *errcode > 0 =>
             {
@@ -307,7 +333,7 @@ impl Error {
     /// ```
     pub fn errmsg(&self) -> Option<&str> {
         match self {
-            Error::Api { errmsg, .. } => Some(errmsg),
+            Error::Api { errmsg, .. } | Error::OAuthCode { errmsg, .. } => Some(errmsg),
             _ => None,
         }
     }
@@ -324,7 +350,8 @@ impl Error {
             | Error::Transport { endpoint, .. }
             | Error::Timeout { endpoint }
             | Error::HttpStatus { endpoint, .. }
-            | Error::Decode { endpoint, .. } => Some(endpoint),
+            | Error::Decode { endpoint, .. }
+            | Error::OAuthCode { endpoint, .. } => Some(endpoint),
             _ => None,
         }
     }
@@ -334,6 +361,23 @@ impl Error {
         Error::InvalidInput {
             code: codes::INVALID_ARGUMENT,
             reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::Api`] with a one-time-code errcode (40029, 40163, 42003) as
+    /// [`Error::OAuthCode`]; anything else unchanged. For code-exchange endpoints only.
+    pub(crate) fn for_code_exchange(self) -> Self {
+        match self {
+            Error::Api {
+                endpoint,
+                errcode,
+                errmsg,
+            } if OAUTH_CODE_ERRORS.contains(&errcode) => Error::OAuthCode {
+                endpoint,
+                errcode,
+                errmsg,
+            },
+            other => other,
         }
     }
 

@@ -14,7 +14,10 @@
 //!   shared by threads, processes and machines (memory, file, Redis, or the host's), fetched
 //!   once per key however many callers miss, retried once after a token error;
 //! - [`OfficialAccount`]: the access token (`token` or `stable_token`), the JS-SDK ticket and
-//!   signature, and `get` / `post_json` for any endpoint;
+//!   signature, `get` / `post_json` for any endpoint, web authorization of users, follower
+//!   records, mini program login and the server URL handler with passive replies;
+//! - [`oauth`]: [`WebsiteApp`] ("log in with WeChat"), the user-token records and
+//!   [`OAuthState`], the CSRF-safe `state` of a redirect;
 //! - [`Component`] ([`open_platform`]): the third-party platform's whole authorization
 //!   lifecycle, the callback handler, and [`Authorizer`]s acting on behalf;
 //! - [`wecom`]: WeCom service providers and third-party apps ([`wecom::Provider`],
@@ -61,6 +64,7 @@ pub mod crypto;
 mod error;
 pub mod http;
 pub mod message;
+pub mod oauth;
 pub mod official_account;
 pub mod open_platform;
 pub mod runtime;
@@ -77,7 +81,11 @@ pub use crypto::{
 pub use error::{codes, Error, Result, KINDS as ERROR_KINDS};
 pub use message::{
     image_reply, news_reply, parse_message, text_reply, Article, AuthorizationNotice, Event,
-    Message, MessageHeader,
+    Message, MessageHeader, Reply,
+};
+pub use oauth::{
+    MiniProgramSession, OAuthState, OAuthUserInfo, UserAccessToken, UserInfo, WebsiteApp,
+    WebsiteAppConfig,
 };
 pub use official_account::{jssdk_signature, JsSdkConfig, OfficialAccount};
 pub use open_platform::{

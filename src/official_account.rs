@@ -12,8 +12,10 @@ use sha1::{Digest, Sha1};
 use crate::api::TokenCall;
 use crate::config::{OfficialAccountConfig, TokenEndpoint};
 use crate::http::{Host, HttpClient, Method, Request};
+use crate::oauth::{MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo};
 use crate::store::{self, Key, Kind, Store};
 use crate::token::{Clock, Fetched, SystemClock, Token, TokenManager, TokenSource};
+use crate::{CallbackRequest, CallbackResponse, Reply};
 use crate::{Error, Result};
 
 /// `errcode`s that mean "the access token sent is bad": drop it (if still cached), refresh,
@@ -69,6 +71,29 @@ impl Drop for BackgroundRefresh {
     }
 }
 
+/// A background task fetching a token through `fetch` whenever `margin_secs` before its
+/// expiry is reached (failures retried every 5 s); what every `keep_fresh` runs.
+pub(crate) fn keep_fresh_with<F, Fut>(
+    clock: Arc<dyn Clock>,
+    margin_secs: u64,
+    fetch: F,
+) -> BackgroundRefresh
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Token>> + Send,
+{
+    let task = crate::runtime::handle().spawn(async move {
+        loop {
+            let wait = match fetch().await {
+                Ok(token) => (token.refresh_at(margin_secs as i64) - clock.now()).max(1) as u64,
+                Err(_) => 5,
+            };
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        }
+    });
+    BackgroundRefresh(task)
+}
+
 /// What `wx.config` needs on a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsSdkConfig {
@@ -82,6 +107,21 @@ pub struct JsSdkConfig {
     pub signature: String,
     /// The page URL signed (without its `#` fragment).
     pub url: String,
+}
+
+impl JsSdkConfig {
+    /// A fresh nonce, signed with the ticket for `url` (its `#` fragment dropped).
+    pub(crate) fn signed(app_id: &str, ticket: &str, timestamp: i64, url: &str) -> Self {
+        let nonce_str = nonce();
+        let url = url.split('#').next().unwrap_or(url).to_string();
+        JsSdkConfig {
+            app_id: app_id.to_string(),
+            signature: jssdk_signature(ticket, &nonce_str, timestamp, &url),
+            timestamp,
+            nonce_str,
+            url,
+        }
+    }
 }
 
 /// The JS-SDK signature: SHA-1 hex of
@@ -167,6 +207,11 @@ pub(crate) fn fetched_from(body: &Value, field: &str, endpoint: &str) -> Result<
         value: value.to_string(),
         expires_in,
     })
+}
+
+/// The `jsapi_ticket` answer of `cgi-bin/ticket/getticket`.
+pub(crate) fn jsapi_ticket_from(body: &Value) -> Result<Fetched> {
+    fetched_from(body, "ticket", "/cgi-bin/ticket/getticket")
 }
 
 struct JsapiTicketSource<'a>(&'a OfficialAccount);
@@ -286,20 +331,14 @@ impl OfficialAccount {
     /// Dropping the returned guard stops the task.
     pub fn keep_fresh(&self) -> BackgroundRefresh {
         let account = self.clone();
-        let task = crate::runtime::handle().spawn(async move {
-            loop {
-                let margin = account.inner.config.tokens.refresh_margin_secs as i64;
-                let wait = match account.access_token().await {
-                    Ok(token) => {
-                        let now = account.inner.tokens.clock().now();
-                        (token.refresh_at(margin) - now).max(1) as u64
-                    }
-                    Err(_) => 5,
-                };
-                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-            }
-        });
-        BackgroundRefresh(task)
+        keep_fresh_with(
+            self.inner.tokens.clock().clone(),
+            self.inner.config.tokens.refresh_margin_secs,
+            move || {
+                let account = account.clone();
+                async move { account.access_token().await }
+            },
+        )
     }
 
     /// The JS-SDK `jsapi_ticket`, cached like a token.
@@ -318,15 +357,12 @@ impl OfficialAccount {
         }
         let ticket = self.jsapi_ticket().await?;
         let timestamp = self.inner.tokens.clock().now();
-        let nonce_str = nonce();
-        let url = url.split('#').next().unwrap_or(url).to_string();
-        Ok(JsSdkConfig {
-            app_id: self.inner.config.app_id.clone(),
-            signature: jssdk_signature(&ticket.value, &nonce_str, timestamp, &url),
+        Ok(JsSdkConfig::signed(
+            &self.inner.config.app_id,
+            &ticket.value,
             timestamp,
-            nonce_str,
             url,
-        })
+        ))
     }
 
     fn call(&self) -> (AccessTokenSource<'_>, &Inner) {
@@ -350,6 +386,254 @@ impl OfficialAccount {
             .token_call(&source)
             .send(Method::Post, Host::Api, path, &[], Some(body))
             .await
+    }
+}
+
+/// User sign-in, followers, mini program login and the server URL.
+impl OfficialAccount {
+    fn user_oauth(&self) -> crate::oauth::UserOAuth<'_> {
+        crate::oauth::UserOAuth {
+            http: &self.inner.http,
+            appid: &self.inner.config.app_id,
+            secret: &self.inner.config.secret,
+        }
+    }
+
+    /// The web authorization page (`connect/oauth2/authorize`) for a page opened inside
+    /// WeChat: `scope` `snsapi_base` (silent, openid only) or `snsapi_userinfo` (consent,
+    /// profile); `state` comes back on the redirect (see [`crate::OAuthState`]). Parameters
+    /// are in the order WeChat checks, with `#wechat_redirect`.
+    ///
+    /// ```
+    /// # let account = weixinkit::OfficialAccount::new(weixinkit::OfficialAccountConfig {
+    /// #     store: weixinkit::StoreConfig::Memory, ..weixinkit::OfficialAccountConfig::new("wx1", "s") })?;
+    /// assert_eq!(account.oauth_url("https://e.com/cb", "snsapi_base", "s1")?,
+    ///     "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1\
+    ///      &redirect_uri=https%3A%2F%2Fe.com%2Fcb&response_type=code&scope=snsapi_base\
+    ///      &state=s1#wechat_redirect");
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
+    pub fn oauth_url(&self, redirect_uri: &str, scope: &str, state: &str) -> Result<String> {
+        crate::oauth::authorize_url(&self.inner.config.app_id, redirect_uri, scope, state)
+    }
+
+    /// `sns/oauth2/access_token`: the redirect's `code` for the user's token and openid. A
+    /// used (40163), expired (42003) or unknown (40029) code is [`Error::OAuthCode`], never
+    /// retried.
+    pub async fn oauth_access_token(&self, code: &str) -> Result<UserAccessToken> {
+        self.user_oauth().access_token(code).await
+    }
+
+    /// `sns/oauth2/refresh_token`: a new user access token from the refresh token.
+    pub async fn oauth_refresh_token(&self, refresh_token: &str) -> Result<UserAccessToken> {
+        self.user_oauth().refresh_token(refresh_token).await
+    }
+
+    /// `sns/auth`: whether a user access token is still valid for `openid`.
+    pub async fn oauth_check(&self, access_token: &str, openid: &str) -> Result<bool> {
+        crate::oauth::check(&self.inner.http, access_token, openid).await
+    }
+
+    /// `sns/userinfo`: the user's profile (needs `snsapi_userinfo`; `lang` `zh_CN`, `zh_TW`
+    /// or `en`).
+    pub async fn oauth_user_info(
+        &self,
+        access_token: &str,
+        openid: &str,
+        lang: &str,
+    ) -> Result<OAuthUserInfo> {
+        crate::oauth::user_info(&self.inner.http, access_token, openid, lang).await
+    }
+
+    /// `cgi-bin/user/info`: a user's follower record (`subscribe` false when not following).
+    pub async fn user_info(&self, openid: &str) -> Result<UserInfo> {
+        let endpoint = "/cgi-bin/user/info";
+        if openid.is_empty() {
+            return Err(Error::invalid_argument("openid is empty"));
+        }
+        let body = self
+            .get(endpoint, &[("openid", openid), ("lang", "zh_CN")])
+            .await?;
+        UserInfo::from_json(endpoint, &body)
+    }
+
+    /// The "is this visitor following us?" flow in one call: exchange the redirect's `code`
+    /// (any scope; `snsapi_base` is silent) and look the openid up with `cgi-bin/user/info`.
+    pub async fn user_info_by_code(&self, code: &str) -> Result<UserInfo> {
+        let token = self.oauth_access_token(code).await?;
+        self.user_info(&token.openid).await
+    }
+
+    /// `sns/jscode2session` for a mini program with its own AppSecret (this client's app id
+    /// and secret): a `wx.login` code for the openid and session key. A used or unknown code
+    /// is [`Error::OAuthCode`].
+    pub async fn jscode2session(&self, js_code: &str) -> Result<MiniProgramSession> {
+        if js_code.is_empty() {
+            return Err(Error::invalid_argument("js_code is empty"));
+        }
+        let endpoint = "/sns/jscode2session";
+        let c = &self.inner.config;
+        let request = Request::get(
+            Host::Api,
+            endpoint,
+            &[
+                ("appid", c.app_id.as_str()),
+                ("secret", c.secret.as_str()),
+                ("js_code", js_code),
+                ("grant_type", "authorization_code"),
+            ],
+        );
+        let body = self
+            .inner
+            .http
+            .send(&request)
+            .await
+            .map_err(Error::for_code_exchange)?;
+        crate::oauth::decode(endpoint, body)
+    }
+
+    fn message_crypto(&self) -> Result<Option<crate::MessageCrypto>> {
+        let c = &self.inner.config;
+        match (&c.token, &c.encoding_aes_key) {
+            (Some(token), Some(key)) => {
+                crate::MessageCrypto::new(token, key, c.app_id.as_str()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Handle a request to the account's server URL, from any web framework: `GET` checks
+    /// `signature` and answers `echostr`; `POST` checks the signature, decrypts when
+    /// `encrypt_type=aes` (safe or compatible mode) and parses the message. 200 with
+    /// `success` and the message; 400 malformed, 403 forged (nothing parsed), 405, 500 when
+    /// the configuration lacks the `token` (or the `encoding_aes_key` an encrypted message
+    /// needs). Answer a message with [`reply`](Self::reply), or use
+    /// [`handle_message_with`](Self::handle_message_with).
+    pub fn handle_message(&self, request: &CallbackRequest) -> CallbackResponse {
+        let answer = |status: u16, body: &str| CallbackResponse {
+            status,
+            body: body.to_string(),
+            message: None,
+            plaintext: None,
+        };
+        let param = |name: &str| {
+            request
+                .query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let Some(token) = self.inner.config.token.as_deref() else {
+            return answer(500, "the account's configuration has no token");
+        };
+        let get = request.method.eq_ignore_ascii_case("GET");
+        if !get && !request.method.eq_ignore_ascii_case("POST") {
+            return answer(405, "the server URL takes GET and POST");
+        }
+        let (Some(signature), Some(timestamp), Some(nonce)) =
+            (param("signature"), param("timestamp"), param("nonce"))
+        else {
+            return answer(400, "signature, timestamp and nonce are required");
+        };
+        if !crate::check_signature(token, signature, timestamp, nonce) {
+            return answer(403, "signature mismatch");
+        }
+        if get {
+            return match param("echostr") {
+                Some(echo) => answer(200, echo),
+                None => answer(400, "echostr is required"),
+            };
+        }
+        let plaintext = if param("encrypt_type") == Some("aes") {
+            let crypto = match self.message_crypto() {
+                Ok(Some(c)) => c,
+                Ok(None) => {
+                    return answer(500, "the account's configuration has no encoding_aes_key")
+                }
+                Err(e) => return answer(500, &e.to_string()),
+            };
+            let Some(msg_signature) = param("msg_signature") else {
+                return answer(400, "msg_signature is required with encrypt_type=aes");
+            };
+            match crypto.decrypt_body(msg_signature, timestamp, nonce, &request.body) {
+                Ok(plain) => plain,
+                Err(
+                    e @ (Error::InvalidSignature
+                    | Error::StaleTimestamp(_)
+                    | Error::ReceiverIdMismatch { .. }),
+                ) => return answer(403, &e.to_string()),
+                Err(e) => return answer(400, &e.to_string()),
+            }
+        } else {
+            request.body.clone()
+        };
+        match crate::parse_message(&plaintext) {
+            Ok(message) => CallbackResponse {
+                status: 200,
+                body: "success".into(),
+                message: Some(message),
+                plaintext: Some(plaintext),
+            },
+            Err(e) => answer(400, &e.to_string()),
+        }
+    }
+
+    /// The body answering `message` (from [`handle_message`](Self::handle_message) on
+    /// `request`) with `reply`: addressed back to the sender, and encrypted when the request
+    /// was (`encrypt_type=aes`).
+    pub fn reply(
+        &self,
+        request: &CallbackRequest,
+        message: &crate::Message,
+        reply: &Reply,
+    ) -> Result<String> {
+        let (Some(user), Some(account)) =
+            (message.field("FromUserName"), message.field("ToUserName"))
+        else {
+            return Err(Error::invalid_argument(
+                "the message has no FromUserName / ToUserName to answer",
+            ));
+        };
+        let now = self.inner.tokens.clock().now();
+        let xml = reply.to_xml(user, account, now)?;
+        let encrypted = request
+            .query
+            .iter()
+            .any(|(k, v)| k == "encrypt_type" && v == "aes");
+        if !encrypted {
+            return Ok(xml);
+        }
+        let crypto = self.message_crypto()?.ok_or_else(|| {
+            Error::Config("the account's configuration has no token and encoding_aes_key".into())
+        })?;
+        crypto.encrypt_reply(&xml, &now.to_string(), &nonce())
+    }
+
+    /// [`handle_message`](Self::handle_message), then `handler` on the message (200 only);
+    /// its reply, if any, becomes the body (encrypted when the request was). A reply that
+    /// cannot be built answers 500 (WeChat retries) with the reason.
+    pub fn handle_message_with(
+        &self,
+        request: &CallbackRequest,
+        handler: impl FnOnce(&crate::Message) -> Option<Reply>,
+    ) -> CallbackResponse {
+        let mut response = self.handle_message(request);
+        if response.status != 200 {
+            return response;
+        }
+        let Some(message) = &response.message else {
+            return response;
+        };
+        if let Some(reply) = handler(message) {
+            match self.reply(request, message, &reply) {
+                Ok(body) => response.body = body,
+                Err(e) => {
+                    response.status = 500;
+                    response.body = format!("the reply could not be built: {e}");
+                }
+            }
+        }
+        response
     }
 }
 

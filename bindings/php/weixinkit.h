@@ -627,14 +627,11 @@ int32_t wxk_work_account_new(const char *config_json,
  * (`component_access_token`, `create_authorization_url`, `query_auth`, `handle_callback`,
  * `authorizer_get`, …), with named arguments (`{"authorizer_appid":"wx…","path":"…"}`).
  *
- * Methods of an Official Account client:
- * - `access_token`, `refresh_access_token`, `jsapi_ticket` `{}` →
- *   `{"value":"…","expires_at":…,"issued_at":…}`;
- * - `jssdk_config` `{"url":"…"}` → `{"app_id","timestamp","nonce_str","signature","url"}`;
- * - `get` `{"path":"/cgi-bin/…","query":{…}}` and `post_json` `{"path":"…","body":{…}}` →
- *   WeChat's JSON answer (the access token is added; a token error refreshes and retries
- *   once);
- * - `app_id` `{}` → `"wx…"`.
+ * An Official Account client takes the operations of its table
+ * (src/ffi/endpoints.rs, `official_account_endpoints`: `access_token`, `jssdk_config`
+ * `{"url":"…"}`, `get` `{"path":"/cgi-bin/…","query":{…}}`, `post_json`
+ * `{"path":"…","body":{…}}`, `oauth_access_token` `{"code":"…"}`, `handle_message`, …) and
+ * `app_id` `{}` → `"wx…"`.
  *
  * # Safety
  * `client` must be a live handle; each string pointer valid for its length; `out` and

@@ -100,6 +100,9 @@ pub enum AppKind {
     WecomSuite,
     /// A WeCom corp's self-built app: `appid` is the corp id, `secret` the app's secret.
     WecomApp,
+    /// 网站应用: an Open Platform website app ("log in with WeChat"); uses `sns/oauth2/*`
+    /// with its own secret.
+    WebsiteApp,
 }
 
 /// An account the sim knows (the body of `POST /_sim/apps`).
@@ -126,6 +129,11 @@ impl App {
     /// An Official Account.
     pub fn official_account(appid: &str, secret: &str) -> App {
         App::plain(appid, secret, AppKind::OfficialAccount)
+    }
+
+    /// An Open Platform website app.
+    pub fn website_app(appid: &str, secret: &str) -> App {
+        App::plain(appid, secret, AppKind::WebsiteApp)
     }
 
     /// A Mini Program.
@@ -861,6 +869,19 @@ impl Sim {
             .lock()
             .unauthorize(component_appid, authorizer_appid, now_ms())?;
         Ok(server::deliver(push).await)
+    }
+
+    /// Record whether `openid` follows `appid`: `cgi-bin/user/info` answers `subscribe` 0
+    /// (and nothing but the openid) for a user who does not (`POST /_sim/oauth_code` with
+    /// `"subscribed": false` does this for the code's user). Users follow by default.
+    pub fn set_following(&self, appid: &str, openid: &str, following: bool) {
+        self.lock().set_following(appid, openid, following);
+    }
+
+    /// Make an issued code expired now: its exchange answers 42003 (`POST /_sim/oauth_code`
+    /// with `"expired": true` mints one so).
+    pub fn expire_oauth_code(&self, code: &str) -> bool {
+        self.lock().expire_oauth_code(code, now_ms())
     }
 
     /// Mint a user OAuth code / js_code for `appid` (`POST /_sim/oauth_code`); a random openid

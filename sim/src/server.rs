@@ -294,6 +294,12 @@ struct OAuthCodeBody {
     openid: Option<String>,
     #[serde(default)]
     scope: Option<String>,
+    /// Whether the user follows the account (default true).
+    #[serde(default)]
+    subscribed: Option<bool>,
+    /// Mint the code already expired (42003 on exchange).
+    #[serde(default)]
+    expired: bool,
 }
 
 #[derive(Deserialize)]
@@ -409,7 +415,16 @@ async fn control_inner(
         }
         ("/_sim/oauth_code", _, true) => {
             let b: OAuthCodeBody = parse(body)?;
-            sim_result(sim.oauth_code(&b.appid, b.openid.as_deref(), b.scope.as_deref()))
+            let code = sim.oauth_code(&b.appid, b.openid.as_deref(), b.scope.as_deref());
+            if let Ok(c) = &code {
+                if let Some(following) = b.subscribed {
+                    sim.set_following(&c.appid, &c.openid, following);
+                }
+                if b.expired {
+                    sim.expire_oauth_code(&c.code);
+                }
+            }
+            sim_result(code)
         }
         ("/_sim/wecom/suite_ticket", _, true) => {
             let b: SuiteBody = parse(body)?;

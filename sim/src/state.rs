@@ -231,6 +231,8 @@ pub(crate) struct State {
     refresh_tokens: HashMap<String, RefreshToken>,
     oauth_codes: HashMap<String, OAuthCodeRec>,
     sns_refresh: HashMap<String, SnsRefresh>,
+    /// (appid, openid) of users who do not follow the account (everyone else does).
+    not_following: std::collections::HashSet<(String, String)>,
     clear_quota_used: HashMap<String, u32>,
     /// WeCom: suite tickets, install codes, permanent codes, OAuth codes.
     wecom: wecom::WeCom,
@@ -289,6 +291,7 @@ impl State {
             refresh_tokens: HashMap::new(),
             oauth_codes: HashMap::new(),
             sns_refresh: HashMap::new(),
+            not_following: Default::default(),
             clear_quota_used: HashMap::new(),
             wecom: wecom::WeCom::default(),
         })
@@ -308,6 +311,7 @@ impl State {
         self.refresh_tokens.clear();
         self.oauth_codes.clear();
         self.sns_refresh.clear();
+        self.not_following.clear();
         self.clear_quota_used.clear();
         self.wecom = wecom::WeCom::default();
     }
@@ -659,8 +663,19 @@ impl State {
 
     fn user_info(&mut self, r: &ApiRequest, now: u64) -> ApiResult {
         r.need("GET")?;
-        self.check_token(r.q("access_token"), API_TOKENS, now)?;
+        let t = self.check_token(r.q("access_token"), API_TOKENS, now)?;
         let openid = r.q("openid").ok_or_else(|| err(41009, "missing openid"))?;
+        // Openids are `o` + 27 characters on WeChat; the sim only insists on the `o`.
+        if !openid.starts_with('o') {
+            return Err(err(40003, "invalid openid"));
+        }
+        if self
+            .not_following
+            .contains(&(t.owner.clone(), openid.to_owned()))
+        {
+            // Not following: nothing but the openid comes back.
+            return Ok(json!({"subscribe": 0, "openid": openid}));
+        }
         Ok(json!({
             "subscribe": 1,
             "openid": openid,
@@ -1472,6 +1487,27 @@ impl State {
             now / 1000
         );
         Ok(self.build_push(comp, plain, now))
+    }
+
+    /// Record whether `openid` follows `appid` (what `cgi-bin/user/info` answers).
+    pub fn set_following(&mut self, appid: &str, openid: &str, following: bool) {
+        let key = (appid.to_owned(), openid.to_owned());
+        if following {
+            self.not_following.remove(&key);
+        } else {
+            self.not_following.insert(key);
+        }
+    }
+
+    /// Make a code expired now (`42003` on exchange).
+    pub fn expire_oauth_code(&mut self, code: &str, now: u64) -> bool {
+        match self.oauth_codes.get_mut(code) {
+            Some(rec) => {
+                rec.expires_ms = now;
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn oauth_code(

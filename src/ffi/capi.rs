@@ -1108,44 +1108,17 @@ pub unsafe extern "C" fn wxk_work_account_new(
     })
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CallArgs {
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    path: Option<String>,
-    #[serde(default)]
-    query: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    body: Option<serde_json::Value>,
-}
-
-impl CallArgs {
-    fn required<'a>(value: &'a Option<String>, name: &str, method: &str) -> Result<&'a str, Error> {
-        value.as_deref().ok_or_else(|| {
-            invalid_input(
-                codes::INVALID_ARGUMENT,
-                format!("{method} needs \"{name}\""),
-            )
-        })
-    }
-}
-
 /// Call `method` on a client with its arguments as a JSON object; the result as JSON.
 ///
 /// A component client takes the methods listed in the README's Open Platform section
 /// (`component_access_token`, `create_authorization_url`, `query_auth`, `handle_callback`,
 /// `authorizer_get`, …), with named arguments (`{"authorizer_appid":"wx…","path":"…"}`).
 ///
-/// Methods of an Official Account client:
-/// - `access_token`, `refresh_access_token`, `jsapi_ticket` `{}` →
-///   `{"value":"…","expires_at":…,"issued_at":…}`;
-/// - `jssdk_config` `{"url":"…"}` → `{"app_id","timestamp","nonce_str","signature","url"}`;
-/// - `get` `{"path":"/cgi-bin/…","query":{…}}` and `post_json` `{"path":"…","body":{…}}` →
-///   WeChat's JSON answer (the access token is added; a token error refreshes and retries
-///   once);
-/// - `app_id` `{}` → `"wx…"`.
+/// An Official Account client takes the operations of its table
+/// (src/ffi/endpoints.rs, `official_account_endpoints`: `access_token`, `jssdk_config`
+/// `{"url":"…"}`, `get` `{"path":"/cgi-bin/…","query":{…}}`, `post_json`
+/// `{"path":"…","body":{…}}`, `oauth_access_token` `{"code":"…"}`, `handle_message`, …) and
+/// `app_id` `{}` → `"wx…"`.
 ///
 /// # Safety
 /// `client` must be a live handle; each string pointer valid for its length; `out` and
@@ -1167,67 +1140,25 @@ pub unsafe extern "C" fn wxk_client_call(
             .0;
         let method = str_arg(method, method_len, "method")?;
         let args = str_arg(args_json, args_json_len, "args_json")?;
-        let named = || -> Result<serde_json::Value, Error> {
+        let args: serde_json::Value =
             serde_json::from_str(if args.is_empty() { "{}" } else { args }).map_err(|e| {
                 invalid_input(codes::INVALID_ARGUMENT, format!("{method} arguments: {e}"))
-            })
-        };
-        let client = match client {
-            Client::OfficialAccount(a) => a,
+            })?;
+        let value = match client {
+            Client::OfficialAccount(a) => crate::runtime::block_on(
+                super::dispatch::official_account(a.as_async(), method, &args),
+            )?,
             Client::Component(c) => {
-                let args = named()?;
-                let value = crate::runtime::block_on(super::dispatch::component(c, method, &args))?;
-                return Ok(Some(OutBuf::json(&value)?));
+                crate::runtime::block_on(super::dispatch::component(c, method, &args))?
             }
             Client::Provider(p) => {
-                let args = named()?;
-                let value = crate::runtime::block_on(super::dispatch::provider(p, method, &args))?;
-                return Ok(Some(OutBuf::json(&value)?));
+                crate::runtime::block_on(super::dispatch::provider(p, method, &args))?
             }
-            Client::Suite(s) => {
-                let args = named()?;
-                let value = crate::runtime::block_on(super::dispatch::suite(s, method, &args))?;
-                return Ok(Some(OutBuf::json(&value)?));
-            }
+            Client::Suite(s) => crate::runtime::block_on(super::dispatch::suite(s, method, &args))?,
             Client::WorkAccount(w) => {
-                let args = named()?;
-                let value =
-                    crate::runtime::block_on(super::dispatch::work_account(w, method, &args))?;
-                return Ok(Some(OutBuf::json(&value)?));
+                crate::runtime::block_on(super::dispatch::work_account(w, method, &args))?
             }
         };
-        let args: CallArgs = serde_json::from_str(if args.is_empty() { "{}" } else { args })
-            .map_err(|e| {
-                invalid_input(codes::INVALID_ARGUMENT, format!("{method} arguments: {e}"))
-            })?;
-        let result = match method {
-            "app_id" => serde_json::to_value(client.as_async().app_id()),
-            "access_token" => serde_json::to_value(client.access_token()?),
-            "refresh_access_token" => serde_json::to_value(client.refresh_access_token()?),
-            "jsapi_ticket" => serde_json::to_value(client.jsapi_ticket()?),
-            "jssdk_config" => serde_json::to_value(
-                client.jssdk_config(CallArgs::required(&args.url, "url", method)?)?,
-            ),
-            "get" => {
-                let query: Vec<(&str, &str)> = args
-                    .query
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                Ok(client.get(CallArgs::required(&args.path, "path", method)?, &query)?)
-            }
-            "post_json" => Ok(client.post_json(
-                CallArgs::required(&args.path, "path", method)?,
-                args.body.as_ref().unwrap_or(&serde_json::Value::Null),
-            )?),
-            other => {
-                return Err(invalid_input(
-                    codes::INVALID_ARGUMENT,
-                    format!("unknown method {other:?}"),
-                ))
-            }
-        };
-        let value = result.map_err(|e| Error::Internal(format!("result: {e}")))?;
         Ok(Some(OutBuf::json(&value)?))
     })
 }

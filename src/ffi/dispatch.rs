@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::open_platform::{Authorizer, Component};
+use crate::OfficialAccount;
 use crate::{Error, Result};
 
 fn arg<T: DeserializeOwned>(args: &Value, name: &str, method: &str) -> Result<T> {
@@ -22,12 +23,14 @@ fn to_json<T: serde::Serialize>(value: T) -> Result<Value> {
 
 // The names the table's rows use for their argument and result types.
 use super::{Body, Json, Query};
+use crate::official_account::JsSdkConfig;
 use crate::open_platform::{
     Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
 };
 use crate::token::Token;
 use crate::wecom::PermanentCode;
 use crate::CallbackResponse;
+use crate::{MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo};
 
 /// Expands a table into `async fn $fn_name(receiver, method, args) -> Result<Option<Value>>`:
 /// `None` when no row has that name.
@@ -126,6 +129,25 @@ pub async fn work_account(
     work_account_row(w, method, args)
         .await?
         .ok_or_else(|| unknown("WorkAccount", method))
+}
+
+official_account_endpoints!(dispatch_arms {
+    official_account_row,
+    OfficialAccount
+});
+
+/// Call an operation of an [`OfficialAccount`] by name with named JSON arguments: a row of
+/// its table (`oauth_access_token` with `{"code": …}`), or `app_id`.
+pub async fn official_account(a: &OfficialAccount, method: &str, args: &Value) -> Result<Value> {
+    if method == "app_id" {
+        return to_json(a.app_id());
+    }
+    official_account_row(a, method, args)
+        .await?
+        .ok_or_else(|| Error::InvalidInput {
+            code: crate::codes::INVALID_ARGUMENT,
+            reason: format!("unknown OfficialAccount method {method:?}"),
+        })
 }
 
 fn authorizer(c: &Component, args: &Value, method: &str) -> Result<Authorizer> {

@@ -432,6 +432,123 @@ macro_rules! work_account_endpoints {
     };
 }
 
+/// Operations of an Official Account or mini program with its own AppSecret
+/// (`OfficialAccount`).
+macro_rules! official_account_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// A fresh access token: cached, or fetched once for every caller sharing the
+                /// store.
+                fn access_token / access_token_async (a) -> Token {
+                    a.access_token().await
+                }
+                /// Replace the cached access token now (e.g. after it leaked), unless another
+                /// caller just did.
+                fn refresh_access_token / refresh_access_token_async (a) -> Token {
+                    a.refresh_access_token().await
+                }
+                /// The JS-SDK `jsapi_ticket`, cached like the access token.
+                fn jsapi_ticket / jsapi_ticket_async (a) -> Token {
+                    a.jsapi_ticket().await
+                }
+                /// What `wx.config` needs on the page at `url` (its `#` fragment dropped).
+                fn jssdk_config / jssdk_config_async (a, url: String) -> JsSdkConfig {
+                    a.jssdk_config(&url).await
+                }
+                /// `GET path?query&access_token=…`: any endpoint, WeChat's JSON answer. A token
+                /// error refreshes the token and retries once.
+                fn get / get_async (a, path: String, query: Option<Query> = None) -> Json {
+                    a.get(&path, &query.unwrap_or_default().pairs()).await
+                }
+                /// `POST path?access_token=…` with a JSON body: any endpoint, its JSON answer.
+                fn post_json / post_json_async (a, path: String, body: Json) -> Json {
+                    a.post_json(&path, &body.0).await
+                }
+                /// `sns/oauth2/access_token`: the redirect's code for the user's token and
+                /// openid; a used, expired or unknown code raises the `oauth_code` error.
+                fn oauth_access_token / oauth_access_token_async (a, code: String) -> UserAccessToken {
+                    a.oauth_access_token(&code).await
+                }
+                /// `sns/oauth2/refresh_token`: a new user access token.
+                fn oauth_refresh_token / oauth_refresh_token_async (
+                    a, refresh_token: String
+                ) -> UserAccessToken {
+                    a.oauth_refresh_token(&refresh_token).await
+                }
+                /// `sns/auth`: whether a user access token is still valid for `openid`.
+                fn oauth_check / oauth_check_async (a, access_token: String, openid: String) -> bool {
+                    a.oauth_check(&access_token, &openid).await
+                }
+                /// `sns/userinfo`: the user's profile (`lang` zh_CN when unset, zh_TW or en).
+                fn oauth_user_info / oauth_user_info_async (
+                    a, access_token: String, openid: String, lang: Option<String> = None
+                ) -> OAuthUserInfo {
+                    a.oauth_user_info(&access_token, &openid, lang.as_deref().unwrap_or("zh_CN")).await
+                }
+                /// `cgi-bin/user/info`: a user's follower record (`subscribe` false when not
+                /// following).
+                fn user_info / user_info_async (a, openid: String) -> UserInfo {
+                    a.user_info(&openid).await
+                }
+                /// The subscribe check in one call: the redirect's code, then `cgi-bin/user/info`
+                /// for its openid.
+                fn user_info_by_code / user_info_by_code_async (a, code: String) -> UserInfo {
+                    a.user_info_by_code(&code).await
+                }
+                /// `sns/jscode2session` with this app's own secret (a mini program): a
+                /// `wx.login` code for the openid and session key.
+                fn jscode2session / jscode2session_async (a, js_code: String) -> MiniProgramSession {
+                    a.jscode2session(&js_code).await
+                }
+            }
+            pure {
+                /// The web authorization page (`snsapi_base` when `scope` is unset, or
+                /// `snsapi_userinfo`), parameters in WeChat's order, with `#wechat_redirect`.
+                fn oauth_url (
+                    a, redirect_uri: String, scope: Option<String> = None, state: Option<String> = None
+                ) -> String {
+                    a.oauth_url(
+                        &redirect_uri,
+                        scope.as_deref().unwrap_or("snsapi_base"),
+                        state.as_deref().unwrap_or(""),
+                    )
+                }
+                /// Handle a request to the account's server URL: the GET signature check
+                /// (answering `echostr`), or a POST message verified, decrypted when
+                /// `encrypt_type=aes`, and parsed (never raises).
+                fn handle_message (a, method: String, query: Query, body: Body) -> CallbackResponse {
+                    Ok::<_, crate::Error>(match body.0 {
+                        Some(body) => {
+                            let request = crate::CallbackRequest { method, query: query.0, body };
+                            a.handle_message(&request)
+                        }
+                        None => crate::CallbackResponse::not_utf8(),
+                    })
+                }
+                /// The body answering the message whose XML (`plaintext` of `handle_message`)
+                /// came with `query`: `reply` (`{"type":"text","content":…}`, image, voice,
+                /// video, music, news, transfer_customer_service) addressed back, encrypted when
+                /// the request was.
+                fn reply_body (a, query: Query, plaintext: String, reply: Json) -> String {
+                    (|| -> crate::Result<String> {
+                        let reply: crate::Reply = serde_json::from_value(reply.0)
+                            .map_err(|e| crate::Error::invalid_argument(format!("reply: {e}")))?;
+                        let message = crate::parse_message(&plaintext)?;
+                        let request = crate::CallbackRequest {
+                            method: "POST".into(),
+                            query: query.0,
+                            body: String::new(),
+                        };
+                        a.reply(&request, &message, &reply)
+                    })()
+                }
+            }
+        }
+    };
+}
+
 /// One operation of a table, as text: what generated host files (the Python stub) are made
 /// from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -499,6 +616,13 @@ const fn names<const N: usize>(rows: &[Row]) -> [&'static str; N] {
     }
     out
 }
+
+/// The `OfficialAccount` operations.
+pub const OFFICIAL_ACCOUNT_ROWS: &[Row] = official_account_endpoints!(rows {});
+
+/// The names of the `OfficialAccount` operations (the C ABI's method names).
+pub const OFFICIAL_ACCOUNT_METHODS: &[&str] =
+    &names::<{ OFFICIAL_ACCOUNT_ROWS.len() }>(OFFICIAL_ACCOUNT_ROWS);
 
 /// The names of the `Component` operations (the C ABI's method names; PHP's in camelCase).
 pub const COMPONENT_METHODS: &[&str] = &names::<{ COMPONENT_ROWS.len() }>(COMPONENT_ROWS);

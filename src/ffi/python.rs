@@ -18,7 +18,7 @@ use crate::Error;
 // --- errors ---------------------------------------------------------------------------------
 
 /// `Error::kind()` → the `WeixinkitError` subclass raised for it.
-const ERROR_CLASSES: [(&str, &str); 21] = [
+const ERROR_CLASSES: [(&str, &str); 22] = [
     ("invalid_aes_key", "InvalidAesKey"),
     ("invalid_signature", "InvalidSignature"),
     ("stale_timestamp", "StaleTimestamp"),
@@ -39,6 +39,7 @@ const ERROR_CLASSES: [(&str, &str); 21] = [
     ("token_unavailable", "TokenUnavailable"),
     ("ticket", "Ticket"),
     ("reauthorization_needed", "ReauthorizationNeeded"),
+    ("oauth_code", "OauthCode"),
     ("internal", "Internal"),
 ];
 
@@ -879,17 +880,6 @@ impl crate::store::Store for PyHostStore {
     }
 }
 
-/// Run a core future on the library's runtime as an asyncio awaitable.
-fn awaitable<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: std::future::Future<Output = crate::Result<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        future.await.map_err(|e| Python::attach(|py| raise(py, e)))
-    })
-}
-
 /// A running background refresh (`OfficialAccount.keep_fresh()`).
 #[pyclass(module = "weixinkit._native", frozen)]
 pub struct BackgroundRefresh(crate::official_account::BackgroundRefresh);
@@ -900,164 +890,6 @@ impl BackgroundRefresh {
     fn stop(&self) {
         self.0.stop()
     }
-}
-
-/// An Official Account client (see the Rust `OfficialAccount`). `config_json` is the shared
-/// configuration record; `store`, if given, is a Python object implementing the store.
-/// Blocking methods release the GIL; the `_async` ones return asyncio awaitables.
-#[pyclass(module = "weixinkit._native", frozen)]
-pub struct OfficialAccount(crate::OfficialAccount);
-
-fn json_text(value: serde_json::Value) -> String {
-    value.to_string()
-}
-
-#[pymethods]
-impl OfficialAccount {
-    #[new]
-    #[pyo3(signature = (config_json, store=None))]
-    fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
-        let config = crate::OfficialAccountConfig::from_json(config_json).or_raise(py)?;
-        let account = match store {
-            None => crate::OfficialAccount::new(config),
-            Some(host) => crate::OfficialAccount::with_store(
-                config,
-                std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
-                std::sync::Arc::new(crate::token::SystemClock),
-            ),
-        };
-        account.map(Self).or_raise(py)
-    }
-
-    #[getter]
-    fn app_id(&self) -> &str {
-        self.0.app_id()
-    }
-
-    fn __repr__(&self) -> String {
-        format!("OfficialAccount(app_id={:?})", self.0.app_id())
-    }
-
-    fn access_token(&self, py: Python<'_>) -> PyResult<Token> {
-        // A near-cache hit needs neither the runtime nor the GIL released.
-        if let Some(token) = self.0.cached_access_token() {
-            return Ok(Token::from(token));
-        }
-        py.detach(|| crate::runtime::block_on(self.0.access_token()))
-            .map(Token::from)
-            .or_raise(py)
-    }
-
-    fn access_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let a = self.0.clone();
-        awaitable(py, async move { a.access_token().await.map(Token::from) })
-    }
-
-    fn refresh_access_token(&self, py: Python<'_>) -> PyResult<Token> {
-        py.detach(|| crate::runtime::block_on(self.0.refresh_access_token()))
-            .map(Token::from)
-            .or_raise(py)
-    }
-
-    fn refresh_access_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let a = self.0.clone();
-        awaitable(py, async move {
-            a.refresh_access_token().await.map(Token::from)
-        })
-    }
-
-    /// Central-control mode: keep the access token fresh from a background task until the
-    /// returned handle's `stop()` (or its garbage collection).
-    fn keep_fresh(&self) -> BackgroundRefresh {
-        BackgroundRefresh(self.0.keep_fresh())
-    }
-
-    fn jsapi_ticket(&self, py: Python<'_>) -> PyResult<Token> {
-        py.detach(|| crate::runtime::block_on(self.0.jsapi_ticket()))
-            .map(Token::from)
-            .or_raise(py)
-    }
-
-    fn jsapi_ticket_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let a = self.0.clone();
-        awaitable(py, async move { a.jsapi_ticket().await.map(Token::from) })
-    }
-
-    /// `wx.config` fields as a JSON object string.
-    fn jssdk_config(&self, py: Python<'_>, url: &str) -> PyResult<String> {
-        py.detach(|| crate::runtime::block_on(self.0.jssdk_config(url)))
-            .map(|c| serde_json::json!(c).to_string())
-            .or_raise(py)
-    }
-
-    fn jssdk_config_async<'py>(&self, py: Python<'py>, url: String) -> PyResult<Bound<'py, PyAny>> {
-        let a = self.0.clone();
-        awaitable(py, async move {
-            a.jssdk_config(&url)
-                .await
-                .map(|c| serde_json::json!(c).to_string())
-        })
-    }
-
-    /// GET any endpoint with the token added; WeChat's answer as a JSON string.
-    #[pyo3(signature = (path, query=Vec::new()))]
-    fn get(&self, py: Python<'_>, path: &str, query: Vec<(String, String)>) -> PyResult<String> {
-        py.detach(|| {
-            let pairs: Vec<(&str, &str)> = query
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            crate::runtime::block_on(self.0.get(path, &pairs))
-        })
-        .map(json_text)
-        .or_raise(py)
-    }
-
-    #[pyo3(signature = (path, query=Vec::new()))]
-    fn get_async<'py>(
-        &self,
-        py: Python<'py>,
-        path: String,
-        query: Vec<(String, String)>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let a = self.0.clone();
-        awaitable(py, async move {
-            let pairs: Vec<(&str, &str)> = query
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            a.get(&path, &pairs).await.map(json_text)
-        })
-    }
-
-    /// POST a JSON body (given as a JSON string) with the token added; the answer as JSON.
-    fn post_json(&self, py: Python<'_>, path: &str, body_json: &str) -> PyResult<String> {
-        let body = parse_body(body_json).or_raise(py)?;
-        py.detach(|| crate::runtime::block_on(self.0.post_json(path, &body)))
-            .map(json_text)
-            .or_raise(py)
-    }
-
-    fn post_json_async<'py>(
-        &self,
-        py: Python<'py>,
-        path: String,
-        body_json: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let body = parse_body(body_json).or_raise(py)?;
-        let a = self.0.clone();
-        awaitable(
-            py,
-            async move { a.post_json(&path, &body).await.map(json_text) },
-        )
-    }
-}
-
-fn parse_body(body_json: &str) -> crate::Result<serde_json::Value> {
-    serde_json::from_str(body_json).map_err(|e| crate::Error::InvalidInput {
-        code: crate::codes::INVALID_ARGUMENT,
-        reason: format!("body is not JSON: {e}"),
-    })
 }
 
 // --- Open Platform: expanded from the endpoint table ----------------------------------------
@@ -1081,6 +913,10 @@ to_py_via_into_pyobject!(
     String,
     Option<String>,
     i64,
+    crate::UserAccessToken,
+    crate::OAuthUserInfo,
+    crate::UserInfo,
+    crate::MiniProgramSession,
     Vec<String>,
     Vec<crate::open_platform::AuthorizerListItem>,
     crate::open_platform::Authorization,
@@ -1088,6 +924,12 @@ to_py_via_into_pyobject!(
     crate::open_platform::AuthorizerList,
     crate::wecom::PermanentCode
 );
+
+impl ToPy for bool {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.into_pyobject(py)?.to_owned().into_any().unbind())
+    }
+}
 
 impl ToPy for () {
     fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -1133,6 +975,13 @@ impl ToPy for serde_json::Value {
                 dict.into_any().unbind()
             }
         })
+    }
+}
+
+/// `wx.config`'s fields as a `dict`.
+impl ToPy for crate::JsSdkConfig {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        serde_json::json!(self).to_py(py)
     }
 }
 
@@ -1298,6 +1147,35 @@ impl crate::open_platform::Authorization {
 }
 
 #[pymethods]
+impl crate::UserAccessToken {
+    fn __repr__(&self) -> String {
+        format!(
+            "UserAccessToken(access_token='***', expires_in={}, refresh_token='***', openid={:?}, \
+             scope={:?}, unionid={:?}, is_snapshotuser={})",
+            self.expires_in,
+            self.openid,
+            self.scope,
+            self.unionid,
+            if self.is_snapshotuser {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}
+
+#[pymethods]
+impl crate::MiniProgramSession {
+    fn __repr__(&self) -> String {
+        format!(
+            "MiniProgramSession(openid={:?}, session_key='***', unionid={:?})",
+            self.openid, self.unionid
+        )
+    }
+}
+
+#[pymethods]
 impl crate::open_platform::PreAuthCode {
     fn __repr__(&self) -> String {
         format!(
@@ -1370,6 +1248,16 @@ impl CallbackResponse {
         self.status == 200
     }
 
+    /// The same response answering with `body` instead (a reply to the message).
+    fn with_body(&self, py: Python<'_>, body: String) -> Self {
+        CallbackResponse {
+            status: self.status,
+            body,
+            message: self.message.as_ref().map(|m| m.clone_ref(py)),
+            plaintext: self.plaintext.clone(),
+        }
+    }
+
     /// `status, body, message = response`.
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyIterator>> {
         let message = self.message.as_ref().map(|m| m.clone_ref(py));
@@ -1396,9 +1284,20 @@ fn blocking<T: ToPy + Send>(
     py: Python<'_>,
     future: impl std::future::Future<Output = crate::Result<T>> + Send,
 ) -> PyResult<Py<PyAny>> {
-    py.detach(|| crate::runtime::block_on(future))
-        .or_raise(py)?
-        .to_py(py)
+    let mut future = std::pin::pin!(future);
+    // A call that finishes without waiting (a token the near cache holds) is answered here, on
+    // the caller's thread: no GIL release, no hand-off to the runtime. Anything else goes on
+    // from where that first poll left it, with the GIL released.
+    let first = {
+        let _runtime = crate::runtime::handle().enter();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        future.as_mut().poll(&mut cx)
+    };
+    let result = match first {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => py.detach(|| crate::runtime::block_on(future)),
+    };
+    result.or_raise(py)?.to_py(py)
 }
 
 /// An asyncio awaitable of the core call, run on the library's runtime.
@@ -1683,6 +1582,53 @@ macro_rules! python_provider {
     };
 }
 
+/// An Official Account (or mini program) with its own AppSecret (see the Rust
+/// `OfficialAccount`); blocking methods release the GIL. `config_json` is the shared
+/// configuration record; `store`, if given, a Python object implementing the store.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct OfficialAccount(crate::OfficialAccount);
+
+/// The same account with asyncio methods (each `io` row returns an awaitable).
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncOfficialAccount(crate::OfficialAccount);
+
+macro_rules! python_official_account {
+    ($Class:ident, $is_async:ident) => {
+        official_account_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        #[pyo3(signature = (config_json, store=None))]
+        fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+            let config = crate::OfficialAccountConfig::from_json(config_json).or_raise(py)?;
+            let account = match store {
+                None => crate::OfficialAccount::new(config),
+                Some(host) => crate::OfficialAccount::with_store(
+                    config,
+                    std::sync::Arc::new(PyHostStore(std::sync::Arc::new(host))),
+                    std::sync::Arc::new(crate::token::SystemClock),
+                ),
+            };
+            account.map(Self).or_raise(py)
+        }
+
+        /// The AppID.
+        #[getter]
+        fn app_id(&self) -> &str {
+            self.0.app_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
+        }
+
+        /// Central-control mode: keep the access token fresh from a background task until
+        /// the returned handle's `stop()` (or its garbage collection).
+        fn keep_fresh(&self) -> BackgroundRefresh {
+            BackgroundRefresh(self.0.keep_fresh())
+        }
+        } });
+    };
+}
+
 macro_rules! python_suite {
     ($Class:ident, $is_async:ident, $Corp:ident) => {
         suite_endpoints!(python_methods { $Class, $is_async, {
@@ -1771,6 +1717,8 @@ python_corp!(Corp, false);
 python_corp!(AsyncCorp, true);
 python_work_account!(WorkAccount, false);
 python_work_account!(AsyncWorkAccount, true);
+python_official_account!(OfficialAccount, false);
+python_official_account!(AsyncOfficialAccount, true);
 
 /// The JS-SDK signature (see the Rust `jssdk_signature`).
 #[pyfunction]
@@ -1799,6 +1747,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(news_reply, m)?)?;
     m.add_class::<Token>()?;
     m.add_class::<OfficialAccount>()?;
+    m.add_class::<AsyncOfficialAccount>()?;
+    m.add_class::<crate::UserAccessToken>()?;
+    m.add_class::<crate::OAuthUserInfo>()?;
+    m.add_class::<crate::UserInfo>()?;
+    m.add_class::<crate::MiniProgramSession>()?;
     m.add_class::<Component>()?;
     m.add_class::<AsyncComponent>()?;
     m.add_class::<Authorizer>()?;

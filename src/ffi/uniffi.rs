@@ -63,6 +63,8 @@ pub enum WeixinkitError {
     #[error("{reason} ({code})")]
     ReauthorizationNeeded { code: i32, reason: String },
     #[error("{reason} ({code})")]
+    OauthCode { code: i32, reason: String },
+    #[error("{reason} ({code})")]
     Internal { code: i32, reason: String },
 }
 
@@ -100,6 +102,7 @@ impl From<Error> for WeixinkitError {
             Error::TokenUnavailable(_) => Self::TokenUnavailable { code, reason },
             Error::Ticket { .. } => Self::Ticket { code, reason },
             Error::ReauthorizationNeeded { .. } => Self::ReauthorizationNeeded { code, reason },
+            Error::OAuthCode { .. } => Self::OauthCode { code, reason },
             Error::Internal(_) => Self::Internal { code, reason },
         }
     }
@@ -462,25 +465,6 @@ impl BackgroundRefresh {
 /// See [`crate::OfficialAccount`]; blocking methods and `_async` ones.
 pub struct OfficialAccount(crate::OfficialAccount);
 
-fn query_pairs(query: &HashMap<String, String>) -> Vec<(&str, &str)> {
-    let mut pairs: Vec<_> = query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    pairs.sort_unstable();
-    pairs
-}
-
-fn json_body(body_json: &str) -> R<serde_json::Value> {
-    serde_json::from_str(body_json).map_err(|e| {
-        Error::InvalidInput {
-            code: crate::codes::INVALID_ARGUMENT,
-            reason: format!("body_json is not JSON: {e}"),
-        }
-        .into()
-    })
-}
-
 impl OfficialAccount {
     pub fn new(
         config: OfficialAccountConfig,
@@ -501,68 +485,8 @@ impl OfficialAccount {
         self.0.app_id().to_string()
     }
 
-    pub fn access_token(&self) -> R<Token> {
-        Ok(crate::runtime::block_on(self.0.access_token())?)
-    }
-
-    pub async fn access_token_async(&self) -> R<Token> {
-        let a = self.0.clone();
-        Ok(crate::runtime::spawn(async move { a.access_token().await }).await?)
-    }
-
-    pub fn refresh_access_token(&self) -> R<Token> {
-        Ok(crate::runtime::block_on(self.0.refresh_access_token())?)
-    }
-
-    pub async fn refresh_access_token_async(&self) -> R<Token> {
-        let a = self.0.clone();
-        Ok(crate::runtime::spawn(async move { a.refresh_access_token().await }).await?)
-    }
-
     pub fn keep_fresh(&self) -> std::sync::Arc<BackgroundRefresh> {
         std::sync::Arc::new(BackgroundRefresh(self.0.keep_fresh()))
-    }
-
-    pub fn jsapi_ticket(&self) -> R<Token> {
-        Ok(crate::runtime::block_on(self.0.jsapi_ticket())?)
-    }
-
-    pub async fn jsapi_ticket_async(&self) -> R<Token> {
-        let a = self.0.clone();
-        Ok(crate::runtime::spawn(async move { a.jsapi_ticket().await }).await?)
-    }
-
-    pub fn jssdk_config(&self, url: String) -> R<JsSdkConfig> {
-        Ok(crate::runtime::block_on(self.0.jssdk_config(&url))?)
-    }
-
-    pub async fn jssdk_config_async(&self, url: String) -> R<JsSdkConfig> {
-        let a = self.0.clone();
-        Ok(crate::runtime::spawn(async move { a.jssdk_config(&url).await }).await?)
-    }
-
-    pub fn get(&self, path: String, query: HashMap<String, String>) -> R<String> {
-        let value = crate::runtime::block_on(self.0.get(&path, &query_pairs(&query)))?;
-        Ok(value.to_string())
-    }
-
-    pub async fn get_async(&self, path: String, query: HashMap<String, String>) -> R<String> {
-        let a = self.0.clone();
-        let value =
-            crate::runtime::spawn(async move { a.get(&path, &query_pairs(&query)).await }).await?;
-        Ok(value.to_string())
-    }
-
-    pub fn post_json(&self, path: String, body_json: String) -> R<String> {
-        let body = json_body(&body_json)?;
-        Ok(crate::runtime::block_on(self.0.post_json(&path, &body))?.to_string())
-    }
-
-    pub async fn post_json_async(&self, path: String, body_json: String) -> R<String> {
-        let body = json_body(&body_json)?;
-        let a = self.0.clone();
-        let value = crate::runtime::spawn(async move { a.post_json(&path, &body).await }).await?;
-        Ok(value.to_string())
     }
 }
 
@@ -900,6 +824,7 @@ pub use crate::open_platform::{
     Authorization, AuthorizationUrlOptions, AuthorizerList, AuthorizerListItem, PreAuthCode,
 };
 pub use crate::wecom::PermanentCode;
+pub use crate::{MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo};
 
 /// Expands a table into a uniffi export: a blocking method and an `_async` one per `io` row,
 /// a plain method per `pure` row.
@@ -945,6 +870,7 @@ macro_rules! uniffi_methods {
     };
 }
 
+official_account_endpoints!(uniffi_methods { OfficialAccount });
 component_endpoints!(uniffi_methods { Component });
 authorizer_endpoints!(uniffi_methods { Authorizer });
 provider_endpoints!(uniffi_methods { Provider });

@@ -8,7 +8,7 @@ pub(crate) mod xml;
 
 pub use event::{AuthorizationNotice, Event, MessageHeader};
 pub use fields::Fields;
-pub use reply::{image_reply, news_reply, text_reply, Article, MAX_ARTICLES};
+pub use reply::{image_reply, news_reply, text_reply, Article, Reply, MAX_ARTICLES};
 
 use crate::error::{Error, Result};
 

@@ -12,7 +12,24 @@ use crate::store::Kind;
 use crate::token::Token;
 use crate::Result;
 
+use crate::oauth::UserInfo;
+use crate::official_account::{jsapi_ticket_from, keep_fresh_with, BackgroundRefresh, JsSdkConfig};
+use crate::token::{Fetched, TokenSource};
+
 use super::tokens::AuthorizerTokenSource;
+
+struct AuthorizerTicketSource<'a>(&'a Authorizer);
+
+#[async_trait::async_trait]
+impl TokenSource for AuthorizerTicketSource<'_> {
+    async fn fetch(&self, _failed: Option<&str>) -> Result<Fetched> {
+        let body = self
+            .0
+            .get("/cgi-bin/ticket/getticket", &[("type", "jsapi")])
+            .await?;
+        jsapi_ticket_from(&body)
+    }
+}
 use super::Component;
 
 impl Component {
@@ -176,6 +193,65 @@ impl Authorizer {
                 endpoint: endpoint.into(),
                 reason: "no ip_list".into(),
             })
+    }
+
+    /// Its JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket` with its token), cached in the
+    /// store like its token and fetched once for every caller sharing it.
+    pub async fn jsapi_ticket(&self) -> Result<Token> {
+        let source = AuthorizerTicketSource(self);
+        let c = &self.component;
+        c.inner
+            .tokens
+            .get(&c.key(Kind::JsapiTicket, &self.appid), &source)
+            .await
+    }
+
+    /// Everything `wx.config` needs for the page at `url`, signed with its `jsapi_ticket`.
+    pub async fn jssdk_config(&self, url: &str) -> Result<JsSdkConfig> {
+        if url.is_empty() {
+            return Err(crate::Error::invalid_argument("url is empty"));
+        }
+        let ticket = self.jsapi_ticket().await?;
+        let timestamp = self.component.inner.tokens.clock().now();
+        Ok(JsSdkConfig::signed(
+            &self.appid,
+            &ticket.value,
+            timestamp,
+            url,
+        ))
+    }
+
+    /// Keep its access token fresh from a background task, as
+    /// [`OfficialAccount::keep_fresh`](crate::OfficialAccount::keep_fresh) does (nothing to
+    /// do for an authorizer with a fixed token: the task ends at once).
+    pub fn keep_fresh(&self) -> BackgroundRefresh {
+        let authorizer = self.clone();
+        let c = &self.component;
+        if self.fixed.is_some() {
+            return keep_fresh_with(c.inner.tokens.clock().clone(), 0, || async {
+                std::future::pending::<Result<Token>>().await
+            });
+        }
+        keep_fresh_with(
+            c.inner.tokens.clock().clone(),
+            c.inner.config.tokens.refresh_margin_secs,
+            move || {
+                let authorizer = authorizer.clone();
+                async move { authorizer.access_token().await }
+            },
+        )
+    }
+
+    /// `cgi-bin/user/info`: a user's follower record for this account.
+    pub async fn user_info(&self, openid: &str) -> Result<UserInfo> {
+        let endpoint = "/cgi-bin/user/info";
+        if openid.is_empty() {
+            return Err(crate::Error::invalid_argument("openid is empty"));
+        }
+        let body = self
+            .get(endpoint, &[("openid", openid), ("lang", "zh_CN")])
+            .await?;
+        UserInfo::from_json(endpoint, &body)
     }
 
     /// `cgi-bin/clear_quota` for this authorizer, with its own token.

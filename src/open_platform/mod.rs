@@ -8,7 +8,7 @@ mod authorizer;
 mod callback;
 mod oauth;
 mod tokens;
-mod urls;
+pub(crate) mod urls;
 
 use std::fmt;
 use std::sync::Arc;

@@ -49,6 +49,7 @@ impl Component {
             ],
         )
         .await
+        .map_err(crate::Error::for_code_exchange)
     }
 
     /// `sns/oauth2/component/refresh_token`.
@@ -92,5 +93,6 @@ impl Component {
             ],
         )
         .await
+        .map_err(crate::Error::for_code_exchange)
     }
 }

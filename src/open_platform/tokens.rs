@@ -145,6 +145,21 @@ impl Component {
 
     // --- component token ----------------------------------------------------------------
 
+    /// Keep the `component_access_token` fresh from a background task, as
+    /// [`OfficialAccount::keep_fresh`](crate::OfficialAccount::keep_fresh) does for an
+    /// account's token. Dropping the guard stops it.
+    pub fn keep_fresh(&self) -> crate::official_account::BackgroundRefresh {
+        let component = self.clone();
+        crate::official_account::keep_fresh_with(
+            self.inner.tokens.clock().clone(),
+            self.inner.config.tokens.refresh_margin_secs,
+            move || {
+                let component = component.clone();
+                async move { component.component_access_token().await }
+            },
+        )
+    }
+
     /// The `component_access_token`, through the token manager.
     pub async fn component_access_token(&self) -> Result<Token> {
         let source = ComponentTokenSource(self);

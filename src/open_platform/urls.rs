@@ -4,7 +4,7 @@ use super::AuthorizationUrlOptions;
 
 /// Where the browser pages live.
 pub(super) const MP_BASE: &str = "https://mp.weixin.qq.com";
-pub(super) const OPEN_BASE: &str = "https://open.weixin.qq.com";
+pub(crate) const OPEN_BASE: &str = "https://open.weixin.qq.com";
 
 /// See [`Component::authorization_url`].
 pub fn authorization_url(
@@ -49,7 +49,7 @@ pub fn authorization_url(
 
 /// `base?k=v&…#fragment`, parameters in the given order (WeChat's pages check the order),
 /// values form-encoded.
-pub(super) fn page_url(base: &str, query: &[(&str, String)], fragment: Option<&str>) -> String {
+pub(crate) fn page_url(base: &str, query: &[(&str, String)], fragment: Option<&str>) -> String {
     let mut url = reqwest::Url::parse(base).expect("a constant base URL");
     url.query_pairs_mut().extend_pairs(query);
     url.set_fragment(fragment);

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use weixinkit::ffi::endpoints::{
-    AUTHORIZER_METHODS, COMPONENT_METHODS, CORP_METHODS, PROVIDER_METHODS, SUITE_METHODS,
-    WORK_ACCOUNT_METHODS,
+    AUTHORIZER_METHODS, COMPONENT_METHODS, CORP_METHODS, OFFICIAL_ACCOUNT_METHODS,
+    PROVIDER_METHODS, SUITE_METHODS, WORK_ACCOUNT_METHODS,
 };
 use weixinkit::ERROR_KINDS;
 
@@ -60,6 +60,11 @@ fn every_table_row_has_its_php_method() {
         COMPONENT_METHODS,
         |name| format!("'{name}'"),
     );
+    missing.extend(missing_php_methods(
+        "bindings/php/src/OfficialAccount.php",
+        OFFICIAL_ACCOUNT_METHODS,
+        |name| format!("call('{name}'"),
+    ));
     missing.extend(missing_php_methods(
         "bindings/php/src/Authorizer.php",
         AUTHORIZER_METHODS,

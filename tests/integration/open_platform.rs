@@ -17,14 +17,14 @@ use weixinkit_sim::{
     COMPONENT_APPID, COMPONENT_SECRET, COMPONENT_TOKEN,
 };
 
-const AUTHORIZER: &str = "wxauthorizer000001";
+pub(super) const AUTHORIZER: &str = "wxauthorizer000001";
 const OTHER: &str = "wxauthorizer000002";
 
-async fn sim() -> RunningSim {
+pub(super) async fn sim() -> RunningSim {
     Sim::start(SimConfig::default()).await.expect("sim starts")
 }
 
-fn config(sim: &RunningSim) -> ComponentConfig {
+pub(super) fn config(sim: &RunningSim) -> ComponentConfig {
     ComponentConfig {
         component_app_id: COMPONENT_APPID.into(),
         component_secret: COMPONENT_SECRET.into(),
@@ -43,11 +43,11 @@ fn config(sim: &RunningSim) -> ComponentConfig {
     }
 }
 
-fn component(sim: &RunningSim, store: Arc<dyn Store>) -> Component {
+pub(super) fn component(sim: &RunningSim, store: Arc<dyn Store>) -> Component {
     Component::with_store(config(sim), store, Arc::new(SystemClock)).unwrap()
 }
 
-fn request(push: &Push) -> CallbackRequest {
+pub(super) fn request(push: &Push) -> CallbackRequest {
     let q = &push.query;
     CallbackRequest {
         method: "POST".into(),
@@ -63,7 +63,7 @@ fn request(push: &Push) -> CallbackRequest {
 }
 
 /// Push a fresh ticket through the callback handler.
-async fn push_ticket(sim: &RunningSim, c: &Component) -> String {
+pub(super) async fn push_ticket(sim: &RunningSim, c: &Component) -> String {
     let issued = sim.issue_component_ticket(COMPONENT_APPID).await.unwrap();
     let response = c
         .handle_callback(&request(issued.outcome.push.as_ref().unwrap()))
@@ -73,7 +73,7 @@ async fn push_ticket(sim: &RunningSim, c: &Component) -> String {
 }
 
 /// Authorize `appid` and deliver the `authorized` push through the handler.
-async fn authorize(sim: &RunningSim, c: &Component, appid: &str) {
+pub(super) async fn authorize(sim: &RunningSim, c: &Component, appid: &str) {
     let auth = sim
         .authorize(AuthorizeRequest::new(COMPONENT_APPID, appid))
         .await

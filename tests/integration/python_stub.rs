@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use weixinkit::ffi::endpoints::{
-    Row, AUTHORIZER_ROWS, COMPONENT_ROWS, CORP_ROWS, PROVIDER_ROWS, SUITE_ROWS, WORK_ACCOUNT_ROWS,
+    Row, AUTHORIZER_ROWS, COMPONENT_ROWS, CORP_ROWS, OFFICIAL_ACCOUNT_ROWS, PROVIDER_ROWS,
+    SUITE_ROWS, WORK_ACCOUNT_ROWS,
 };
 
 const STUB: &str = "bindings/python/python/weixinkit/_native.pyi";
@@ -26,6 +27,8 @@ fn python_type(rust: &str, argument: bool) -> String {
     match (rust.as_str(), argument) {
         ("String", _) => "str".into(),
         ("i64", _) => "int".into(),
+        ("bool", _) => "bool".into(),
+        ("JsSdkConfig", _) => "dict[str, Any]".into(),
         ("()", _) => "None".into(),
         ("Query", _) => "_Query".into(),
         ("Json", true) => "_Json".into(),
@@ -64,6 +67,8 @@ fn methods(rows: &[Row], is_async: bool) -> String {
 
 fn sections() -> Vec<(&'static str, String)> {
     vec![
+        ("OfficialAccount", methods(OFFICIAL_ACCOUNT_ROWS, false)),
+        ("AsyncOfficialAccount", methods(OFFICIAL_ACCOUNT_ROWS, true)),
         ("Component", methods(COMPONENT_ROWS, false)),
         ("AsyncComponent", methods(COMPONENT_ROWS, true)),
         ("Authorizer", methods(AUTHORIZER_ROWS, false)),

@@ -397,8 +397,8 @@ fn the_blocking_facade_shares_the_async_implementation() {
     let a = blocking::OfficialAccount::new(c).unwrap();
     let t = a.access_token().unwrap();
     assert_eq!(a.access_token().unwrap(), t);
-    let ips = a.get("/cgi-bin/get_api_domain_ip", &[]).unwrap();
-    assert!(ips["ip_list"].is_array());
+    let ips = a.get("/cgi-bin/get_api_domain_ip".into(), None).unwrap();
+    assert!(ips.0["ip_list"].is_array());
     assert_eq!(sim.calls("/cgi-bin/token"), 1);
     // Inside an async context the blocking face refuses instead of deadlocking.
     let e = rt.block_on(async { a.access_token() }).unwrap_err();

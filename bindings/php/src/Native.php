@@ -62,6 +62,7 @@ final class Native
         'token_unavailable' => TokenUnavailableException::class,
         'ticket' => TicketException::class,
         'reauthorization_needed' => ReauthorizationNeededException::class,
+        'oauth_code' => OauthCodeException::class,
         'internal' => InternalException::class,
     ];
 

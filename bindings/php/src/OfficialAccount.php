@@ -197,6 +197,164 @@ final class OfficialAccount
         return $this->decode($this->call('post_json', $args));
     }
 
+    /**
+     * The web authorization page for a page opened inside WeChat
+     * (`open.weixin.qq.com/connect/oauth2/authorize`): `$scope` `snsapi_base` (silent, openid
+     * only) or `snsapi_userinfo` (consent, profile); `$state` (letters and digits, at most
+     * 128: see OAuthState) comes back on the redirect. Parameters in WeChat's order, with
+     * `#wechat_redirect`.
+     *
+     * @throws InvalidInputException for a relative redirect URI, another scope or a bad state
+     */
+    public function oauthUrl(string $redirectUri, string $scope = 'snsapi_base', string $state = ''): string
+    {
+        $args = ['redirect_uri' => $redirectUri, 'scope' => $scope, 'state' => $state];
+        return (string) json_decode($this->call('oauth_url', Native::json($args, -50005)), false, 2, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * `sns/oauth2/access_token`: the redirect's `code` for the user's token:
+     * `['access_token', 'expires_in', 'refresh_token', 'openid', 'scope', 'unionid' => ?string,
+     * 'is_snapshotuser' => bool]`.
+     *
+     * @return array<string, mixed>
+     * @throws OauthCodeException when the code was already used (40163), expired (42003) or is
+     *     unknown (40029): send the user through the authorization again
+     * @throws WeixinkitException
+     */
+    public function oauthAccessToken(#[\SensitiveParameter] string $code): array
+    {
+        return $this->decode($this->call('oauth_access_token', Native::json(['code' => $code], -50005)));
+    }
+
+    /**
+     * `sns/oauth2/refresh_token`: a new user access token (same fields as oauthAccessToken()).
+     *
+     * @return array<string, mixed>
+     * @throws WeixinkitException
+     */
+    public function oauthRefreshToken(#[\SensitiveParameter] string $refreshToken): array
+    {
+        return $this->decode($this->call('oauth_refresh_token', Native::json(['refresh_token' => $refreshToken], -50005)));
+    }
+
+    /**
+     * `sns/auth`: whether a user access token is still valid for `$openid`.
+     *
+     * @throws WeixinkitException
+     */
+    public function oauthCheck(#[\SensitiveParameter] string $accessToken, string $openid): bool
+    {
+        $args = Native::json(['access_token' => $accessToken, 'openid' => $openid], -50005);
+        return json_decode($this->call('oauth_check', $args), false, 2, JSON_THROW_ON_ERROR) === true;
+    }
+
+    /**
+     * `sns/userinfo`: the user's profile (`openid`, `nickname`, `sex`, `province`, `city`,
+     * `country`, `headimgurl`, `privilege`, `unionid`); needs `snsapi_userinfo`.
+     *
+     * @return array<string, mixed>
+     * @throws WeixinkitException
+     */
+    public function oauthUserInfo(#[\SensitiveParameter] string $accessToken, string $openid, string $lang = 'zh_CN'): array
+    {
+        $args = Native::json(['access_token' => $accessToken, 'openid' => $openid, 'lang' => $lang], -50005);
+        return $this->decode($this->call('oauth_user_info', $args));
+    }
+
+    /**
+     * `cgi-bin/user/info`: a user's follower record; `subscribe` is false when the user does
+     * not follow the account (then only `openid` is filled).
+     *
+     * @return array<string, mixed>
+     * @throws WeixinkitException
+     */
+    public function userInfo(string $openid): array
+    {
+        return $this->decode($this->call('user_info', Native::json(['openid' => $openid], -50005)));
+    }
+
+    /**
+     * The subscribe check in one call: the redirect's `code`, then userInfo() for its openid.
+     *
+     * @return array<string, mixed>
+     * @throws OauthCodeException for a used, expired or unknown code
+     * @throws WeixinkitException
+     */
+    public function userInfoByCode(#[\SensitiveParameter] string $code): array
+    {
+        return $this->decode($this->call('user_info_by_code', Native::json(['code' => $code], -50005)));
+    }
+
+    /**
+     * `sns/jscode2session` with this app's own AppSecret (a mini program): `['openid',
+     * 'session_key', 'unionid' => ?string]`. Keep the session key on the server.
+     *
+     * @return array<string, mixed>
+     * @throws OauthCodeException for a used or unknown js_code
+     * @throws WeixinkitException
+     */
+    public function jscode2session(#[\SensitiveParameter] string $jsCode): array
+    {
+        return $this->decode($this->call('jscode2session', Native::json(['js_code' => $jsCode], -50005)));
+    }
+
+    /**
+     * Handle a request to the account's server URL, in plain PHP: GET checks `signature` and
+     * answers `echostr`; POST checks the signature, decrypts when `encrypt_type=aes` and
+     * parses the message, then — on success only — calls `$handler` with the typed Message.
+     * When the handler returns a reply (`['type' => 'text', 'content' => …]`, or `image`,
+     * `voice`, `video`, `music`, `news`, `transfer_customer_service`) it becomes the body,
+     * encrypted when the request was; otherwise the body is `success`. A forged request
+     * answers 403 and never reaches the handler.
+     *
+     * @param array<string, mixed> $query the URL's query parameters (`$_GET`)
+     * @param callable(Message): (array<string, mixed>|null)|null $handler
+     * @throws WeixinkitException for a reply that cannot be built, or a library failure
+     */
+    public function handleMessage(string $method, array $query, string $body, ?callable $handler = null): CallbackResult
+    {
+        $strings = [];
+        foreach ($query as $name => $value) {
+            if (is_scalar($value)) {
+                $text = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
+                if (preg_match('//u', (string) $name) === 1 && preg_match('//u', $text) === 1) {
+                    $strings[(string) $name] = $text;
+                }
+            }
+        }
+        $args = Native::json(
+            ['method' => $method, 'query' => (object) $strings, 'body' => preg_match('//u', $body) === 1 ? $body : null],
+            -50005
+        );
+        $answer = $this->decode($this->call('handle_message', $args));
+        $parsed = $answer['message'] ?? null;
+        $message = is_array($parsed) ? new Message((array) $parsed['event'], (array) $parsed['fields']) : null;
+        $result = new CallbackResult((int) $answer['status'], (string) $answer['body'], $message);
+        if ($handler === null || $message === null || !$result->isSuccess()) {
+            return $result;
+        }
+        $reply = $handler($message);
+        if ($reply === null) {
+            return $result;
+        }
+        return new CallbackResult(200, $this->replyBody($strings, (string) $answer['plaintext'], $reply), $message);
+    }
+
+    /**
+     * The body answering the message whose XML is `$plaintext` (as handleMessage() parsed
+     * it) with `$reply`, encrypted when `$query` says the request was (`encrypt_type=aes`).
+     *
+     * @param array<string, string> $query
+     * @param array<string, mixed> $reply
+     * @throws WeixinkitException
+     */
+    public function replyBody(array $query, string $plaintext, array $reply): string
+    {
+        $args = Native::json(['query' => (object) $query, 'plaintext' => $plaintext, 'reply' => $reply], -50005);
+        return (string) json_decode($this->call('reply_body', $args), false, 2, JSON_THROW_ON_ERROR);
+    }
+
     /** Call `$method` with its JSON arguments; the JSON result. */
     private function call(string $method, string $args): string
     {

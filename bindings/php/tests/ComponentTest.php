@@ -12,6 +12,7 @@ use Weixinkit\Component;
 use Weixinkit\ConfigException;
 use Weixinkit\InvalidInputException;
 use Weixinkit\Message;
+use Weixinkit\OauthCodeException;
 use Weixinkit\ReauthorizationNeededException;
 use Weixinkit\TicketException;
 use Weixinkit\Token;
@@ -527,8 +528,9 @@ final class ComponentTest extends TestCase
         try {
             $c->oauthAccessToken(self::AUTHORIZER, $oauth['code']);
             $this->fail('a used OAuth code was accepted');
-        } catch (ApiException $e) {
+        } catch (OauthCodeException $e) {
             $this->assertSame(40163, $e->getErrcode());
+            $this->assertSame('oauth_code', $e->getKind());
         }
         $js = self::$sim->request('POST', '/_sim/oauth_code', ['appid' => self::AUTHORIZER]);
         $this->assertIsString($c->jscode2session(self::AUTHORIZER, $js['code'])['session_key']);

@@ -164,9 +164,10 @@ class Sim:
             app["callback_url"] = url
         self._call("POST", "/_sim/apps", app)
 
-    def oauth_code(self, appid: str) -> dict:
-        """A user OAuth code (or js_code) for `appid`: `{"code", "openid", …}`."""
-        return self._call("POST", "/_sim/oauth_code", {"appid": appid})
+    def oauth_code(self, appid: str, **more) -> dict:
+        """A user OAuth code (or js_code) for `appid`: `{"code", "openid", …}`; `scope`,
+        `subscribed=False` (the user does not follow) and `expired=True` go to the sim."""
+        return self._call("POST", "/_sim/oauth_code", {"appid": appid, **more})
 
     # WeCom: suite pushes encrypted as WeCom does (`{"push": {"query", "body", …}, …}`).
 

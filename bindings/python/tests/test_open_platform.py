@@ -627,9 +627,10 @@ def test_every_component_endpoint_answers(sim):
     refreshed = c.oauth_refresh_token(AUTHORIZER, user["refresh_token"])
     profile = c.oauth_user_info(refreshed["access_token"], refreshed["openid"])
     assert profile["openid"] == code["openid"]
-    with pytest.raises(WeixinkitError.Api) as e:
+    with pytest.raises(WeixinkitError.OauthCode) as e:
         c.oauth_access_token(AUTHORIZER, code["code"])
-    assert e.value.code == 40163
+    assert e.value.code == 40163 and e.value.errcode == 40163
+    assert "already used" in str(e.value)
     js = sim.oauth_code(AUTHORIZER)
     assert isinstance(c.jscode2session(AUTHORIZER, js["code"])["session_key"], str)
 

@@ -33,6 +33,7 @@ from ._native import (
 )
 from ._native import Token, jssdk_signature
 from ._account import AsyncOfficialAccount, OfficialAccount
+from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
     ComponentConfig,
     FileStore,
@@ -131,6 +132,7 @@ class WeixinkitError(Exception):
         TokenUnavailable: type["WeixinkitError"]
         Ticket: type["WeixinkitError"]
         ReauthorizationNeeded: type["WeixinkitError"]
+        OauthCode: type["WeixinkitError"]
         Internal: type["WeixinkitError"]
 
 
@@ -167,6 +169,9 @@ _VARIANTS = [
                               "platform again (dead refresh token, cancelled, or none stored), or "
                               "a WeCom corp must install the suite again (permanent code revoked "
                               "or none stored)."),
+    ("OauthCode", "40163 / 42003 / 40029: a user's one-time code (OAuth code, website login "
+                  "code, mini program js_code) was already used, expired or is invalid; never "
+                  "retried: send the user through the authorization again. `errcode` is WeChat's."),
     ("Internal", "-50099: weixinkit itself failed (a bug to report), never the caller's input "
                  "or WeChat's answer."),
 ]
@@ -210,6 +215,10 @@ __all__ = [
     "MessageCrypto",
     "MessageHeader",
     "OfficialAccount",
+    "OAuthUserInfo",
+    "MiniProgramSession",
+    "UserAccessToken",
+    "UserInfo",
     "OfficialAccountConfig",
     "PermanentCode",
     "PlatformToken",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
-from typing import Any, Iterable, Mapping, Tuple, Union, cast
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Tuple, Union
 
 from . import _native
 from ._config import OfficialAccountConfig
@@ -17,16 +18,14 @@ ConfigLike = Union[OfficialAccountConfig, Mapping[str, Any], str]
 #: Query parameters: a mapping or (name, value) pairs; values are str, int, float or bool.
 Query = Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]
 
-_Token = _native.Token
-
-
-def _open(config: ConfigLike) -> _native.OfficialAccount:
+def _config_json(config: ConfigLike) -> tuple[str, Any]:
+    """The native constructor's arguments: the JSON record and the host store, if any."""
     if isinstance(config, OfficialAccountConfig):
-        return _native.OfficialAccount(config.to_json(), config.host_store)
+        return config.to_json(), config.host_store
     if isinstance(config, Mapping):
-        return _native.OfficialAccount(json.dumps(dict(config), ensure_ascii=False), None)
+        return json.dumps(dict(config), ensure_ascii=False), None
     if isinstance(config, str):
-        return _native.OfficialAccount(config, None)
+        return config, None
     raise TypeError(
         "config must be an OfficialAccountConfig, a dict or a JSON string, not "
         + type(config).__name__
@@ -50,121 +49,130 @@ def _pairs(query: Query) -> list[tuple[str, str]]:
     return [(str(k), _text(v)) for k, v in items]
 
 
-def _object(answer: str) -> dict[str, Any]:
-    """WeChat's JSON answer (an object) as a ``dict``."""
-    return cast("dict[str, Any]", json.loads(answer))
+#: A reply to a user's message: a ``dict`` such as ``{"type": "text", "content": "hi"}``
+#: (``image`` / ``voice`` with ``media_id``; ``video``; ``music``; ``news`` with
+#: ``articles``; ``transfer_customer_service``), or a ``str`` for a text reply.
+ReplyLike = Union[Mapping[str, Any], str]
+
+#: A message handler: the typed ``Message`` in, a reply (or ``None`` for ``success``) out.
+MessageHandler = Callable[[_native.Message], Optional[ReplyLike]]
+
+#: A message handler of ``AsyncOfficialAccount.handle_message``: plain or coroutine function.
+AsyncMessageHandler = Callable[
+    [_native.Message], Union[Awaitable[Optional[ReplyLike]], Optional[ReplyLike]]
+]
 
 
-def _body(body: Any) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+def _reply(reply: ReplyLike) -> dict[str, Any]:
+    if isinstance(reply, str):
+        return {"type": "text", "content": reply}
+    if isinstance(reply, Mapping):
+        return dict(reply)
+    raise TypeError("a reply is a dict such as {'type': 'text', 'content': …} or a str")
 
 
-class OfficialAccount:
+def _query_strings(query: Any) -> list[tuple[str, str]]:
+    if query is None:
+        return []
+    items = query.items() if isinstance(query, Mapping) else query
+    return [(str(k), str(v)) for k, v in items]
+
+
+class OfficialAccount(_native.OfficialAccount):
     """An Official Account (or mini program) client; blocking calls that release the GIL.
 
     Thread-safe: share one per account. Tokens are cached in the configured store and fetched
     once for every thread, process and machine sharing it. Errors are ``WeixinkitError``
-    subclasses (``Api`` with WeChat's ``errcode`` as ``code``, ``Transport``, ``Timeout``,
-    ``HttpStatus``, ``Decode``, ``Store``, ``Config``, ``TokenUnavailable``, ``InvalidInput``).
+    subclasses (``Api`` with WeChat's ``errcode`` as ``code``, ``OauthCode`` for a used or
+    expired user code, ``Transport``, ``Timeout``, ``HttpStatus``, ``Decode``, ``Store``,
+    ``Config``, ``TokenUnavailable``, ``InvalidInput``).
 
-    Do not call it from a coroutine (it would block the event loop): use
-    ``AsyncOfficialAccount`` there.
+    The operations are the native class's, one per row of the core's endpoint table
+    (``oauth_url``, ``oauth_access_token``, ``user_info``, ``jscode2session``, …). Do not call
+    it from a coroutine (it would block the event loop): use ``AsyncOfficialAccount`` there.
     """
 
-    __slots__ = ("_native",)
+    __slots__ = ()
 
-    def __init__(self, config: ConfigLike) -> None:
+    def __new__(cls, config: ConfigLike) -> "OfficialAccount":
         """``config``: an ``OfficialAccountConfig``, or the shared JSON record (``dict`` or
         ``str``). Raises ``WeixinkitError.Config`` for an unusable configuration (unknown
         field, empty app id or secret, bad base URI or Redis URL, …)."""
-        self._native = _open(config)
-
-    @property
-    def app_id(self) -> str:
-        """The AppID."""
-        return self._native.app_id
+        return super().__new__(cls, *_config_json(config))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(app_id={self._native.app_id!r})"
-
-    def access_token(self) -> _Token:
-        """A fresh access token (``Token`` with ``value``, ``expires_at``, ``issued_at``):
-        the cached one, or one fetched by exactly one caller while the others wait."""
-        return self._native.access_token()
-
-    def refresh_access_token(self) -> _Token:
-        """Replace the cached access token now (e.g. after it leaked), unless another caller
-        just did."""
-        return self._native.refresh_access_token()
-
-    def keep_fresh(self) -> _native.BackgroundRefresh:
-        """Central-control mode, the refreshing side: keep the access token fresh from a
-        background task (on weixinkit's own threads) until the returned handle's ``stop()``.
-        Give this process a larger ``refresh_margin_secs`` than the readers, which run with
-        ``TokenOptions(read_only=True)``."""
-        return self._native.keep_fresh()
-
-    def jsapi_ticket(self) -> _Token:
-        """The JS-SDK ``jsapi_ticket``, cached like the access token."""
-        return self._native.jsapi_ticket()
-
-    def jssdk_config(self, url: str) -> dict[str, Any]:
-        """What ``wx.config`` needs on the page at ``url``: ``{"app_id", "timestamp",
-        "nonce_str", "signature", "url"}`` (the URL without its ``#`` fragment)."""
-        return _object(self._native.jssdk_config(url))
+        return f"{type(self).__name__}(app_id={self.app_id!r})"
 
     def get(self, path: str, query: Query = None) -> dict[str, Any]:
         """``GET path?query&access_token=…`` on the API host; WeChat's JSON answer as a
-        ``dict``. A token error (40001, 40014, 42001) refreshes the token and retries once."""
-        return _object(self._native.get(path, _pairs(query)))
+        ``dict``. A token error (40001, 40014, 42001) refreshes the token and retries once.
+        Query values may be str, int, float or bool (sent as ``true`` / ``false``)."""
+        return super().get(path, _pairs(query))
 
-    def post_json(self, path: str, body: Any) -> dict[str, Any]:
-        """``POST path?access_token=…`` with ``body`` (anything ``json.dumps`` takes) as JSON;
-        WeChat's answer as a ``dict``. Token errors are handled as in ``get``."""
-        return _object(self._native.post_json(path, _body(body)))
+    def handle_message(
+        self,
+        method: str,
+        query: Any,
+        body: Union[str, bytes, None],
+        handler: Optional[MessageHandler] = None,
+    ) -> _native.CallbackResponse:
+        """Handle a request to the account's server URL, from any web framework: GET checks
+        ``signature`` and answers ``echostr``; POST checks the signature, decrypts when
+        ``encrypt_type=aes`` and parses the message; on status 200, ``handler(message)`` may
+        return a reply, which becomes the body (encrypted when the request was); otherwise the
+        body is ``success``. Forged requests answer 403 and never reach the handler. A
+        coroutine handler is a ``TypeError`` (use ``AsyncOfficialAccount``)."""
+        pairs = _query_strings(query)
+        result = super().handle_message(method, pairs, "" if body is None else body)
+        if handler is None or not result.ok or result.message is None or result.plaintext is None:
+            return result
+        reply: Any = handler(result.message)
+        if inspect.isawaitable(reply):
+            if inspect.iscoroutine(reply):
+                reply.close()
+            raise TypeError(
+                "the handler returned an awaitable: use AsyncOfficialAccount.handle_message "
+                "for coroutine handlers"
+            )
+        if reply is None:
+            return result
+        return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))
 
 
-class AsyncOfficialAccount:
-    """``OfficialAccount`` for asyncio: the same methods, as coroutines.
+class AsyncOfficialAccount(_native.AsyncOfficialAccount):
+    """``OfficialAccount`` for asyncio: the same methods, returning awaitables (``app_id``,
+    ``oauth_url``, ``handle_message`` and ``keep_fresh`` do no network I/O and stay plain).
+    The I/O runs on weixinkit's own runtime, never on the event loop's thread; fifty tasks
+    asking for a cold token cause one fetch."""
 
-    The I/O runs on weixinkit's own runtime, never on the event loop's thread; awaiting only
-    waits for the result. Fifty tasks asking for a cold token cause one fetch.
-    """
+    __slots__ = ()
 
-    __slots__ = ("_native",)
-
-    def __init__(self, config: ConfigLike) -> None:
+    def __new__(cls, config: ConfigLike) -> "AsyncOfficialAccount":
         """As ``OfficialAccount(config)``."""
-        self._native = _open(config)
-
-    @property
-    def app_id(self) -> str:
-        """The AppID."""
-        return self._native.app_id
+        return super().__new__(cls, *_config_json(config))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(app_id={self._native.app_id!r})"
-
-    async def access_token(self) -> _Token:
-        """See ``OfficialAccount.access_token``."""
-        return await self._native.access_token_async()
-
-    async def refresh_access_token(self) -> _Token:
-        """See ``OfficialAccount.refresh_access_token``."""
-        return await self._native.refresh_access_token_async()
-
-    async def jsapi_ticket(self) -> _Token:
-        """See ``OfficialAccount.jsapi_ticket``."""
-        return await self._native.jsapi_ticket_async()
-
-    async def jssdk_config(self, url: str) -> dict[str, Any]:
-        """See ``OfficialAccount.jssdk_config``."""
-        return _object(await self._native.jssdk_config_async(url))
+        return f"{type(self).__name__}(app_id={self.app_id!r})"
 
     async def get(self, path: str, query: Query = None) -> dict[str, Any]:
         """See ``OfficialAccount.get``."""
-        return _object(await self._native.get_async(path, _pairs(query)))
+        return await super().get(path, _pairs(query))
 
-    async def post_json(self, path: str, body: Any) -> dict[str, Any]:
-        """See ``OfficialAccount.post_json``."""
-        return _object(await self._native.post_json_async(path, _body(body)))
+    async def handle_message(  # type: ignore[override]
+        self,
+        method: str,
+        query: Any,
+        body: Union[str, bytes, None],
+        handler: Optional[AsyncMessageHandler] = None,
+    ) -> _native.CallbackResponse:
+        """See ``OfficialAccount.handle_message``; ``handler`` may be a coroutine function."""
+        pairs = _query_strings(query)
+        result = super().handle_message(method, pairs, "" if body is None else body)
+        if handler is None or not result.ok or result.message is None or result.plaintext is None:
+            return result
+        reply = handler(result.message)
+        if inspect.isawaitable(reply):
+            reply = await reply
+        if reply is None:
+            return result
+        return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))

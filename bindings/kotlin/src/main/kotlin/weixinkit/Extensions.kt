@@ -30,6 +30,7 @@ val WeixinkitException.code: Int
         is WeixinkitException.TokenUnavailable -> code
         is WeixinkitException.Ticket -> code
         is WeixinkitException.ReauthorizationNeeded -> code
+        is WeixinkitException.OauthCode -> code
         is WeixinkitException.Internal -> code
     }
 
@@ -56,6 +57,7 @@ val WeixinkitException.reason: String
         is WeixinkitException.TokenUnavailable -> reason
         is WeixinkitException.Ticket -> reason
         is WeixinkitException.ReauthorizationNeeded -> reason
+        is WeixinkitException.OauthCode -> reason
         is WeixinkitException.Internal -> reason
     }
 
@@ -85,6 +87,7 @@ val WeixinkitException.kind: String
         is WeixinkitException.TokenUnavailable -> "token_unavailable"
         is WeixinkitException.Ticket -> "ticket"
         is WeixinkitException.ReauthorizationNeeded -> "reauthorization_needed"
+        is WeixinkitException.OauthCode -> "oauth_code"
         is WeixinkitException.Internal -> "internal"
     }
 
@@ -93,3 +96,25 @@ val WeixinkitException.kind: String
  * no such element. [Message.fields] holds every value of repeated elements.
  */
 fun Message.field(path: String): String? = fields[path]?.firstOrNull()
+
+/**
+ * Handle a request to the account's server URL and answer the message: [handler] gets the
+ * typed [Message] of a verified request (status 200 only) and returns a reply as JSON
+ * (`{"type":"text","content":"…"}`, or `image`, `voice`, `video`, `music`, `news`,
+ * `transfer_customer_service`), or null to answer `success`. The reply is addressed back to
+ * the user and encrypted when the request was. Forged requests answer 403 and never reach
+ * [handler].
+ */
+fun OfficialAccount.handleMessage(
+    method: String,
+    query: Map<String, String>,
+    body: String,
+    handler: (Message) -> String?,
+): CallbackResponse {
+    val result = handleMessage(method, query, body)
+    val message = result.message ?: return result
+    val plaintext = result.plaintext ?: return result
+    if (result.status != 200) return result
+    val reply = handler(message) ?: return result
+    return result.copy(body = replyBody(query, plaintext, reply))
+}

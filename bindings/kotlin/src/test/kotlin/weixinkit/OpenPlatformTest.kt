@@ -401,7 +401,7 @@ class OpenPlatformTest : WithSim() {
             val renewed = JSONObject(c.oauthRefreshToken(AUTHORIZER, user.getString("refresh_token")))
             val profile = JSONObject(c.oauthUserInfo(renewed.getString("access_token"), renewed.getString("openid")))
             assertEquals(oauth.getString("openid"), profile.getString("openid"))
-            assertEquals(40163, assertThrows(WeixinkitException.Api::class.java) {
+            assertEquals(40163, assertThrows(WeixinkitException.OauthCode::class.java) {
                 c.oauthAccessToken(AUTHORIZER, oauth.getString("code"))
             }.code)
             val js = sim.post("/_sim/oauth_code", JSONObject().put("appid", AUTHORIZER))

@@ -1,0 +1,144 @@
+package weixinkit
+
+import kotlinx.coroutines.runBlocking
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.Timeout
+import java.security.MessageDigest
+import java.util.concurrent.TimeUnit
+
+/** Web authorization, follower records, mini program login and the server URL handler. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OAuthTest : WithSim() {
+    private val token = "oatoken"
+    private val aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+    private fun account(appId: String = Services.APP_ID, secret: String = Services.SECRET) = OfficialAccount(
+        Services.config(sim.baseUrl, Services.uniquePrefix("oauth"), secret = secret)
+            .copy(appId = appId, token = Secret(token), encodingAesKey = Secret(aesKey)),
+        null,
+    )
+
+    private fun code(appId: String, vararg more: Pair<String, Any>): JSONObject {
+        val body = JSONObject().put("appid", appId)
+        for ((k, v) in more) body.put(k, v)
+        return sim.post("/_sim/oauth_code", body)
+    }
+
+    @Test
+    fun `web authorization from code to profile`() {
+        account().use { a ->
+            assertEquals(
+                "https://open.weixin.qq.com/connect/oauth2/authorize?appid=${Services.APP_ID}" +
+                    "&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_userinfo" +
+                    "&state=st1#wechat_redirect",
+                a.oauthUrl("https://example.com/cb", "snsapi_userinfo", "st1"),
+            )
+            assertThrows(WeixinkitException.InvalidInput::class.java) { a.oauthUrl("https://e.com", "snsapi_login", null) }
+            val c = code(Services.APP_ID)
+            val user = a.oauthAccessToken(c.getString("code"))
+            assertEquals(c.getString("openid"), user.openid)
+            assertEquals(7200L, user.expiresIn)
+            assertFalse(user.toString().contains(user.accessToken), user.toString())
+            assertFalse(user.toString().contains(user.refreshToken), user.toString())
+            assertTrue(a.oauthCheck(user.accessToken, user.openid))
+            assertFalse(a.oauthCheck(user.accessToken, "o-someone-else"))
+            val renewed = a.oauthRefreshToken(user.refreshToken)
+            val profile = a.oauthUserInfo(renewed.accessToken, renewed.openid, "en")
+            assertEquals("Sim User", profile.nickname)
+            assertEquals(40030L, assertThrows(WeixinkitException.Api::class.java) { a.oauthRefreshToken("REFRESH_nope") }.errcode)
+        }
+    }
+
+    @Test
+    fun `used expired and unknown codes are OauthCode and never retried`(): Unit = runBlocking {
+        account().use { a ->
+            val used = code(Services.APP_ID).getString("code")
+            a.oauthAccessTokenAsync(used)
+            val expired = code(Services.APP_ID, "expired" to true).getString("code")
+            for ((c, errcode) in listOf(used to 40163, expired to 42003, "CODE_nope" to 40029)) {
+                val before = sim.calls("/sns/oauth2/access_token")
+                val e = try {
+                    a.oauthAccessTokenAsync(c)
+                    null
+                } catch (e: WeixinkitException.OauthCode) {
+                    e
+                }
+                assertNotNull(e, "code $errcode was accepted")
+                assertEquals(errcode, e!!.code)
+                assertEquals("oauth_code", e.kind)
+                assertEquals(before + 1, sim.calls("/sns/oauth2/access_token"), "never retried")
+            }
+        }
+    }
+
+    @Test
+    fun `the subscribe check and mini program login`(): Unit = runBlocking {
+        account().use { a ->
+            val follower = code(Services.APP_ID, "scope" to "snsapi_base")
+            assertTrue(a.userInfoByCodeAsync(follower.getString("code")).subscribe)
+            val visitor = code(Services.APP_ID, "scope" to "snsapi_base", "subscribed" to false)
+            val info = a.userInfoByCode(visitor.getString("code"))
+            assertFalse(info.subscribe)
+            assertEquals(visitor.getString("openid"), info.openid)
+            assertFalse(a.userInfoAsync(visitor.getString("openid")).subscribe)
+            assertEquals(40003L, assertThrows(WeixinkitException.Api::class.java) { a.userInfo("nope") }.errcode)
+        }
+        account("wxmini0000000000001", "mini-secret").use { mini ->
+            val c = code("wxmini0000000000001")
+            val session = mini.jscode2sessionAsync(c.getString("code"))
+            assertEquals(c.getString("openid"), session.openid)
+            assertFalse(session.toString().contains(session.sessionKey))
+            assertThrows(WeixinkitException.OauthCode::class.java) { mini.jscode2session(c.getString("code")) }
+        }
+    }
+
+    /** The text of `<tag>` in an envelope (CDATA or not). */
+    private fun element(xml: String, tag: String): String =
+        Regex("<$tag>(?:<!\\[CDATA\\[)?(.*?)(?:\\]\\]>)?</$tag>", RegexOption.DOT_MATCHES_ALL).find(xml)?.groupValues?.get(1)
+            ?: error("no <$tag> in $xml")
+
+    private fun signature(timestamp: String, nonce: String): String =
+        MessageDigest.getInstance("SHA-1").digest(listOf(token, timestamp, nonce).sorted().joinToString("").toByteArray())
+            .joinToString("") { "%02x".format(it) }
+
+    @Test
+    fun `the server URL answers a text message with an encrypted reply`() {
+        val text = "<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o-user-1]]></FromUserName>" +
+            "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><MsgId>1</MsgId></xml>"
+        account().use { a ->
+            val (ts, nonce) = "1700000000" to "n0"
+            val get = a.handleMessage("GET", mapOf("signature" to signature(ts, nonce), "timestamp" to ts, "nonce" to nonce, "echostr" to "e-1"), "")
+            assertEquals(200 to "e-1", get.status to get.body)
+            MessageCrypto(token, aesKey, Services.APP_ID).use { crypto ->
+                // What WeChat sends has the same Encrypt element as a passive reply's envelope.
+                val body = crypto.encryptReply(text, ts, nonce)
+                val query = mapOf(
+                    "signature" to signature(ts, nonce), "timestamp" to ts, "nonce" to nonce,
+                    "encrypt_type" to "aes", "msg_signature" to element(body, "MsgSignature"),
+                )
+                var seen = 0
+                val result = a.handleMessage("POST", query, body) { message ->
+                    seen++
+                    JSONObject().put("type", "text").put("content", "you said " + message.field("Content")).toString()
+                }
+                assertEquals(200, result.status)
+                assertFalse(result.body.contains("you said"))
+                val plain = crypto.decryptBody(
+                    element(result.body, "MsgSignature"), element(result.body, "TimeStamp"), element(result.body, "Nonce"), result.body,
+                )
+                val reply = parseMessage(plain)
+                assertEquals("you said hello", reply.field("Content"))
+                assertEquals("o-user-1", reply.field("ToUserName"))
+                val forged = a.handleMessage("POST", query + ("msg_signature" to "0".repeat(40)), body) { seen++; null }
+                assertEquals(403, forged.status)
+                assertEquals(1, seen)
+            }
+        }
+    }
+}

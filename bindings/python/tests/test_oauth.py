@@ -1,0 +1,238 @@
+"""Official Account web authorization, follower records, mini program login and the server
+URL handler, against the local WeChat server (wechat-sim)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+
+import pytest
+
+import weixinkit
+from weixinkit import (
+    AsyncOfficialAccount,
+    HttpOptions,
+    MemoryStore,
+    MessageCrypto,
+    OfficialAccount,
+    OfficialAccountConfig,
+    WeixinkitError,
+)
+
+OA_APPID = "wxoa00000000000001"
+OA_SECRET = "oa-secret"
+MINI_APPID = "wxmini0000000000001"
+MINI_SECRET = "mini-secret"
+TOKEN = "oatoken"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+def _config(sim, appid=OA_APPID, secret=OA_SECRET) -> OfficialAccountConfig:
+    return OfficialAccountConfig(
+        app_id=appid, secret=secret, token=TOKEN, encoding_aes_key=AES_KEY,
+        store=MemoryStore(), http=HttpOptions(api_base_uri=sim.url))
+
+
+def test_oauth_from_code_to_profile(sim):
+    a = OfficialAccount(_config(sim))
+    url = a.oauth_url("https://example.com/cb", "snsapi_userinfo", "st1")
+    assert url == ("https://open.weixin.qq.com/connect/oauth2/authorize?appid=" + OA_APPID
+                   + "&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code"
+                   "&scope=snsapi_userinfo&state=st1#wechat_redirect")
+    assert "scope=snsapi_base" in a.oauth_url("https://example.com/cb")
+    with pytest.raises(WeixinkitError.InvalidInput):
+        a.oauth_url("https://example.com/cb", "snsapi_login")
+
+    code = sim.oauth_code(OA_APPID)
+    user = a.oauth_access_token(code["code"])
+    assert isinstance(user, weixinkit.UserAccessToken)
+    assert (user.openid, user.scope, user.expires_in) == (code["openid"], "snsapi_userinfo", 7200)
+    assert user.unionid is not None and user.is_snapshotuser is False
+    assert user.access_token not in repr(user) and user.refresh_token not in repr(user)
+    assert a.oauth_check(user.access_token, user.openid) is True
+    assert a.oauth_check(user.access_token, "o-other") is False
+    renewed = a.oauth_refresh_token(user.refresh_token)
+    profile = a.oauth_user_info(renewed.access_token, renewed.openid)
+    assert isinstance(profile, weixinkit.OAuthUserInfo)
+    assert (profile.openid, profile.nickname) == (code["openid"], "Sim User")
+    with pytest.raises(WeixinkitError.Api) as e:
+        a.oauth_refresh_token("REFRESH_unknown")
+    assert e.value.errcode == 40030
+
+
+@pytest.mark.parametrize("kind", ["used", "expired", "unknown"])
+def test_a_bad_code_is_oauth_code_and_not_retried(sim, kind):
+    a = OfficialAccount(_config(sim))
+    if kind == "used":
+        code = sim.oauth_code(OA_APPID)["code"]
+        a.oauth_access_token(code)
+        expected, words = 40163, "already used"
+    elif kind == "expired":
+        code = sim.oauth_code(OA_APPID, expired=True)["code"]
+        expected, words = 42003, "expired"
+    else:
+        code, expected, words = "CODE_nope", 40029, "invalid"
+    before = sim.calls("/sns/oauth2/access_token")
+    with pytest.raises(WeixinkitError.OauthCode) as e:
+        a.oauth_access_token(code)
+    assert (e.value.kind, e.value.errcode, e.value.code) == ("oauth_code", expected, expected)
+    assert words in str(e.value)
+    assert e.value.endpoint == "/sns/oauth2/access_token"
+    assert sim.calls("/sns/oauth2/access_token") == before + 1
+
+
+def test_subscribe_check_and_user_info(sim):
+    a = OfficialAccount(_config(sim))
+    follower = sim.oauth_code(OA_APPID, scope="snsapi_base")
+    info = a.user_info_by_code(follower["code"])
+    assert isinstance(info, weixinkit.UserInfo)
+    assert info.subscribe is True and info.openid == follower["openid"]
+    visitor = sim.oauth_code(OA_APPID, scope="snsapi_base", subscribed=False)
+    info = a.user_info_by_code(visitor["code"])
+    assert info.subscribe is False and info.subscribe_time == 0
+    assert a.user_info(visitor["openid"]).subscribe is False
+    with pytest.raises(WeixinkitError.Api) as e:
+        a.user_info("not-an-openid")
+    assert e.value.errcode == 40003
+
+
+def test_mini_program_login_with_its_own_secret(sim):
+    mini = OfficialAccount(_config(sim, MINI_APPID, MINI_SECRET))
+    code = sim.oauth_code(MINI_APPID)
+    session = mini.jscode2session(code["code"])
+    assert session.openid == code["openid"] and session.session_key
+    assert session.session_key not in repr(session)
+    with pytest.raises(WeixinkitError.OauthCode):
+        mini.jscode2session(code["code"])
+
+
+def test_async_twins(sim):
+    async def main():
+        a = AsyncOfficialAccount(_config(sim))
+        code = sim.oauth_code(OA_APPID, subscribed=False)
+        user = await a.oauth_access_token(code["code"])
+        assert await a.oauth_check(user.access_token, user.openid) is True
+        profile = await a.oauth_user_info(user.access_token, user.openid, "en")
+        assert profile.openid == code["openid"]
+        assert (await a.user_info(user.openid)).subscribe is False
+        assert (await a.get("/cgi-bin/get_api_domain_ip"))["ip_list"]
+        with pytest.raises(WeixinkitError.OauthCode):
+            await a.user_info_by_code(code["code"])
+        assert a.oauth_url("https://e.com/cb").endswith("#wechat_redirect")
+    asyncio.run(main())
+
+
+def _signature(timestamp: str, nonce: str) -> str:
+    return hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce])).encode()).hexdigest()
+
+
+TEXT = ("<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
+        "<FromUserName><![CDATA[o-user-1]]></FromUserName><CreateTime>1700000000</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content>"
+        "<MsgId>1</MsgId></xml>")
+
+
+def _element(xml: str, tag: str) -> str:
+    """The text of ``<tag>`` in an envelope (CDATA or not)."""
+    m = re.search(rf"<{tag}>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</{tag}>", xml, re.S)
+    assert m is not None, xml
+    return m.group(1)
+
+
+def _encrypted(text: str):
+    ts, nonce = "1700000001", "n2"
+    # What WeChat sends has the same Encrypt element as a passive reply's envelope.
+    body = MessageCrypto(TOKEN, AES_KEY, OA_APPID).encrypt_reply(text, ts, nonce)
+    msg_signature = _element(body, "MsgSignature")
+    query = {"signature": _signature(ts, nonce), "timestamp": ts, "nonce": nonce,
+             "encrypt_type": "aes", "msg_signature": msg_signature}
+    return query, body
+
+
+def test_the_server_url_answers_with_an_encrypted_reply(sim):
+    a = OfficialAccount(_config(sim))
+    ts, nonce = "1700000000", "n0"
+    get = a.handle_message("GET", {"signature": _signature(ts, nonce), "timestamp": ts,
+                                   "nonce": nonce, "echostr": "e-1"}, "")
+    assert (get.status, get.body) == (200, "e-1")
+    forged = a.handle_message("GET", {"signature": "0" * 40, "timestamp": ts, "nonce": nonce,
+                                      "echostr": "e-1"}, "")
+    assert forged.status == 403
+
+    seen = []
+
+    def handler(message):
+        seen.append(message)
+        return {"type": "text", "content": "you said " + message.fields["Content"][0]}
+
+    query, body = _encrypted(TEXT)
+    result = a.handle_message("POST", query, body, handler)
+    assert result.status == 200 and "you said" not in result.body
+    crypto = MessageCrypto(TOKEN, AES_KEY, OA_APPID)
+    plain = crypto.decrypt(_element(result.body, "MsgSignature"), _element(result.body, "TimeStamp"),
+                           _element(result.body, "Nonce"), _element(result.body, "Encrypt"))
+    reply = weixinkit.parse_message(plain)
+    assert reply.fields["Content"] == ["you said hello"]
+    assert reply.fields["ToUserName"] == ["o-user-1"]
+
+    # Plain mode, no reply: success; a forged POST never reaches the handler.
+    plain_query = {"signature": _signature(ts, nonce), "timestamp": ts, "nonce": nonce}
+    assert a.handle_message("POST", plain_query, TEXT, lambda m: None).body == "success"
+    bad = dict(query, msg_signature="0" * 40)
+    count = len(seen)
+    assert a.handle_message("POST", bad, body, handler).status == 403
+    assert len(seen) == count
+    with pytest.raises(WeixinkitError.InvalidInput):
+        a.handle_message("POST", plain_query, TEXT, lambda m: {"type": "sticker"})
+
+
+# --- the example app (examples/python/oa_flask_app.py), driven through Flask's test client --
+
+
+def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monkeypatch):
+    import importlib.util
+    import pathlib
+    from urllib.parse import parse_qs, urlsplit
+
+    pytest.importorskip("flask")
+    monkeypatch.setenv("WEIXINKIT_OA_APPID", OA_APPID)
+    monkeypatch.setenv("WEIXINKIT_OA_SECRET", OA_SECRET)
+    monkeypatch.setenv("WEIXINKIT_OA_TOKEN", TOKEN)
+    monkeypatch.setenv("WEIXINKIT_OA_AES_KEY", AES_KEY)
+    monkeypatch.setenv("WEIXINKIT_API_BASE_URI", sim.url)
+    monkeypatch.setenv("FLASK_SECRET_KEY", "test-only")
+    path = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "oa_flask_app.py"
+    spec = importlib.util.spec_from_file_location("oa_flask_app", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    client = module.app.test_client()
+
+    for subscribed, expected in [(True, "subscribed"), (False, "not subscribed")]:
+        start = client.get("/subscribed")
+        assert start.status_code == 302
+        location = urlsplit(start.headers["Location"])
+        query = parse_qs(location.query)
+        assert location.netloc == "open.weixin.qq.com" and location.fragment == "wechat_redirect"
+        assert query["appid"] == [OA_APPID] and query["scope"] == ["snsapi_base"]
+        # WeChat issues the code (the local server here) and redirects back.
+        code = sim.oauth_code(OA_APPID, scope="snsapi_base", subscribed=subscribed)["code"]
+        back = urlsplit(query["redirect_uri"][0]).path
+        page = client.get(back, query_string={"code": code, "state": query["state"][0]})
+        assert (page.status_code, page.get_data(as_text=True)) == (200, expected)
+    # A forged state is refused before any code is exchanged.
+    client.get("/subscribed")
+    before = sim.calls("/sns/oauth2/access_token")
+    assert client.get("/oauth/callback", query_string={"code": "x", "state": "forged"}).status_code == 400
+    assert sim.calls("/sns/oauth2/access_token") == before
+
+    query, body = _encrypted(TEXT)
+    answer = client.post("/wechat", query_string=query, data=body)
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    crypto = MessageCrypto(TOKEN, AES_KEY, OA_APPID)
+    plain = crypto.decrypt(_element(text, "MsgSignature"), _element(text, "TimeStamp"),
+                           _element(text, "Nonce"), _element(text, "Encrypt"))
+    assert weixinkit.parse_message(plain).fields["Content"] == ["you said hello"]
+    forged = client.post("/wechat", query_string=dict(query, msg_signature="0" * 40), data=body)
+    assert forged.status_code == 403

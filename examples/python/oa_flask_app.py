@@ -1,0 +1,74 @@
+"""An Official Account's own web pages and server URL in Flask, with weixinkit: "is this
+visitor following us?" through web authorization, and answering users' text messages.
+
+Run it (Python >= 3.10):
+
+    python3 -m pip install ./bindings/python flask
+    export WEIXINKIT_OA_APPID=wx… WEIXINKIT_OA_SECRET=… WEIXINKIT_OA_TOKEN=… \
+           WEIXINKIT_OA_AES_KEY=… FLASK_SECRET_KEY=…
+    # optional: WEIXINKIT_API_BASE_URI (e.g. a local wechat-sim), PORT (default 8080)
+    python3 examples/python/oa_flask_app.py
+
+Open /subscribed inside WeChat: it sends the visitor to WeChat's silent authorization
+(snsapi_base), WeChat redirects back to /oauth/callback with a code, and the page says
+whether the visitor follows the account. Set http(s)://your.host/wechat as the account's
+server URL: text messages are answered "you said …" (encrypted in safe mode).
+"""
+
+import os
+import secrets
+
+from flask import Flask, abort, redirect, request, session, url_for
+
+import weixinkit
+
+account = weixinkit.OfficialAccount(weixinkit.OfficialAccountConfig(
+    os.environ["WEIXINKIT_OA_APPID"],
+    os.environ["WEIXINKIT_OA_SECRET"],
+    token=os.environ["WEIXINKIT_OA_TOKEN"],
+    encoding_aes_key=os.environ.get("WEIXINKIT_OA_AES_KEY"),
+    http=weixinkit.HttpOptions(api_base_uri=os.environ.get("WEIXINKIT_API_BASE_URI")),
+    store=weixinkit.MemoryStore(),
+))
+app = Flask(__name__)
+app.secret_key = os.environ["FLASK_SECRET_KEY"]
+
+
+@app.get("/subscribed")
+def start():
+    # The state ties WeChat's redirect to this browser session (letters and digits only).
+    session["oauth_state"] = state = secrets.token_hex(16)
+    callback = url_for("callback", _external=True)
+    return redirect(account.oauth_url(callback, "snsapi_base", state))
+
+
+@app.get("/oauth/callback")
+def callback():
+    expected = session.pop("oauth_state", None)
+    if expected is None or not secrets.compare_digest(expected, request.args.get("state", "")):
+        abort(400, "the state does not match this session")
+    code = request.args.get("code")
+    if not code:
+        abort(400, "the user refused the authorization")
+    try:
+        user = account.user_info_by_code(code)
+    except weixinkit.WeixinkitError.OauthCode:
+        # Used or expired (a reload of this page): start again.
+        return redirect(url_for("start"))
+    return "subscribed" if user.subscribe else "not subscribed"
+
+
+@app.route("/wechat", methods=["GET", "POST"])
+def server_url():
+    def answer(message):
+        content = message.fields.get("Content")
+        if content:
+            return {"type": "text", "content": "you said " + content[0]}
+        return None
+
+    result = account.handle_message(request.method, request.args, request.get_data(), answer)
+    return result.body, result.status, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+if __name__ == "__main__":
+    app.run(port=int(os.environ.get("PORT", "8080")))
