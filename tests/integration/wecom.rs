@@ -644,9 +644,13 @@ async fn a_restart_loses_no_ticket_and_no_permanent_code() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `n` OS threads, each with its own client (own runtime, own token manager) on one file
-/// store directory, ask for the same cold token at once.
-fn cold_from_threads<F>(n: usize, dir: &std::path::Path, make: F) -> Vec<String>
+/// A store for one client: each call opens a new connection or file handle, as a separate
+/// process would.
+type OpenStore = Arc<dyn Fn() -> Arc<dyn Store> + Send + Sync>;
+
+/// `n` OS threads, each with its own client (own runtime, own token manager, own store
+/// handle), ask for the same cold token at once.
+fn cold_from_threads<F>(n: usize, open: OpenStore, make: F) -> Vec<String>
 where
     F: Fn(Arc<dyn Store>) -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>
         + Send
@@ -657,13 +661,13 @@ where
     let barrier = Arc::new(std::sync::Barrier::new(n));
     let threads: Vec<_> = (0..n)
         .map(|_| {
-            let (make, barrier, dir) = (make.clone(), barrier.clone(), dir.to_path_buf());
+            let (make, barrier, open) = (make.clone(), barrier.clone(), open.clone());
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .unwrap();
-                let store: Arc<dyn Store> = Arc::new(FileStore::open(&dir).unwrap());
+                let store = open();
                 barrier.wait();
                 rt.block_on(make(store))
             })
@@ -672,25 +676,22 @@ where
     threads.into_iter().map(|t| t.join().unwrap()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_cold_suite_and_corp_tokens_cost_one_upstream_call_each() {
-    let sim = sim().await;
-    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-cold-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = suite_config(&sim, false);
-    {
-        let s = suite_on(&sim, Arc::new(FileStore::open(&dir).unwrap()), false);
-        push_ticket(&sim, &s).await;
-    }
+/// A cold suite token, then a cold corp token, asked for by eight clients at once: one
+/// upstream call each.
+async fn cold_tokens_cost_one_call_each(sim: &RunningSim, open: OpenStore, prefix: &str) {
+    let mut config = suite_config(sim, false);
+    config.tokens.key_prefix = prefix.to_string();
+    let first = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+    push_ticket(sim, &first).await;
     sim.inject(weixinkit_sim::Fault::delay(
         "/cgi-bin/service/get_suite_token",
         100,
     ));
     let c = config.clone();
     let tokens = tokio::task::spawn_blocking({
-        let dir = dir.clone();
+        let open = open.clone();
         move || {
-            cold_from_threads(8, &dir, move |store| {
+            cold_from_threads(8, open, move |store| {
                 let s = Suite::with_store(c.clone(), store, Arc::new(SystemClock)).unwrap();
                 Box::pin(async move { s.suite_access_token().await.unwrap().value })
             })
@@ -701,29 +702,63 @@ async fn concurrent_cold_suite_and_corp_tokens_cost_one_upstream_call_each() {
     assert!(tokens.iter().all(|t| t == &tokens[0]));
     assert_eq!(sim.calls("/cgi-bin/service/get_suite_token"), 1);
 
-    {
-        let s = suite_on(&sim, Arc::new(FileStore::open(&dir).unwrap()), false);
-        install(&sim, &s, CORP).await;
-    }
+    install(sim, &first, CORP).await;
     sim.inject(weixinkit_sim::Fault::delay(
         "/cgi-bin/service/get_corp_token",
         100,
     ));
     let c = config.clone();
-    let tokens = tokio::task::spawn_blocking({
-        let dir = dir.clone();
-        move || {
-            cold_from_threads(8, &dir, move |store| {
-                let s = Suite::with_store(c.clone(), store, Arc::new(SystemClock)).unwrap();
-                Box::pin(async move { s.corp(CORP).unwrap().access_token().await.unwrap().value })
-            })
-        }
+    let tokens = tokio::task::spawn_blocking(move || {
+        cold_from_threads(8, open, move |store| {
+            let s = Suite::with_store(c.clone(), store, Arc::new(SystemClock)).unwrap();
+            Box::pin(async move { s.corp(CORP).unwrap().access_token().await.unwrap().value })
+        })
     })
     .await
     .unwrap();
     assert!(tokens.iter().all(|t| t == &tokens[0]));
     assert_eq!(sim.calls("/cgi-bin/service/get_corp_token"), 1);
+    first.forget_corp(CORP).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_suite_and_corp_tokens_on_the_file_store_cost_one_call_each() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-cold-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.clone();
+    let open: OpenStore = Arc::new(move || Arc::new(FileStore::open(&d).unwrap()));
+    cold_tokens_cost_one_call_each(&sim, open, "weixinkit").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_suite_and_corp_tokens_on_redis_cost_one_call_each() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let open: OpenStore =
+        Arc::new(move || Arc::new(weixinkit::store::RedisStore::connect(&url).unwrap()));
+    // A prefix of this run only: other runs share the server.
+    let prefix = format!(
+        "wecom{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    cold_tokens_cost_one_call_each(&sim, open, &prefix).await;
+}
+
+fn redis_url() -> Option<String> {
+    match std::env::var("WEIXINKIT_REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var_os("WEIXINKIT_REQUIRE_SERVICES").is_none(),
+                "WEIXINKIT_REDIS_URL must be set when services are required"
+            );
+            eprintln!("WEIXINKIT_REDIS_URL unset: `source scripts/services.sh` to run this test");
+            None
+        }
+    }
 }
 
 #[tokio::test]

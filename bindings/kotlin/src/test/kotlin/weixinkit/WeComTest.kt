@@ -109,7 +109,7 @@ class WeComTest : WithSim() {
     }
 
     @Test
-    fun `suspend - the same lifecycle, concurrent corp tokens fetched once`() = runBlocking {
+    fun `suspend - the same lifecycle, concurrent corp tokens fetched once`(): Unit = runBlocking {
         suite().use { s ->
             val issued = sim.wecom("suite_ticket", "suite_id" to WeCom.SUITE_ID)
             val push = SimPush.of(issued)
