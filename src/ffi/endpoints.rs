@@ -221,6 +221,20 @@ macro_rules! authorizer_endpoints {
                 fn api_domain_ip / api_domain_ip_async (a) -> Vec<String> {
                     a.api_domain_ip().await
                 }
+                /// The authorizer's JS-SDK `jsapi_ticket` (with its access token), cached through
+                /// the engine like an Official Account's.
+                fn jsapi_ticket / jsapi_ticket_async (a) -> Token {
+                    a.jsapi_ticket().await
+                }
+                /// What `wx.config` needs on the authorizer's page at `url` (its `#` fragment
+                /// dropped).
+                fn jssdk_config / jssdk_config_async (a, url: String) -> JsSdkConfig {
+                    a.jssdk_config(&url).await
+                }
+                /// `cgi-bin/user/info`: a follower's profile (`subscribe` 0 when not following).
+                fn user_info / user_info_async (a, openid: String) -> UserInfo {
+                    a.user_info(&openid).await
+                }
             }
             pure {}
         }

@@ -141,6 +141,44 @@ final class Authorizer
         return Native::answer($this->invoke('api_domain_ip', []));
     }
 
+    /**
+     * The authorizer's JS-SDK `jsapi_ticket`, cached in the store like an Official Account's
+     * (fetched once for every process sharing it).
+     *
+     * @throws WeixinkitException
+     */
+    public function jsapiTicket(): Token
+    {
+        $data = Native::answer($this->invoke('jsapi_ticket', []));
+        return new Token((string) $data['value'], (int) $data['expires_at'], (int) ($data['issued_at'] ?? 0));
+    }
+
+    /**
+     * What `wx.config` needs on the authorizer's page at `$url` (its `#` fragment dropped):
+     * `['app_id', 'timestamp' => int, 'nonce_str', 'signature', 'url']`, signed with the cached
+     * `jsapi_ticket`.
+     *
+     * @return array{app_id: string, timestamp: int, nonce_str: string, signature: string, url: string}
+     * @throws WeixinkitException
+     */
+    public function jssdkConfig(string $url): array
+    {
+        /** @var array{app_id: string, timestamp: int, nonce_str: string, signature: string, url: string} */
+        return Native::answer($this->invoke('jssdk_config', ['url' => $url]));
+    }
+
+    /**
+     * `cgi-bin/user/info` as the authorizer: a follower's profile (`subscribe` 0 when the user
+     * does not follow it).
+     *
+     * @return array<string, mixed>
+     * @throws WeixinkitException
+     */
+    public function userInfo(string $openid): array
+    {
+        return Native::answer($this->invoke('user_info', ['openid' => $openid]));
+    }
+
     /** @return array<string, mixed> what var_dump and print_r show (never a token) */
     public function __debugInfo(): array
     {

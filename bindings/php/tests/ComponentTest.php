@@ -205,6 +205,20 @@ final class ComponentTest extends TestCase
         $this->assertInstanceOf(Authorizer::class, $a);
         $this->assertSame(self::AUTHORIZER, $a->appId());
         $this->assertSame(['127.0.0.1'], $a->get('/cgi-bin/get_api_domain_ip')['ip_list']);
+
+        // Its JS-SDK ticket, cached like an Official Account's, and the page signature.
+        $ticket = $a->jsapiTicket();
+        $this->assertSame($ticket->value, $a->jsapiTicket()->value);
+        $this->assertSame(1, self::$sim->calls('/cgi-bin/ticket/getticket'));
+        $js = $a->jssdkConfig('https://example.com/page?x=1#frag');
+        $this->assertSame([self::AUTHORIZER, 'https://example.com/page?x=1'], [$js['app_id'], $js['url']]);
+        $this->assertSame(
+            sha1("jsapi_ticket={$ticket->value}&noncestr={$js['nonce_str']}&timestamp={$js['timestamp']}&url={$js['url']}"),
+            $js['signature']
+        );
+        $this->assertSame(1, self::$sim->calls('/cgi-bin/ticket/getticket'));
+        $this->assertTrue($a->userInfo('o-follower')['subscribe']);
+
         $before = $a->accessToken();
         $this->assertSame(self::AUTHORIZER, self::$sim->tokenOwner($before->value));
         $this->assertSame($before->value, $c->authorizerAccessToken(self::AUTHORIZER)->value);

@@ -48,6 +48,7 @@ from weixinkit import (
     RetryPolicy,
     Token,
     WeixinkitError,
+    jssdk_signature,
 )
 from services import (
     COMPONENT_AES_KEY,
@@ -880,6 +881,16 @@ def test_all_authorizers_and_api_domain_ip(sim):
     before = sim.calls(API)
     assert a.api_domain_ip() == ["127.0.0.1"]
     assert sim.calls(API) == before + 1
+
+    # Its JS-SDK ticket, cached like an Official Account's, and the page signature.
+    tickets = sim.calls("/cgi-bin/ticket/getticket")
+    ticket = a.jsapi_ticket()
+    assert a.jsapi_ticket() == ticket
+    js = a.jssdk_config("https://example.com/page?x=1#frag")
+    assert (js.app_id, js.url) == (AUTHORIZER, "https://example.com/page?x=1")
+    assert js.signature == jssdk_signature(ticket.value, js.nonce_str, js.timestamp, js.url)
+    assert sim.calls("/cgi-bin/ticket/getticket") == tickets + 1
+    assert a.user_info("o-follower").subscribe
 
     async def main():
         # Another client on the same store: the ticket and tokens are shared.

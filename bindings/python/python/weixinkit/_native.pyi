@@ -886,6 +886,15 @@ class Authorizer:
     def api_domain_ip(self) -> list[str]:
         """`cgi-bin/get_api_domain_ip`: the addresses WeChat's API servers call from."""
         ...
+    def jsapi_ticket(self) -> Token:
+        """The authorizer's JS-SDK `jsapi_ticket` (with its access token), cached through the engine like an Official Account's."""
+        ...
+    def jssdk_config(self, url: str) -> dict[str, Any]:
+        """What `wx.config` needs on the authorizer's page at `url` (its `#` fragment dropped)."""
+        ...
+    def user_info(self, openid: str) -> UserInfo:
+        """`cgi-bin/user/info`: a follower's profile (`subscribe` 0 when not following)."""
+        ...
     # --- end of the generated Authorizer methods ---
 
 @final
@@ -914,6 +923,15 @@ class AsyncAuthorizer:
         ...
     def api_domain_ip(self) -> Awaitable[list[str]]:
         """`cgi-bin/get_api_domain_ip`: the addresses WeChat's API servers call from."""
+        ...
+    def jsapi_ticket(self) -> Awaitable[Token]:
+        """The authorizer's JS-SDK `jsapi_ticket` (with its access token), cached through the engine like an Official Account's."""
+        ...
+    def jssdk_config(self, url: str) -> Awaitable[dict[str, Any]]:
+        """What `wx.config` needs on the authorizer's page at `url` (its `#` fragment dropped)."""
+        ...
+    def user_info(self, openid: str) -> Awaitable[UserInfo]:
+        """`cgi-bin/user/info`: a follower's profile (`subscribe` 0 when not following)."""
         ...
     # --- end of the generated AsyncAuthorizer methods ---
 
