@@ -887,8 +887,8 @@ def test_all_authorizers_and_api_domain_ip(sim):
     ticket = a.jsapi_ticket()
     assert a.jsapi_ticket() == ticket
     js = a.jssdk_config("https://example.com/page?x=1#frag")
-    assert (js.app_id, js.url) == (AUTHORIZER, "https://example.com/page?x=1")
-    assert js.signature == jssdk_signature(ticket.value, js.nonce_str, js.timestamp, js.url)
+    assert (js["app_id"], js["url"]) == (AUTHORIZER, "https://example.com/page?x=1")
+    assert js["signature"] == jssdk_signature(ticket.value, js["nonce_str"], js["timestamp"], js["url"])
     assert sim.calls("/cgi-bin/ticket/getticket") == tickets + 1
     assert a.user_info("o-follower").subscribe
 
