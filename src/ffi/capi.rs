@@ -976,6 +976,26 @@ pub unsafe extern "C" fn wxk_client_free(client: *mut WxkClient) {
     let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(client))));
 }
 
+/// A client constructor over a given store and clock (`Component::with_store`, …).
+type WithStore<C, T> =
+    fn(C, Arc<dyn crate::store::Store>, Arc<dyn crate::token::Clock>) -> crate::Result<T>;
+
+/// A client from its configuration JSON: `parse` it, then `new` (the store it names) or
+/// `with_store` (the host store named by `{"type":"host","id":N}`, taken out first).
+fn configured<C, T>(
+    json: &str,
+    parse: fn(&str) -> crate::Result<C>,
+    new: fn(C) -> crate::Result<T>,
+    with_store: WithStore<C, T>,
+) -> Result<T, Error> {
+    let (json, host) = super::host_store::take_from_config(json)?;
+    let config = parse(&json)?;
+    match host {
+        None => new(config),
+        Some(store) => with_store(config, store, Arc::new(SystemClock)),
+    }
+}
+
 /// Build an Official Account client from its configuration JSON (the same record every
 /// binding uses: `{"app_id":"wx…","secret":"…","store":{"type":"file","dir":"…"},"http":{…},
 /// "tokens":{…}}`; unset options take their defaults, the store defaults to the file store).
@@ -993,14 +1013,12 @@ pub unsafe extern "C" fn wxk_official_account_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let (json, host) = super::host_store::take_from_config(json)?;
-        let config = crate::OfficialAccountConfig::from_json(&json)?;
-        let account = match host {
-            None => crate::OfficialAccount::new(config)?,
-            Some(store) => {
-                crate::OfficialAccount::with_store(config, store, Arc::new(SystemClock))?
-            }
-        };
+        let account = configured(
+            json,
+            crate::OfficialAccountConfig::from_json,
+            crate::OfficialAccount::new,
+            crate::OfficialAccount::with_store,
+        )?;
         Ok(WxkClient(Client::OfficialAccount(
             crate::blocking::OfficialAccount::from_async(account),
         )))
@@ -1022,12 +1040,12 @@ pub unsafe extern "C" fn wxk_component_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let (json, host) = super::host_store::take_from_config(json)?;
-        let config = crate::ComponentConfig::from_json(&json)?;
-        match host {
-            None => crate::Component::new(config),
-            Some(store) => crate::Component::with_store(config, store, Arc::new(SystemClock)),
-        }
+        configured(
+            json,
+            crate::ComponentConfig::from_json,
+            crate::Component::new,
+            crate::Component::with_store,
+        )
         .map(|c| WxkClient(Client::Component(c)))
     })
 }
@@ -1046,12 +1064,12 @@ pub unsafe extern "C" fn wxk_provider_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let (json, host) = super::host_store::take_from_config(json)?;
-        let config = crate::wecom::ProviderConfig::from_json(&json)?;
-        match host {
-            None => crate::wecom::Provider::new(config),
-            Some(store) => crate::wecom::Provider::with_store(config, store, Arc::new(SystemClock)),
-        }
+        configured(
+            json,
+            crate::wecom::ProviderConfig::from_json,
+            crate::wecom::Provider::new,
+            crate::wecom::Provider::with_store,
+        )
         .map(|p| WxkClient(Client::Provider(p)))
     })
 }
@@ -1072,12 +1090,12 @@ pub unsafe extern "C" fn wxk_suite_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let (json, host) = super::host_store::take_from_config(json)?;
-        let config = crate::wecom::SuiteConfig::from_json(&json)?;
-        match host {
-            None => crate::wecom::Suite::new(config),
-            Some(store) => crate::wecom::Suite::with_store(config, store, Arc::new(SystemClock)),
-        }
+        configured(
+            json,
+            crate::wecom::SuiteConfig::from_json,
+            crate::wecom::Suite::new,
+            crate::wecom::Suite::with_store,
+        )
         .map(|s| WxkClient(Client::Suite(s)))
     })
 }
@@ -1096,14 +1114,12 @@ pub unsafe extern "C" fn wxk_work_account_new(
 ) -> i32 {
     construct(out_client, out_error, || {
         let json = str_arg(config_json, config_json_len, "config_json")?;
-        let (json, host) = super::host_store::take_from_config(json)?;
-        let config = crate::wecom::WorkAccountConfig::from_json(&json)?;
-        match host {
-            None => crate::wecom::WorkAccount::new(config),
-            Some(store) => {
-                crate::wecom::WorkAccount::with_store(config, store, Arc::new(SystemClock))
-            }
-        }
+        configured(
+            json,
+            crate::wecom::WorkAccountConfig::from_json,
+            crate::wecom::WorkAccount::new,
+            crate::wecom::WorkAccount::with_store,
+        )
         .map(|w| WxkClient(Client::WorkAccount(w)))
     })
 }
