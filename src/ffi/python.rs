@@ -1285,17 +1285,17 @@ fn blocking<T: ToPy + Send>(
     future: impl std::future::Future<Output = crate::Result<T>> + Send,
 ) -> PyResult<Py<PyAny>> {
     let mut future = std::pin::pin!(future);
-    // A call that finishes without waiting (a token the near cache holds) is answered here, on
-    // the caller's thread: no GIL release, no hand-off to the runtime. Anything else goes on
-    // from where that first poll left it, with the GIL released.
-    let first = {
-        let _runtime = crate::runtime::handle().enter();
+    // The whole call runs on the caller's thread (`block_on_here`): no hand-off to the
+    // library's workers and back. A call that finishes without waiting (a token the near cache
+    // holds) is answered by the first poll, without even releasing the GIL; anything else goes
+    // on from where that poll left it, with the GIL released.
+    let first = crate::runtime::enter_here(|| {
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         future.as_mut().poll(&mut cx)
-    };
+    });
     let result = match first {
         std::task::Poll::Ready(result) => result,
-        std::task::Poll::Pending => py.detach(|| crate::runtime::block_on(future)),
+        std::task::Poll::Pending => py.detach(|| crate::runtime::block_on_here(future)),
     };
     result.or_raise(py)?.to_py(py)
 }
