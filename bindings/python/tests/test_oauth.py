@@ -292,6 +292,7 @@ def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monke
     monkeypatch.setenv("WEIXINKIT_OA_AES_KEY", AES_KEY)
     monkeypatch.setenv("WEIXINKIT_API_BASE_URI", sim.url)
     monkeypatch.setenv("FLASK_SECRET_KEY", "test-only")
+    monkeypatch.setenv("WEIXINKIT_STATE_KEY", "a state key for the example test")
     path = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "oa_flask_app.py"
     spec = importlib.util.spec_from_file_location("oa_flask_app", path)
     module = importlib.util.module_from_spec(spec)
@@ -310,10 +311,15 @@ def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monke
         back = urlsplit(query["redirect_uri"][0]).path
         page = client.get(back, query_string={"code": code, "state": query["state"][0]})
         assert (page.status_code, page.get_data(as_text=True)) == (200, expected)
-    # A forged state is refused before any code is exchanged.
-    client.get("/subscribed")
+    # A forged state, or one issued to another browser session, is refused before any code is
+    # exchanged.
+    mine = parse_qs(urlsplit(client.get("/subscribed").headers["Location"]).query)["state"][0]
     before = sim.calls("/sns/oauth2/access_token")
     assert client.get("/oauth/callback", query_string={"code": "x", "state": "forged"}).status_code == 400
+    other = module.app.test_client()
+    other.get("/subscribed")
+    refused = other.get("/oauth/callback", query_string={"code": "x", "state": mine})
+    assert refused.status_code == 400 and "session" in refused.get_data(as_text=True)
     assert sim.calls("/sns/oauth2/access_token") == before
 
     query, body = _encrypted(TEXT)
