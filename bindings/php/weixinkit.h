@@ -85,7 +85,8 @@ typedef enum {
  * A client handle: an Official Account or a third-party platform (component).
  *
  * Create it with [`wxk_official_account_new`], [`wxk_component_new`], [`wxk_provider_new`],
- * [`wxk_suite_new`] or [`wxk_work_account_new`], call it with
+ * [`wxk_suite_new`], [`wxk_work_account_new`], [`wxk_website_app_new`] or
+ * [`wxk_oauth_state_new`], call it with
  * [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
  */
 typedef struct WxkClient WxkClient;
@@ -619,6 +620,32 @@ int32_t wxk_work_account_new(const char *config_json,
                              size_t config_json_len,
                              WxkClient **out_client,
                              char **out_error);
+
+/**
+ * Build an Open Platform website app client ("log in with WeChat") from its configuration
+ * JSON: `{"app_id":"wx…","secret":"…","http":{…}}` (no store: it caches nothing).
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_website_app_new(const char *config_json,
+                            size_t config_json_len,
+                            WxkClient **out_client,
+                            char **out_error);
+
+/**
+ * Build the `state` helper of authorization redirects from `{"key":"…","ttl_secs":600}`
+ * (the key at least 16 bytes; `ttl_secs` 1 to 86400, 600 when absent). Its methods, through
+ * [`wxk_client_call`]: `issue` `{"session_value":"…"}` → the state, `verify`
+ * `{"state":"…","session_value":"…"}` → `null` or an `invalid_input` error saying why.
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_oauth_state_new(const char *config_json,
+                            size_t config_json_len,
+                            WxkClient **out_client,
+                            char **out_error);
 
 /**
  * Call `method` on a client with its arguments as a JSON object; the result as JSON.

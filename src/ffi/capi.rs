@@ -951,7 +951,8 @@ pub unsafe extern "C" fn wxk_news_reply(
 /// A client handle: an Official Account or a third-party platform (component).
 ///
 /// Create it with [`wxk_official_account_new`], [`wxk_component_new`], [`wxk_provider_new`],
-/// [`wxk_suite_new`] or [`wxk_work_account_new`], call it with
+/// [`wxk_suite_new`], [`wxk_work_account_new`], [`wxk_website_app_new`] or
+/// [`wxk_oauth_state_new`], call it with
 /// [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
 pub struct WxkClient(Client);
 
@@ -961,6 +962,8 @@ enum Client {
     Provider(crate::wecom::Provider),
     Suite(crate::wecom::Suite),
     WorkAccount(crate::wecom::WorkAccount),
+    WebsiteApp(crate::WebsiteApp),
+    OAuthState(crate::OAuthState),
 }
 
 /// Release a client handle. NULL is ignored.
@@ -1124,6 +1127,68 @@ pub unsafe extern "C" fn wxk_work_account_new(
     })
 }
 
+/// Build an Open Platform website app client ("log in with WeChat") from its configuration
+/// JSON: `{"app_id":"wx…","secret":"…","http":{…}}` (no store: it caches nothing).
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_website_app_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let config = crate::WebsiteAppConfig::from_json(json)?;
+        Ok(WxkClient(Client::WebsiteApp(crate::WebsiteApp::new(
+            config,
+        )?)))
+    })
+}
+
+/// What [`wxk_oauth_state_new`] takes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OAuthStateConfig {
+    key: String,
+    #[serde(default)]
+    ttl_secs: Option<i64>,
+}
+
+/// Build the `state` helper of authorization redirects from `{"key":"…","ttl_secs":600}`
+/// (the key at least 16 bytes; `ttl_secs` 1 to 86400, 600 when absent). Its methods, through
+/// [`wxk_client_call`]: `issue` `{"session_value":"…"}` → the state, `verify`
+/// `{"state":"…","session_value":"…"}` → `null` or an `invalid_input` error saying why.
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_oauth_state_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let config: OAuthStateConfig = serde_json::from_str(json).map_err(|e| {
+            invalid_input(
+                codes::INVALID_ARGUMENT,
+                format!("OAuthState configuration: {e}"),
+            )
+        })?;
+        let state = crate::OAuthState::with_ttl(
+            &config.key,
+            config
+                .ttl_secs
+                .unwrap_or(crate::oauth::DEFAULT_STATE_TTL_SECS),
+        )?;
+        Ok(WxkClient(Client::OAuthState(state)))
+    })
+}
+
 /// Call `method` on a client with its arguments as a JSON object; the result as JSON.
 ///
 /// A component client takes the methods listed in the README's Open Platform section
@@ -1173,6 +1238,12 @@ pub unsafe extern "C" fn wxk_client_call(
             Client::Suite(s) => crate::runtime::block_on(super::dispatch::suite(s, method, &args))?,
             Client::WorkAccount(w) => {
                 crate::runtime::block_on(super::dispatch::work_account(w, method, &args))?
+            }
+            Client::WebsiteApp(w) => {
+                crate::runtime::block_on(super::dispatch::website_app(w, method, &args))?
+            }
+            Client::OAuthState(s) => {
+                crate::runtime::block_on(super::dispatch::oauth_state(s, method, &args))?
             }
         };
         Ok(Some(OutBuf::json(&value)?))

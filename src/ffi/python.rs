@@ -1709,6 +1709,67 @@ macro_rules! python_work_account {
     };
 }
 
+/// An Open Platform website app ("log in with WeChat", see the Rust `WebsiteApp`); blocking
+/// methods release the GIL. `config_json` is the shared configuration record.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct WebsiteApp(crate::WebsiteApp);
+
+/// The same website app with asyncio methods (each `io` row returns an awaitable).
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncWebsiteApp(crate::WebsiteApp);
+
+macro_rules! python_website_app {
+    ($Class:ident, $is_async:ident) => {
+        website_app_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+            crate::WebsiteAppConfig::from_json(config_json)
+                .and_then(crate::WebsiteApp::new)
+                .map(Self)
+                .or_raise(py)
+        }
+
+        /// The AppID.
+        #[getter]
+        fn app_id(&self) -> &str {
+            self.0.app_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
+        }
+        } });
+    };
+}
+
+/// The `state` of an authorization redirect, bound to the caller's session (see the Rust
+/// `OAuthState`): `issue(session_value)` on the way out, `verify(state, session_value)` on the
+/// way back. The key never shows in its `repr`.
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct OAuthState(crate::OAuthState);
+
+oauth_state_endpoints!(python_methods { OAuthState, false, {
+    #[new]
+    #[pyo3(signature = (key, ttl_secs=None))]
+    fn new(py: Python<'_>, key: &str, ttl_secs: Option<i64>) -> PyResult<Self> {
+        crate::OAuthState::with_ttl(key, ttl_secs.unwrap_or(crate::oauth::DEFAULT_STATE_TTL_SECS))
+            .map(Self)
+            .or_raise(py)
+    }
+
+    /// How long an issued state stays valid, in seconds.
+    #[getter]
+    fn ttl_secs(&self) -> i64 {
+        self.0.ttl_secs()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OAuthState(key='***', ttl_secs={})", self.0.ttl_secs())
+    }
+} });
+
+python_website_app!(WebsiteApp, false);
+python_website_app!(AsyncWebsiteApp, true);
 python_provider!(Provider, false);
 python_provider!(AsyncProvider, true);
 python_suite!(Suite, false, Corp);
@@ -1771,6 +1832,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WorkAccount>()?;
     m.add_class::<AsyncWorkAccount>()?;
     m.add_class::<crate::wecom::PermanentCode>()?;
+    m.add_class::<WebsiteApp>()?;
+    m.add_class::<AsyncWebsiteApp>()?;
+    m.add_class::<OAuthState>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());

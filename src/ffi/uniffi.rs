@@ -755,6 +755,50 @@ impl WorkAccount {
     }
 }
 
+pub struct WebsiteAppConfig {
+    pub app_id: String,
+    pub secret: std::sync::Arc<Secret>,
+    pub http: Option<HttpOptions>,
+}
+
+/// See [`crate::WebsiteApp`]; the operations come from [`super::endpoints`].
+pub struct WebsiteApp(crate::WebsiteApp);
+
+impl WebsiteApp {
+    pub fn new(config: WebsiteAppConfig) -> R<Self> {
+        let mut json = serde_json::json!({
+            "app_id": config.app_id,
+            "secret": config.secret.0,
+        });
+        set_present(
+            &mut json,
+            [("http", config.http.map(|h| serde_json::json!(h)))],
+        );
+        let config = crate::WebsiteAppConfig::from_json(&json.to_string())?;
+        Ok(Self(crate::WebsiteApp::new(config)?))
+    }
+
+    pub fn app_id(&self) -> String {
+        self.0.app_id().to_string()
+    }
+}
+
+/// See [`crate::OAuthState`]; `issue` and `verify` come from [`super::endpoints`].
+pub struct OAuthState(crate::OAuthState);
+
+impl OAuthState {
+    pub fn new(key: String, ttl_secs: Option<i64>) -> R<Self> {
+        Ok(Self(crate::OAuthState::with_ttl(
+            &key,
+            ttl_secs.unwrap_or(crate::oauth::DEFAULT_STATE_TTL_SECS),
+        )?))
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.0.ttl_secs()
+    }
+}
+
 // JSON crosses to Kotlin as its text.
 ::uniffi::custom_type!(Json, String, {
     lower: |json| json.0.to_string(),
@@ -877,5 +921,7 @@ provider_endpoints!(uniffi_methods { Provider });
 suite_endpoints!(uniffi_methods { Suite });
 corp_endpoints!(uniffi_methods { Corp });
 work_account_endpoints!(uniffi_methods { WorkAccount });
+website_app_endpoints!(uniffi_methods { WebsiteApp });
+oauth_state_endpoints!(uniffi_methods { OAuthState });
 
 uniffi::include_scaffolding!("weixinkit");

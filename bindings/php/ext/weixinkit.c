@@ -522,6 +522,20 @@ PHP_METHOD(Weixinkit_Ext_Client, workAccount)
 }
 /* }}} */
 
+/* {{{ Client::websiteApp(string $configJson): Client (an Open Platform website app) */
+PHP_METHOD(Weixinkit_Ext_Client, websiteApp)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_website_app_new);
+}
+/* }}} */
+
+/* {{{ Client::oauthState(string $configJson): Client (the state helper of OAuth redirects) */
+PHP_METHOD(Weixinkit_Ext_Client, oauthState)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_oauth_state_new);
+}
+/* }}} */
+
 /* {{{ Client::call(string $method, string $argsJson): string (the JSON result) */
 PHP_METHOD(Weixinkit_Ext_Client, call)
 {
@@ -940,6 +954,8 @@ static const zend_function_entry wxk_client_methods[] = {
 	PHP_ME(Weixinkit_Ext_Client, provider, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, suite, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, workAccount, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, websiteApp, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, oauthState, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, call, arginfo_client_call, ZEND_ACC_PUBLIC)
 	PHP_FE_END
 };
@@ -1016,6 +1032,8 @@ PHP_MINIT_FUNCTION(weixinkit)
 	wxk_sensitive(&wxk_client_ce->function_table, "provider", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "suite", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "workaccount", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "websiteapp", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "oauthstate", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "call", 1);
 	wxk_sensitive(CG(function_table), "weixinkit\\ext\\check_signature", 0);
 	wxk_sensitive(CG(function_table), "weixinkit\\ext\\msg_signature", 0);

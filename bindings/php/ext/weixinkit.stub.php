@@ -71,6 +71,10 @@ final class Client
 
     public static function workAccount(string $configJson): Client {}
 
+    public static function websiteApp(string $configJson): Client {}
+
+    public static function oauthState(string $configJson): Client {}
+
     /** `wxk_client_call`: the method's arguments and its result as JSON. */
     public function call(string $method, string $argsJson): string {}
 }

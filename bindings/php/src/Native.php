@@ -308,8 +308,9 @@ final class Native
     private const CONFIG_OBJECTS = ['http', 'tokens', 'store'];
 
     /**
-     * A new API client (`official_account`, `component`, `provider`, `suite` or
-     * `work_account`) from its configuration JSON, with
+     * A new API client (`official_account`, `component`, `provider`, `suite`,
+     * `work_account`, `website_app`, or the `oauth_state` helper) from its configuration
+     * JSON, with
      * the backend: `[Ext\Client, null]`, or `[CData WxkClient *, FFI]` (release it with
      * `$ffi->wxk_client_free`; an `Ext\Client` releases itself).
      *
@@ -323,6 +324,8 @@ final class Native
             'provider' => 'provider',
             'suite' => 'suite',
             'work_account' => 'workAccount',
+            'website_app' => 'websiteApp',
+            'oauth_state' => 'oauthState',
         ];
         if (!isset($kinds[$kind])) {
             throw new \LogicException("unknown client kind {$kind}");

@@ -32,7 +32,7 @@ from ._native import (
     text_reply,
 )
 from ._native import Token, jssdk_signature
-from ._account import AsyncOfficialAccount, OfficialAccount
+from ._account import AsyncOfficialAccount, AsyncWebsiteApp, OAuthState, OfficialAccount, WebsiteApp
 from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
     ComponentConfig,
@@ -46,6 +46,7 @@ from ._config import (
     SuiteConfig,
     TokenEndpoint,
     TokenOptions,
+    WebsiteAppConfig,
     WorkAccountConfig,
 )
 from ._platform import (
@@ -194,6 +195,7 @@ __all__ = [
     "AsyncOfficialAccount",
     "AsyncProvider",
     "AsyncSuite",
+    "AsyncWebsiteApp",
     "AsyncWorkAccount",
     "Authorization",
     "AuthorizationNotice",
@@ -215,6 +217,7 @@ __all__ = [
     "MessageCrypto",
     "MessageHeader",
     "OfficialAccount",
+    "OAuthState",
     "OAuthUserInfo",
     "MiniProgramSession",
     "UserAccessToken",
@@ -233,6 +236,8 @@ __all__ = [
     "Token",
     "TokenEndpoint",
     "TokenOptions",
+    "WebsiteApp",
+    "WebsiteAppConfig",
     "WeixinkitError",
     "WorkAccount",
     "WorkAccountConfig",
