@@ -1744,7 +1744,6 @@ fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &st
     crate::jssdk_signature(jsapi_ticket, nonce_str, timestamp, url)
 }
 
-/// The native part of the `weixinkit` package.
 // --- logging --------------------------------------------------------------------------------
 
 /// Forwards the core's records to the standard `logging` module: a record of target
@@ -1828,6 +1827,7 @@ fn disable_logging() {
     crate::logging::clear_log_sink();
 }
 
+/// The native part of the `weixinkit` package.
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
