@@ -1763,7 +1763,9 @@ impl crate::logging::LogSink for PythonLogging {
             LogLevel::Debug => 10,
             LogLevel::Trace => 5,
         };
-        Python::attach(|py| {
+        // try_attach: while the interpreter shuts down (or mid-GC) the record is dropped;
+        // attach would panic on whichever thread logged, inside the library's work.
+        let _ = Python::try_attach(|py| {
             let emit = || -> PyResult<()> {
                 let name = record.target.replace("::", ".");
                 let logger = py
