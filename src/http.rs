@@ -149,8 +149,26 @@ impl HttpClient {
                     let delay = with_jitter(policy.delay_before(retry), policy.jitter);
                     let deadline = Duration::from_millis(policy.deadline_ms);
                     if policy.deadline_ms > 0 && started.elapsed() + delay >= deadline {
+                        tracing::warn!(
+                            endpoint = request.path.as_str(),
+                            attempt = retry + 1,
+                            kind = e.kind(),
+                            code = e.code(),
+                            errcode = e.errcode(),
+                            "not retrying: the retry deadline would pass"
+                        );
                         return result;
                     }
+                    tracing::warn!(
+                        endpoint = request.path.as_str(),
+                        attempt = retry + 1,
+                        kind = e.kind(),
+                        code = e.code(),
+                        errcode = e.errcode(),
+                        delay_ms = delay.as_millis() as u64,
+                        error = %e,
+                        "retrying a failed request"
+                    );
                     tokio::time::sleep(delay).await;
                     retry += 1;
                 }

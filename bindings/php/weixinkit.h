@@ -719,6 +719,35 @@ uint64_t wxk_host_store_id(const WxkHostStore *store);
  */
 void wxk_host_store_free(WxkHostStore *store);
 
+/**
+ * Keep the core's events at `level` (`error`, `warn`, `info`, `debug`, `trace`) or above in a
+ * buffer (the last 10 000) for `wxk_log_drain`. No result (`*out` stays NULL) on success;
+ * `invalid_input` for an unknown level. Logging is off until this is called.
+ *
+ * # Safety
+ * `level` points to `level_len` readable bytes; `out` and `out_len` are writable or NULL.
+ */
+int32_t wxk_log_enable(const char *level,
+                       size_t level_len,
+                       char **out,
+                       size_t *out_len);
+
+/**
+ * Stop keeping the core's events (those buffered stay until drained).
+ */
+void wxk_log_disable(void);
+
+/**
+ * The buffered records, oldest first, and how many were dropped because the buffer was full:
+ * `{"records":[{"level":"info","target":"weixinkit::token","message":"token refreshed",
+ * "fields":{"key":"…",…}},…],"dropped":0}`. The buffer is empty afterwards.
+ *
+ * # Safety
+ * `out` and `out_len` are writable or NULL.
+ */
+int32_t wxk_log_drain(char **out,
+                      size_t *out_len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -1378,6 +1378,74 @@ pub unsafe extern "C" fn wxk_host_store_free(store: *mut WxkHostStore) {
     let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(store))));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Logging. Host callbacks must not run on the library's runtime threads (PHP's may only run on
+// the PHP thread), so the core's events are kept in a bounded buffer that the host drains on
+// its own thread, after each call.
+
+/// The records buffered for the host until it drains them.
+const LOG_BUFFER: usize = 10_000;
+
+fn log_buffer() -> &'static Arc<crate::logging::LogBuffer> {
+    static BUFFER: std::sync::OnceLock<Arc<crate::logging::LogBuffer>> = std::sync::OnceLock::new();
+    BUFFER.get_or_init(|| Arc::new(crate::logging::LogBuffer::new(LOG_BUFFER)))
+}
+
+/// Keep the core's events at `level` (`error`, `warn`, `info`, `debug`, `trace`) or above in a
+/// buffer (the last 10 000) for `wxk_log_drain`. No result (`*out` stays NULL) on success;
+/// `invalid_input` for an unknown level. Logging is off until this is called.
+///
+/// # Safety
+/// `level` points to `level_len` readable bytes; `out` and `out_len` are writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_log_enable(
+    level: *const c_char,
+    level_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let level = crate::logging::LogLevel::parse(str_arg(level, level_len, "level")?)?;
+        crate::logging::set_log_sink(log_buffer().clone(), level)?;
+        Ok(None)
+    })
+}
+
+/// Stop keeping the core's events (those buffered stay until drained).
+#[no_mangle]
+pub extern "C" fn wxk_log_disable() {
+    crate::logging::clear_log_sink();
+}
+
+/// The buffered records, oldest first, and how many were dropped because the buffer was full:
+/// `{"records":[{"level":"info","target":"weixinkit::token","message":"token refreshed",
+/// "fields":{"key":"…",…}},…],"dropped":0}`. The buffer is empty afterwards.
+///
+/// # Safety
+/// `out` and `out_len` are writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_log_drain(out: *mut *mut c_char, out_len: *mut usize) -> i32 {
+    call(out, out_len, || {
+        let (records, dropped) = log_buffer().drain();
+        let records: Vec<serde_json::Value> = records
+            .into_iter()
+            .map(|r| {
+                serde_json::json!({
+                    "level": r.level.as_str(),
+                    "target": r.target,
+                    "message": r.message,
+                    "fields": r
+                        .fields
+                        .into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect::<serde_json::Map<_, _>>(),
+                })
+            })
+            .collect();
+        OutBuf::json(&serde_json::json!({"records": records, "dropped": dropped})).map(Some)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,7 +101,12 @@ fn variant_repr(slf: &Bound<'_, PyAny>, enum_name: &str, variant: &str) -> PyRes
         .cast::<PyTuple>()?
         .iter()
     {
-        let value = slf.getattr(field.cast::<PyString>()?)?;
+        let name = field.cast::<PyString>()?;
+        if crate::message::is_credential_field(name.to_str()?) {
+            parts.push(format!("{field}='***'"));
+            continue;
+        }
+        let value = slf.getattr(name)?;
         parts.push(format!("{field}={}", value.repr()?));
     }
     Ok(format!("{enum_name}.{variant}({})", parts.join(", ")))
@@ -111,7 +116,11 @@ fn variant_repr(slf: &Bound<'_, PyAny>, enum_name: &str, variant: &str) -> PyRes
 fn record_repr(slf: &Bound<'_, PyAny>, name: &str, fields: &[&str]) -> PyResult<String> {
     let mut parts = Vec::with_capacity(fields.len());
     for field in fields {
-        parts.push(format!("{field}={}", slf.getattr(*field)?.repr()?));
+        if crate::message::is_credential_field(field) {
+            parts.push(format!("{field}='***'"));
+        } else {
+            parts.push(format!("{field}={}", slf.getattr(*field)?.repr()?));
+        }
     }
     Ok(format!("{name}({})", parts.join(", ")))
 }
@@ -554,10 +563,19 @@ impl Message {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        // Credentials (tickets, codes) print as '***', as in the event's repr.
+        let fields = PyDict::new(py);
+        for (path, texts) in self.fields_dict(py)?.iter() {
+            if crate::message::is_credential_field(path.cast::<PyString>()?.to_str()?) {
+                fields.set_item(path, PyList::new(py, ["***"])?)?;
+            } else {
+                fields.set_item(path, texts)?;
+            }
+        }
         Ok(format!(
             "Message(event={}, fields={})",
             self.event.bind(py).repr()?,
-            self.fields_dict(py)?.repr()?
+            fields.repr()?
         ))
     }
 }
@@ -1787,6 +1805,91 @@ fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &st
     crate::jssdk_signature(jsapi_ticket, nonce_str, timestamp, url)
 }
 
+// --- logging --------------------------------------------------------------------------------
+
+/// Forwards the core's records to the standard `logging` module: a record of target
+/// `weixinkit::token` goes to the logger `weixinkit.token` (a child of `weixinkit`) as
+/// `message key=value …`, with the fields also in `record.weixinkit` (a dict). Runs on the
+/// thread that emitted the event, taking the GIL (which every blocking call releases while
+/// the core works).
+struct PythonLogging;
+
+impl crate::logging::LogSink for PythonLogging {
+    fn log(&self, record: crate::logging::LogRecord) {
+        use crate::logging::LogLevel;
+        let level = match record.level {
+            LogLevel::Error => 40,
+            LogLevel::Warn => 30,
+            LogLevel::Info => 20,
+            LogLevel::Debug => 10,
+            LogLevel::Trace => 5,
+        };
+        // try_attach: while the interpreter shuts down (or mid-GC) the record is dropped;
+        // attach would panic on whichever thread logged, inside the library's work.
+        let _ = Python::try_attach(|py| {
+            let emit = || -> PyResult<()> {
+                let name = record.target.replace("::", ".");
+                let logger = py
+                    .import("logging")?
+                    .call_method1("getLogger", (name.as_str(),))?;
+                if !logger
+                    .call_method1("isEnabledFor", (level,))?
+                    .extract::<bool>()?
+                {
+                    return Ok(());
+                }
+                let fields = PyDict::new(py);
+                for (k, v) in &record.fields {
+                    fields.set_item(k, v)?;
+                }
+                let extra = PyDict::new(py);
+                extra.set_item("weixinkit", fields)?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("extra", extra)?;
+                logger.call_method("log", (level, "%s", record.to_line()), Some(&kwargs))?;
+                Ok(())
+            };
+            // A failing handler must not fail the library's work; Python reports it.
+            if let Err(e) = emit() {
+                e.write_unraisable(py, None);
+            }
+        });
+    }
+}
+
+/// Send the core's events to `logging` (loggers `weixinkit.*`). `level` ("error", "warn",
+/// "info", "debug", "trace") is the most verbose level the core emits; by default the
+/// `weixinkit` logger's effective level as configured now.
+#[pyfunction]
+#[pyo3(signature = (level = None))]
+fn enable_logging(py: Python<'_>, level: Option<&str>) -> PyResult<()> {
+    use crate::logging::LogLevel;
+    let level = match level {
+        Some(name) => LogLevel::parse(name).or_raise(py)?,
+        None => {
+            let effective: i64 = py
+                .import("logging")?
+                .call_method1("getLogger", ("weixinkit",))?
+                .call_method0("getEffectiveLevel")?
+                .extract()?;
+            match effective {
+                ..10 => LogLevel::Trace,
+                10..20 => LogLevel::Debug,
+                20..30 => LogLevel::Info,
+                30..40 => LogLevel::Warn,
+                _ => LogLevel::Error,
+            }
+        }
+    };
+    crate::logging::set_log_sink(std::sync::Arc::new(PythonLogging), level).or_raise(py)
+}
+
+/// Stop sending the core's events to `logging`.
+#[pyfunction]
+fn disable_logging() {
+    crate::logging::clear_log_sink();
+}
+
 /// The native part of the `weixinkit` package.
 #[pymodule]
 #[pyo3(name = "_native")]
@@ -1836,6 +1939,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<AsyncWebsiteApp>()?;
     m.add_class::<OAuthState>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(enable_logging, m)?)?;
+    m.add_function(wrap_pyfunction!(disable_logging, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());
     Ok(())

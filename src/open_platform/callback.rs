@@ -17,8 +17,9 @@ pub struct CallbackRequest {
     pub body: String,
 }
 
-/// What to answer, and what arrived.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What to answer, and what arrived. Its Debug form shows the plaintext's length only (it
+/// holds tickets and codes) and the message with its credentials as `***`.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CallbackResponse {
     /// HTTP status: 200, 400 (malformed), 403 (signature or receiver check failed), 405,
     /// or 500 (the lifecycle step failed: WeChat will push again).
@@ -29,6 +30,23 @@ pub struct CallbackResponse {
     pub message: Option<Message>,
     /// The decrypted XML the message was parsed from.
     pub plaintext: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackResponse")
+            .field("status", &self.status)
+            .field("body", &self.body)
+            .field("message", &self.message)
+            .field(
+                "plaintext",
+                &self
+                    .plaintext
+                    .as_ref()
+                    .map(|p| format!("<{} bytes>", p.len())),
+            )
+            .finish()
+    }
 }
 
 impl CallbackResponse {

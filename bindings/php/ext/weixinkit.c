@@ -16,7 +16,7 @@
  *                        thread inside client calls
  *   functions            version(), parse_message(), parse_fields(), check_signature(),
  *                        msg_signature(), decode_aes_key(), text_reply(), image_reply(),
- *                        news_reply()
+ *                        news_reply(), log_enable(), log_disable(), log_drain()
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -698,6 +698,46 @@ PHP_FUNCTION(Weixinkit_Ext_version)
 }
 /* }}} */
 
+/* {{{ log_enable(string $level): void — keep the library's records for log_drain() */
+PHP_FUNCTION(Weixinkit_Ext_log_enable)
+{
+	char *level;
+	size_t level_len;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(level, level_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_log_enable(level, level_len, &error, NULL);
+	if (status != 0) {
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+}
+/* }}} */
+
+/* {{{ log_disable(): void */
+PHP_FUNCTION(Weixinkit_Ext_log_disable)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	wxk_log_disable();
+}
+/* }}} */
+
+/* {{{ log_drain(): array {records: list<array>, dropped: int} — on the PHP thread only */
+PHP_FUNCTION(Weixinkit_Ext_log_drain)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_NONE();
+	int32_t status = wxk_log_drain(&out, &out_len);
+	wxk_return_json_value(return_value, status, out, out_len);
+}
+/* }}} */
+
 /* {{{ parse_message(string $xmlOrJson): array [event, fields] */
 PHP_FUNCTION(Weixinkit_Ext_parse_message)
 {
@@ -907,6 +947,16 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_version, 0, 0, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_log_enable, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, level, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_log_disable, 0, 0, IS_VOID, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_log_drain, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_parse, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, xmlOrJson, IS_STRING, 0)
 ZEND_END_ARG_INFO()
@@ -976,6 +1026,9 @@ static const zend_function_entry wxk_functions[] = {
 	ZEND_NS_FALIAS("Weixinkit\\Ext", text_reply, Weixinkit_Ext_text_reply, arginfo_reply)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", image_reply, Weixinkit_Ext_image_reply, arginfo_reply)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", news_reply, Weixinkit_Ext_news_reply, arginfo_reply)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", log_enable, Weixinkit_Ext_log_enable, arginfo_log_enable)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", log_disable, Weixinkit_Ext_log_disable, arginfo_log_disable)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", log_drain, Weixinkit_Ext_log_drain, arginfo_log_drain)
 	PHP_FE_END
 };
 

@@ -31,7 +31,7 @@ from ._native import (
     parse_message,
     text_reply,
 )
-from ._native import Token, jssdk_signature
+from ._native import Token, disable_logging, enable_logging, jssdk_signature
 from ._account import AsyncOfficialAccount, AsyncWebsiteApp, OAuthState, OfficialAccount, WebsiteApp
 from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
@@ -243,6 +243,8 @@ __all__ = [
     "WorkAccountConfig",
     "check_signature",
     "decode_aes_key",
+    "disable_logging",
+    "enable_logging",
     "image_reply",
     "jssdk_signature",
     "msg_signature",

@@ -50,6 +50,8 @@ __all__ = [
     "WorkAccount",
     "check_signature",
     "decode_aes_key",
+    "disable_logging",
+    "enable_logging",
     "image_reply",
     "jssdk_signature",
     "msg_signature",
@@ -602,6 +604,19 @@ def news_reply(
     to_user_name: str, from_user_name: str, create_time: int, articles: Sequence[Article]
 ) -> str: ...
 def jssdk_signature(jsapi_ticket: str, nonce_str: str, timestamp: int, url: str) -> str: ...
+
+# --- logging -----------------------------------------------------------------------------------
+
+def enable_logging(level: Optional[str] = None) -> None:
+    """Send the core's events (refreshes, lock waits, retries, lifecycle steps; never a
+    secret or token) to the standard ``logging`` module, loggers ``weixinkit.*``. ``level``
+    ("error", "warn", "info", "debug", "trace") is the most verbose the core emits; by default
+    the ``weixinkit`` logger's effective level."""
+    ...
+
+def disable_logging() -> None:
+    """Stop sending the core's events to ``logging`` (the default)."""
+    ...
 
 # --- token engine ------------------------------------------------------------------------------
 
