@@ -50,7 +50,7 @@ redis-benchmark -p "$redis_port" -t get -n 100000 -c 1 --csv | tail -1 |
     awk -F'","' '{gsub(/"/,"",$0); split($0,f,","); printf "    %.0f requests/s = %.2f us per GET (p50 %.3f ms)\n", f[2], 1e6/f[2], f[5]}'
 
 echo "== Python binding"
-python3 -m pip install --quiet --upgrade "maturin>=1.11.2,<2" requests wechatpy cryptography xmltodict
+python3 -m pip install --quiet --upgrade "maturin>=1.11.2,<2" requests wechatpy cryptography xmltodict redis
 python3 -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$repo/bindings/python"
 python3 "$repo/bindings/python/bench.py"
 python3 "$repo/bindings/python/bench_tokens.py"
