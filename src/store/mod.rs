@@ -106,6 +106,10 @@ pub enum Kind {
     SuiteTicket,
     /// Durable: an installing corp's `permanent_code` (owner = the suite, subject = the corp).
     PermanentCode,
+    /// A WeCom install auth code this suite already exchanged (subject = a SHA-1 fingerprint
+    /// of the code, never the code), kept for the code's lifetime so a repeated `create_auth`
+    /// push is answered without asking WeCom again.
+    ExchangedAuthCode,
 }
 
 impl Kind {
@@ -125,6 +129,7 @@ impl Kind {
             Kind::CorpAccessToken => "corp_access_token",
             Kind::SuiteTicket => "suite_ticket",
             Kind::PermanentCode => "permanent_code",
+            Kind::ExchangedAuthCode => "exchanged_auth_code",
         }
     }
 
@@ -215,6 +220,16 @@ pub struct StoredFailure {
     pub reason: String,
     /// When it was written, in Unix seconds.
     pub updated_at: i64,
+}
+
+/// A key part standing for a value that must not appear in keys: 16 hex digits of SHA-1
+/// over it.
+pub(crate) fn fingerprint(value: &str) -> String {
+    use sha1::{Digest, Sha1};
+    Sha1::digest(value.as_bytes())[..8]
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 /// A random fence value for locks: 128 bits, hex.

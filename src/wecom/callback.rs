@@ -31,8 +31,10 @@ impl Suite {
     ///   bare plaintext;
     /// - `POST`: verify, decrypt and parse the push, then run its lifecycle step —
     ///   `suite_ticket` is stored; `create_auth` exchanges the auth code (v2) and stores the
-    ///   permanent code; `reset_permanent_code` stores the renewed one; `cancel_auth` forgets
-    ///   the corp's permanent code and token — and answer 200 `success`. Every other push
+    ///   permanent code (a repeated push of an auth code this suite already exchanged, within
+    ///   the code's 10-minute lifetime, is answered `success` and changes nothing);
+    ///   `reset_permanent_code` stores the renewed one; `cancel_auth` forgets the corp's
+    ///   permanent code and token — and answer 200 `success`. Every other push
     ///   (`change_auth`, `change_contact`, …) is only parsed: hand `message` to your handler.
     ///
     /// A bad signature or receiver id is a 403 (and nothing is stored); a malformed request a
@@ -90,7 +92,7 @@ impl Suite {
             }
             Event::SuiteTicket { ticket, .. } => self.store_suite_ticket(ticket).await,
             Event::CreateAuth { auth_code, .. } | Event::ResetPermanentCode { auth_code, .. } => {
-                self.permanent_code_v2(auth_code).await.map(|_| ())
+                self.exchange_pushed_auth_code(auth_code).await
             }
             Event::CancelAuth { auth_corp_id, .. } => self.forget_corp(auth_corp_id).await,
             _ => Ok(()),

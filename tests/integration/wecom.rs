@@ -644,6 +644,93 @@ async fn a_restart_loses_no_ticket_and_no_permanent_code() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// WeCom pushes `create_auth` again when an answer is slow or lost, and answers 40029 for the
+/// used code: a repeated push of a code this suite exchanged (in this process, another one on
+/// the store, or through the redirect's `permanent_code`) is `success` and changes nothing.
+async fn a_repeated_create_auth_push_is_success_and_changes_nothing(
+    sim: &RunningSim,
+    open: OpenStore,
+    prefix: &str,
+) {
+    let mut config = suite_config(sim, false);
+    config.tokens.key_prefix = prefix.to_string();
+    let a = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+    let b = Suite::with_store(config, open(), Arc::new(SystemClock)).unwrap();
+    push_ticket(sim, &a).await;
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP))
+        .await
+        .unwrap();
+    let push = installed.outcome.unwrap().push;
+    let auth_code = installed.auth_code.unwrap();
+    assert!(!b.auth_code_exchanged(&auth_code).await.unwrap());
+    assert_eq!(deliver(&a, &push).await.status, 200);
+    let code = a.stored_permanent_code(CORP).await.unwrap().unwrap();
+    assert!(b.auth_code_exchanged(&auth_code).await.unwrap());
+    for s in [&a, &b, &a] {
+        let again = deliver(s, &push).await;
+        assert_eq!((again.status, again.body.as_str()), (200, "success"));
+        assert!(matches!(
+            again.message.unwrap().event,
+            Event::CreateAuth { .. }
+        ));
+    }
+    assert_eq!(sim.calls("/cgi-bin/service/v2/get_permanent_code"), 1);
+    assert_eq!(b.stored_permanent_code(CORP).await.unwrap(), Some(code));
+
+    // The website flow exchanged the redirect's code first; its push arrives afterwards.
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP2))
+        .await
+        .unwrap();
+    b.permanent_code(&installed.auth_code.unwrap())
+        .await
+        .unwrap();
+    let response = deliver(&a, &installed.outcome.unwrap().push).await;
+    assert_eq!((response.status, response.body.as_str()), (200, "success"));
+    assert_eq!(sim.calls("/cgi-bin/service/v2/get_permanent_code"), 1);
+    assert_eq!(sim.calls("/cgi-bin/service/get_permanent_code"), 1);
+
+    // A used code this suite never exchanged is still a failed step.
+    let mut other = suite_config(sim, false);
+    other.tokens.key_prefix = format!("{prefix}other");
+    let stranger = Suite::with_store(other, open(), Arc::new(SystemClock)).unwrap();
+    push_ticket(sim, &stranger).await;
+    let response = deliver(&stranger, &push).await;
+    assert_eq!(response.status, 500, "{}", response.body);
+    assert!(response.body.contains("40029"), "{}", response.body);
+    assert_eq!(stranger.stored_permanent_code(CORP).await.unwrap(), None);
+    for s in [&a, &stranger] {
+        s.forget_corp(CORP).await.unwrap();
+        s.forget_corp(CORP2).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_create_auth_push_on_the_file_store_is_success() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-again-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.clone();
+    let open: OpenStore = Arc::new(move || Arc::new(FileStore::open(&d).unwrap()));
+    a_repeated_create_auth_push_is_success_and_changes_nothing(&sim, open, "weixinkit").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_repeated_create_auth_push_on_redis_is_success() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let open: OpenStore =
+        Arc::new(move || Arc::new(weixinkit::store::RedisStore::connect(&url).unwrap()));
+    let prefix = format!(
+        "wecomagain{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    a_repeated_create_auth_push_is_success_and_changes_nothing(&sim, open, &prefix).await;
+}
+
 /// A store for one client: each call opens a new connection or file handle, as a separate
 /// process would.
 type OpenStore = Arc<dyn Fn() -> Arc<dyn Store> + Send + Sync>;
