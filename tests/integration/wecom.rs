@@ -834,6 +834,147 @@ async fn concurrent_cold_suite_and_corp_tokens_on_redis_cost_one_call_each() {
     cold_tokens_cost_one_call_each(&sim, open, &prefix).await;
 }
 
+/// The role of a child process of [`cold_from_processes`]: `suite` or `corp`.
+const CHILD_ROLE: &str = "WEIXINKIT_WECOM_COLD_CHILD";
+/// The child's suite configuration (JSON) and its rendezvous directory.
+const CHILD_CONFIG: &str = "WEIXINKIT_WECOM_COLD_CONFIG";
+const CHILD_DIR: &str = "WEIXINKIT_WECOM_COLD_DIR";
+const CHILD_INDEX: &str = "WEIXINKIT_WECOM_COLD_INDEX";
+
+/// Not a test of its own: the body of each child process [`cold_from_processes`] starts (this
+/// binary, run for this test only). Without the role variable it returns at once.
+#[test]
+fn cold_token_child_process() {
+    let Ok(role) = std::env::var(CHILD_ROLE) else {
+        return;
+    };
+    let config: SuiteConfig = serde_json::from_str(&std::env::var(CHILD_CONFIG).unwrap()).unwrap();
+    let dir = std::path::PathBuf::from(std::env::var(CHILD_DIR).unwrap());
+    let index = std::env::var(CHILD_INDEX).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Its own client on its own store handle, then wait until every child is ready.
+    let s = Suite::new(config).unwrap();
+    std::fs::write(dir.join(format!("ready-{index}")), "").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !dir.join("go").exists() {
+        assert!(std::time::Instant::now() < deadline, "never told to go");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let token = rt.block_on(async {
+        match role.as_str() {
+            "suite" => s.suite_access_token().await,
+            "corp" => s.corp(CORP).unwrap().access_token().await,
+            other => panic!("unknown role {other}"),
+        }
+    });
+    std::fs::write(dir.join(format!("token-{index}")), token.unwrap().value).unwrap();
+}
+
+/// `n` OS processes (this test binary, running [`cold_token_child_process`]), each with its
+/// own client on `config`'s store, ask for the same cold token at once; their tokens.
+fn cold_from_processes(n: usize, role: &str, config: &SuiteConfig) -> Vec<String> {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "weixinkit-wecom-rendezvous-{}-{run}-{role}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "wecom::cold_token_child_process",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_ROLE, role)
+                .env(CHILD_CONFIG, serde_json::to_string(config).unwrap())
+                .env(CHILD_DIR, &dir)
+                .env(CHILD_INDEX, i.to_string())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while (0..n).any(|i| !dir.join(format!("ready-{i}")).exists()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "children never got ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::fs::write(dir.join("go"), "").unwrap();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a child process failed");
+    }
+    let tokens = (0..n)
+        .map(|i| std::fs::read_to_string(dir.join(format!("token-{i}"))).unwrap())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    tokens
+}
+
+/// A cold suite token, then a cold corp token, asked for by four OS processes at once: one
+/// upstream call each.
+async fn cold_tokens_from_processes_cost_one_call_each(sim: &RunningSim, config: SuiteConfig) {
+    let first = Suite::new(config.clone()).unwrap();
+    push_ticket(sim, &first).await;
+    for (role, endpoint) in [
+        ("suite", "/cgi-bin/service/get_suite_token"),
+        ("corp", "/cgi-bin/service/get_corp_token"),
+    ] {
+        if role == "corp" {
+            install(sim, &first, CORP).await;
+        }
+        sim.inject(weixinkit_sim::Fault::delay(endpoint, 200));
+        let c = config.clone();
+        let role = role.to_string();
+        let tokens = tokio::task::spawn_blocking(move || cold_from_processes(4, &role, &c))
+            .await
+            .unwrap();
+        assert_eq!(tokens.len(), 4);
+        assert!(!tokens[0].is_empty());
+        assert!(tokens.iter().all(|t| t == &tokens[0]));
+        assert_eq!(sim.calls(endpoint), 1, "{endpoint}");
+    }
+    first.forget_corp(CORP).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_on_cold_suite_and_corp_tokens_on_the_file_store_cost_one_call_each() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-procs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut config = suite_config(&sim, false);
+    config.store = StoreConfig::File {
+        dir: dir.to_string_lossy().into_owned(),
+    };
+    cold_tokens_from_processes_cost_one_call_each(&sim, config).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_on_cold_suite_and_corp_tokens_on_redis_cost_one_call_each() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let mut config = suite_config(&sim, false);
+    config.store = StoreConfig::Redis { url };
+    config.tokens.key_prefix = format!(
+        "wecomprocs{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    cold_tokens_from_processes_cost_one_call_each(&sim, config).await;
+}
+
 fn redis_url() -> Option<String> {
     match std::env::var("WEIXINKIT_REDIS_URL") {
         Ok(url) => Some(url),
