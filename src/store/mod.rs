@@ -47,6 +47,40 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
+    /// Store `value` under `key` for `ttl` only if no live value is there: `true` when it was
+    /// stored, `false` when `key` already held one. Atomic across every process sharing the
+    /// store (Redis: one `SET NX PX`). The default serializes the check and the write through
+    /// the store's lock `lock_key`, so any store with a working lock (file, host) has it.
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        lock_key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let lock_ttl = Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + lock_ttl;
+        let fence = loop {
+            if let Some(fence) = self.try_lock(lock_key, lock_ttl).await? {
+                break fence;
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(crate::Error::Store(format!(
+                    "{lock_key} stayed locked for {} s",
+                    lock_ttl.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        };
+        let result = match self.get(key).await {
+            Ok(Some(_)) => Ok(false),
+            Ok(None) => self.set(key, value, Some(ttl)).await.map(|()| true),
+            Err(e) => Err(e),
+        };
+        self.unlock(lock_key, &fence).await?;
+        result
+    }
+
     /// Store `value` only while `fence` still holds `lock_key` (so a refresher whose lock
     /// expired cannot overwrite a newer token). `Ok(false)` when the lock was lost. Stores
     /// that cannot check atomically may just [`set`](Store::set).
@@ -110,6 +144,9 @@ pub enum Kind {
     /// of the code, never the code), kept for the code's lifetime so a repeated `create_auth`
     /// push is answered without asking WeCom again.
     ExchangedAuthCode,
+    /// A push a callback handler accepted within its replay window (subject = a SHA-1
+    /// fingerprint of its timestamp, nonce and signature), expiring after the window.
+    SeenPush,
 }
 
 impl Kind {
@@ -130,6 +167,7 @@ impl Kind {
             Kind::SuiteTicket => "suite_ticket",
             Kind::PermanentCode => "permanent_code",
             Kind::ExchangedAuthCode => "exchanged_auth_code",
+            Kind::SeenPush => "seen_push",
         }
     }
 
@@ -283,6 +321,22 @@ pub(crate) mod contract {
         let again = store.try_lock(lock, ttl).await.unwrap().expect("released");
         assert_ne!(again, fence);
         store.unlock(lock, &again).await.unwrap();
+        store.delete(key).await.unwrap();
+
+        // Set-if-absent stores once until the value expires, and leaves the lock free.
+        let ttl = Duration::from_millis(1500);
+        assert!(store.set_if_absent(key, lock, "first", ttl).await.unwrap());
+        assert!(!store.set_if_absent(key, lock, "second", ttl).await.unwrap());
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("first"));
+        let free = store
+            .try_lock(lock, ttl)
+            .await
+            .unwrap()
+            .expect("lock left free");
+        store.unlock(lock, &free).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(store.set_if_absent(key, lock, "third", ttl).await.unwrap());
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("third"));
         store.delete(key).await.unwrap();
     }
 }

@@ -101,6 +101,26 @@ impl Store for RedisStore {
         Ok(taken.map(|_| fence))
     }
 
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        _lock_key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let mut conn = self.conn.clone();
+        let stored: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms(Some(ttl)))
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.error("SET NX", e))?;
+        Ok(stored.is_some())
+    }
+
     async fn unlock(&self, lock_key: &str, fence: &str) -> Result<()> {
         let mut conn = self.conn.clone();
         Script::new(UNLOCK)

@@ -38,7 +38,10 @@ impl Suite {
     ///   (`change_auth`, `change_contact`, …) is only parsed: hand `message` to your handler.
     ///
     /// A bad signature or receiver id is a 403 (and nothing is stored); a malformed request a
-    /// 400; a failed lifecycle step a 500, so that WeCom pushes again.
+    /// 400; a failed lifecycle step a 500, so that WeCom pushes again. With
+    /// `callback.replay_window_seconds` on, a push outside the window is a 403 and one
+    /// already received within it a 409 ([`crate::CallbackOptions`]); URL verification is
+    /// not a push and is not recorded.
     pub async fn handle_callback(&self, request: &CallbackRequest) -> CallbackResponse {
         let param = |name: &str| {
             request
@@ -77,6 +80,19 @@ impl Suite {
             Ok(m) => m,
             Err(e) => return check_failed(e),
         };
+        let admitted = match crate::replay::admit(
+            &self.inner.config.callback,
+            &self.inner.tokens,
+            self.suite_id(),
+            timestamp,
+            nonce,
+            signature,
+        )
+        .await
+        {
+            Ok(admitted) => admitted,
+            Err(refused) => return refused,
+        };
         let step = match &message.event {
             Event::SuiteTicket { suite_id, .. }
             | Event::CreateAuth { suite_id, .. }
@@ -97,6 +113,9 @@ impl Suite {
             Event::CancelAuth { auth_corp_id, .. } => self.forget_corp(auth_corp_id).await,
             _ => Ok(()),
         };
+        if step.is_err() {
+            crate::replay::release(&self.inner.tokens, admitted).await;
+        }
         match step {
             Ok(()) => CallbackResponse {
                 status: 200,

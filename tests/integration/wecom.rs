@@ -52,6 +52,7 @@ fn suite_config(sim: &RunningSim, second: bool) -> SuiteConfig {
         http: http(sim),
         tokens: TokenOptions::default(),
         store: StoreConfig::Memory,
+        callback: Default::default(),
     }
 }
 
@@ -729,6 +730,112 @@ async fn a_repeated_create_auth_push_on_redis_is_success() {
         weixinkit::token::Clock::now(&SystemClock)
     );
     a_repeated_create_auth_push_is_success_and_changes_nothing(&sim, open, &prefix).await;
+}
+
+/// With `callback.replay_window_seconds` on, a push already accepted within the window is a
+/// 409 in this client and in another one on the store (another process), and changes
+/// nothing; a timestamp outside the window is a 403; a push whose lifecycle step failed is
+/// accepted again when WeCom retries it.
+async fn a_replayed_push_is_refused(sim: &RunningSim, open: OpenStore, prefix: &str) {
+    let mut config = suite_config(sim, false);
+    config.tokens.key_prefix = prefix.to_string();
+    config.callback.replay_window_seconds = 300;
+    let a = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+    let b = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+
+    // A create_auth before any ticket fails (500) and is forgotten: its retry goes through.
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP))
+        .await
+        .unwrap();
+    let install_push = installed.outcome.unwrap().push;
+    assert_eq!(deliver(&a, &install_push).await.status, 500);
+
+    let issued = sim.issue_suite_ticket(SUITE_ID).await.unwrap();
+    let push = issued.outcome.unwrap().push;
+    let first = deliver(&a, &push).await;
+    assert_eq!((first.status, first.body.as_str()), (200, "success"));
+    let ticket = a.suite_ticket().await.unwrap();
+    assert_eq!(ticket, issued.ticket);
+    for s in [&a, &b] {
+        let again = deliver(s, &push).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(again.body.contains("replay"), "{}", again.body);
+        assert!(again.message.is_none());
+    }
+    assert_eq!(b.suite_ticket().await.unwrap(), ticket);
+
+    let retried = deliver(&b, &install_push).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert!(b.stored_permanent_code(CORP).await.unwrap().is_some());
+    assert_eq!(deliver(&a, &install_push).await.status, 409);
+    assert_eq!(sim.calls("/cgi-bin/service/v2/get_permanent_code"), 1);
+
+    // A push from further than the window in the past (or the future) is refused as stale.
+    for skew in [301, -301] {
+        let clock =
+            weixinkit::token::ManualClock::new(weixinkit::token::Clock::now(&SystemClock) + skew);
+        let late = Suite::with_store(config.clone(), open(), Arc::new(clock)).unwrap();
+        let fresh = sim.issue_suite_ticket(SUITE_ID).await.unwrap();
+        let response = deliver(&late, &fresh.outcome.unwrap().push).await;
+        assert_eq!(response.status, 403, "{}", response.body);
+        assert!(response.body.contains("replay window"), "{}", response.body);
+        assert_eq!(late.suite_ticket().await.unwrap(), ticket);
+    }
+
+    // URL verification is not a push: it may be repeated.
+    let check = sim.wecom_verify_url(SUITE_ID, None).unwrap();
+    let get = CallbackRequest {
+        method: "GET".into(),
+        query: check.query.into_iter().collect(),
+        body: String::new(),
+    };
+    assert_eq!(a.handle_callback(&get).await.status, 200);
+    assert_eq!(a.handle_callback(&get).await.status, 200);
+    a.forget_corp(CORP).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_on_the_memory_store() {
+    let sim = sim().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let open: OpenStore = Arc::new(move || store.clone());
+    a_replayed_push_is_refused(&sim, open, "weixinkit").await;
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_on_the_file_store() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.clone();
+    let open: OpenStore = Arc::new(move || Arc::new(FileStore::open(&d).unwrap()));
+    a_replayed_push_is_refused(&sim, open, "weixinkit").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_on_redis() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let open: OpenStore =
+        Arc::new(move || Arc::new(weixinkit::store::RedisStore::connect(&url).unwrap()));
+    let prefix = format!(
+        "wecomreplay{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    a_replayed_push_is_refused(&sim, open, &prefix).await;
+}
+
+#[tokio::test]
+async fn the_replay_window_is_off_by_default() {
+    let sim = sim().await;
+    let s = suite(&sim);
+    let issued = sim.issue_suite_ticket(SUITE_ID).await.unwrap();
+    let push = issued.outcome.unwrap().push;
+    assert_eq!(deliver(&s, &push).await.status, 200);
+    assert_eq!(deliver(&s, &push).await.status, 200);
 }
 
 /// A store for one client: each call opens a new connection or file handle, as a separate

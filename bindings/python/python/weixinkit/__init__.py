@@ -35,6 +35,7 @@ from ._native import Token, jssdk_signature
 from ._account import AsyncOfficialAccount, OfficialAccount
 from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
+    CallbackOptions,
     ComponentConfig,
     FileStore,
     HttpOptions,
@@ -203,6 +204,7 @@ __all__ = [
     "AuthorizerListItem",
     "CallbackResult",
     "Component",
+    "CallbackOptions",
     "ComponentConfig",
     "Corp",
     "CryptoOptions",
