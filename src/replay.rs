@@ -56,11 +56,19 @@ pub(crate) async fn admit(
         ));
     }
     let seen = store::fingerprint(&format!("{timestamp}\n{nonce}\n{signature}"));
-    let key = Key::new(&tokens.options().key_prefix, Kind::SeenPush, owner, &seen);
+    let prefix = &tokens.options().key_prefix;
+    let key = Key::new(prefix, Kind::SeenPush, owner, &seen);
+    // One lock per account rather than per push: stores whose locks are files keep one.
+    let lock = Key::new(prefix, Kind::SeenPush, owner, owner);
     let record = serde_json::json!({"timestamp": ts, "seen_at": now}).to_string();
     match tokens
         .store()
-        .set_if_absent(key.data(), key.lock(), &record, Duration::from_secs(window))
+        .set_if_absent(
+            key.data(),
+            lock.lock(),
+            &record,
+            Duration::from_secs(window),
+        )
         .await
     {
         Ok(true) => Ok(Admitted(Some(key))),

@@ -51,6 +51,8 @@ pub trait Store: Send + Sync + 'static {
     /// stored, `false` when `key` already held one. Atomic across every process sharing the
     /// store (Redis: one `SET NX PX`). The default serializes the check and the write through
     /// the store's lock `lock_key`, so any store with a working lock (file, host) has it.
+    /// Pass one lock key for a whole family of keys (the key up to its last `:`): the file
+    /// store removes the family's expired entries under it.
     async fn set_if_absent(
         &self,
         key: &str,
@@ -58,27 +60,7 @@ pub trait Store: Send + Sync + 'static {
         value: &str,
         ttl: Duration,
     ) -> Result<bool> {
-        let lock_ttl = Duration::from_secs(5);
-        let deadline = std::time::Instant::now() + lock_ttl;
-        let fence = loop {
-            if let Some(fence) = self.try_lock(lock_key, lock_ttl).await? {
-                break fence;
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(crate::Error::Store(format!(
-                    "{lock_key} stayed locked for {} s",
-                    lock_ttl.as_secs()
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        };
-        let result = match self.get(key).await {
-            Ok(Some(_)) => Ok(false),
-            Ok(None) => self.set(key, value, Some(ttl)).await.map(|()| true),
-            Err(e) => Err(e),
-        };
-        self.unlock(lock_key, &fence).await?;
-        result
+        set_if_absent_under_lock(self, key, lock_key, value, ttl, || {}).await
     }
 
     /// Store `value` only while `fence` still holds `lock_key` (so a refresher whose lock
@@ -94,6 +76,40 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool> {
         self.set(key, value, ttl).await.map(|_| true)
     }
+}
+
+/// [`Store::set_if_absent`] through the store's lock `lock_key`: take it (waiting up to 5 s),
+/// run `while_locked`, then store `value` unless `key` holds a live value, and release it.
+pub(crate) async fn set_if_absent_under_lock<S: Store + ?Sized>(
+    store: &S,
+    key: &str,
+    lock_key: &str,
+    value: &str,
+    ttl: Duration,
+    while_locked: impl FnOnce() + Send,
+) -> Result<bool> {
+    let lock_ttl = Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + lock_ttl;
+    let fence = loop {
+        if let Some(fence) = store.try_lock(lock_key, lock_ttl).await? {
+            break fence;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(crate::Error::Store(format!(
+                "{lock_key} stayed locked for {} s",
+                lock_ttl.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    while_locked();
+    let result = match store.get(key).await {
+        Ok(Some(_)) => Ok(false),
+        Ok(None) => store.set(key, value, Some(ttl)).await.map(|()| true),
+        Err(e) => Err(e),
+    };
+    store.unlock(lock_key, &fence).await?;
+    result
 }
 
 /// Open the store a configuration names. Redis connects on first use, on the library's
