@@ -7,6 +7,9 @@
 #           WxJava's WxCryptUtil in the same JVM)
 #   tokens: criterion cache hits (memory, file, Redis) beside redis-benchmark's GET on the same
 #           server; Python cache hit and loopback calls/s against requests; PHP cache hit
+#   calls:  API calls from Python (weixinkit, wechatpy, requests) and Rust (bare reqwest, the
+#           core) against one nginx answering fixed JSON, unpinned and pinned to one CPU:
+#           calls/s and client CPU per call (bindings/python/bench_calls.py)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -51,6 +54,14 @@ python3 -m pip install --quiet --upgrade "maturin>=1.11.2,<2" requests wechatpy 
 python3 -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$repo/bindings/python"
 python3 "$repo/bindings/python/bench.py"
 python3 "$repo/bindings/python/bench_tokens.py"
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx-light >/dev/null
+fi
+cargo build --release --quiet --example http_baseline
+python3 "$repo/bindings/python/bench_calls.py"
 
 echo "== PHP binding: ext-weixinkit, FFI and plain PHP, beside the Rust core's figures above"
 if ! command -v phpize >/dev/null 2>&1 || ! command -v php >/dev/null 2>&1; then

@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Fuzz verify+decrypt+parse and parse_message with cargo-fuzz (libFuzzer, nightly Rust).
+# Fuzz with cargo-fuzz (libFuzzer + AddressSanitizer, nightly Rust):
+#   decrypt   verify + decrypt of the Encrypt value and of both envelopes (XML, JSON)
+#   parse     parse_message on any document (events, messages, WeCom JSON)
+#   callback  the three callback entry points (Open Platform, WeCom suite, Official Account)
+#             with correctly signed pushes whose plaintext is the input, so the lifecycle runs
+# The corpus (fuzz/corpus/<target>, minimized and committed) starts from the shared vectors and
+# grows with every run. A crash, timeout (-timeout=5) or leak stops the run and lands in
+# fuzz/artifacts/<target>/.
 # Usage: scripts/fuzz.sh [seconds per target, default 60]
 # The corpus starts from the shared vectors; crashes land in fuzz/artifacts/<target>/.
 set -euo pipefail
@@ -11,12 +18,17 @@ export PATH="$HOME/.cargo/bin:$PATH"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
-mkdir -p "$repo/fuzz/corpus/decrypt" "$repo/fuzz/corpus/parse"
+mkdir -p "$repo/fuzz/corpus/decrypt" "$repo/fuzz/corpus/parse" "$repo/fuzz/corpus/callback"
 python3 - "$vectors" "$repo/fuzz/corpus" <<'PY'
 import json, sys, pathlib
 vectors, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 for v in json.loads((vectors / "pushes.json").read_text()):
-    (corpus / "parse" / v["id"]).write_text(v.get("xml") or v.get("json"))
+    doc = v.get("xml") or v.get("json")
+    (corpus / "parse" / v["id"]).write_text(doc)
+    # callback: mode byte (0 Open Platform, 1 WeCom suite, 2 Official Account safe mode,
+    # 3 Official Account plain mode; +4 for the JSON envelope) then the plaintext.
+    for mode in range(4):
+        (corpus / "callback" / f"{v['id']}-{mode}").write_bytes(bytes([mode]) + doc.encode())
 for v in json.loads((vectors / "crypto.json").read_text()):
     if v.get("encrypt"):
         (corpus / "decrypt" / v["id"]).write_bytes(b"\x00" + v["encrypt"].encode())
@@ -25,7 +37,11 @@ for v in json.loads((vectors / "crypto.json").read_text()):
 PY
 
 cd "$repo/fuzz"
-for target in decrypt parse; do
+for target in ${FUZZ_TARGETS:-decrypt parse callback}; do
     echo "== fuzzing $target for ${secs}s"
-    cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=4096
+    cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=4096 \
+        -timeout=5 -print_final_stats=1 2>&1 | grep -E '^#[0-9]+ +(INITED|DONE)|^stat::|ERROR|SUMMARY|Done'
+    # Keep the corpus small: only inputs that add coverage.
+    cargo +nightly fuzz cmin "$target" "corpus/$target" >/dev/null 2>&1
+    echo "   corpus: $(ls "corpus/$target" | wc -l) inputs"
 done

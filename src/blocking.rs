@@ -189,6 +189,27 @@ impl WorkAccount {
     }
 }
 
+/// The blocking face of [`crate::WebsiteApp`].
+#[derive(Debug, Clone)]
+pub struct WebsiteApp(crate::WebsiteApp);
+
+impl WebsiteApp {
+    /// A website app's client.
+    pub fn new(config: crate::WebsiteAppConfig) -> Result<Self> {
+        crate::WebsiteApp::new(config).map(Self)
+    }
+
+    /// The AppID.
+    pub fn app_id(&self) -> &str {
+        self.0.app_id()
+    }
+
+    /// The async client behind this one.
+    pub fn as_async(&self) -> &crate::WebsiteApp {
+        &self.0
+    }
+}
+
 // The names the table's rows use for their argument and result types.
 use crate::ffi::{Body, Json, Query};
 use crate::open_platform::{
@@ -230,3 +251,4 @@ provider_endpoints!(blocking_methods { Provider });
 suite_endpoints!(blocking_methods { Suite });
 corp_endpoints!(blocking_methods { Corp });
 work_account_endpoints!(blocking_methods { WorkAccount });
+website_app_endpoints!(blocking_methods { WebsiteApp });

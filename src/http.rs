@@ -97,15 +97,37 @@ impl HttpClient {
         if options.timeout_ms == 0 {
             return Err(Error::Config("timeout_ms must be positive".into()));
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(options.timeout_ms))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .user_agent(concat!("weixinkit/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let client = build_client(&options)?;
         Ok(HttpClient {
             client,
             options: std::sync::Arc::new(options),
+        })
+    }
+
+    /// The connection pool to use here. A connection's task lives on the runtime that opened
+    /// it, so a thread running its own runtime ([`crate::runtime::block_on_here`]) keeps a
+    /// pool of its own per client: a connection opened there is only driven while that thread
+    /// is inside a call, and must never be lent to another thread.
+    fn pool(&self) -> Result<reqwest::Client> {
+        if !crate::runtime::in_here() {
+            return Ok(self.client.clone());
+        }
+        thread_local! {
+            static POOLS: std::cell::RefCell<Vec<(std::sync::Weak<HttpOptions>, reqwest::Client)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        POOLS.with(|pools| {
+            let mut pools = pools.borrow_mut();
+            if let Some((_, client)) = pools.iter().find(|(owner, _)| {
+                std::ptr::eq(owner.as_ptr(), std::sync::Arc::as_ptr(&self.options))
+            }) {
+                return Ok(client.clone());
+            }
+            // Pools of clients that are gone are dropped; their address may be reused.
+            pools.retain(|(owner, _)| owner.strong_count() > 0);
+            let client = build_client(&self.options)?;
+            pools.push((std::sync::Arc::downgrade(&self.options), client.clone()));
+            Ok(client)
         })
     }
 
@@ -127,8 +149,26 @@ impl HttpClient {
                     let delay = with_jitter(policy.delay_before(retry), policy.jitter);
                     let deadline = Duration::from_millis(policy.deadline_ms);
                     if policy.deadline_ms > 0 && started.elapsed() + delay >= deadline {
+                        tracing::warn!(
+                            endpoint = request.path.as_str(),
+                            attempt = retry + 1,
+                            kind = e.kind(),
+                            code = e.code(),
+                            errcode = e.errcode(),
+                            "not retrying: the retry deadline would pass"
+                        );
                         return result;
                     }
+                    tracing::warn!(
+                        endpoint = request.path.as_str(),
+                        attempt = retry + 1,
+                        kind = e.kind(),
+                        code = e.code(),
+                        errcode = e.errcode(),
+                        delay_ms = delay.as_millis() as u64,
+                        error = %e,
+                        "retrying a failed request"
+                    );
                     tokio::time::sleep(delay).await;
                     retry += 1;
                 }
@@ -152,7 +192,7 @@ impl HttpClient {
             url.query_pairs_mut().extend_pairs(request.query.iter());
         }
         let builder = match (request.method, &request.body) {
-            (Method::Get, _) => self.client.get(url),
+            (Method::Get, _) => self.pool()?.get(url),
             (Method::Post, body) => {
                 let bytes =
                     serde_json::to_vec(body.as_ref().unwrap_or(&Value::Null)).map_err(|e| {
@@ -161,7 +201,7 @@ impl HttpClient {
                             reason: format!("body for {endpoint}: {e}"),
                         }
                     })?;
-                self.client
+                self.pool()?
                     .post(url)
                     .header("content-type", "application/json; charset=utf-8")
                     .body(bytes)
@@ -188,6 +228,15 @@ impl HttpClient {
         })?;
         check_errcode(endpoint, value)
     }
+}
+
+fn build_client(options: &HttpOptions) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(options.timeout_ms))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("weixinkit/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }
 
 /// A JSON body is a failure when it has an `errcode` other than 0 (number or string).

@@ -63,6 +63,7 @@ pub mod config;
 pub mod crypto;
 mod error;
 pub mod http;
+pub mod logging;
 pub mod message;
 pub mod oauth;
 pub mod official_account;

@@ -602,6 +602,11 @@ impl OAuthState {
         })
     }
 
+    /// How long an issued state stays valid, in seconds.
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
     fn mac(&self, expires: &str, nonce: &str, session_value: &str) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         // Lengths first: no two (expires, nonce, session) triples feed the same bytes.

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use tracing::{debug, info, warn, Instrument};
 
 use crate::config::TokenOptions;
 use crate::store::{Key, Store};
@@ -247,11 +248,10 @@ impl TokenManager {
 
     /// The stored token for `key`, fresh or not.
     pub async fn read(&self, key: &Key) -> Result<Option<Token>> {
-        Ok(self
-            .store
-            .get(key.data())
-            .await?
-            .and_then(|json| Token::parse(&json)))
+        let json = self.store.get(key.data()).await.inspect_err(|e| {
+            warn!(key = key.data(), kind = e.kind(), error = %e, "reading a token from the store failed");
+        })?;
+        Ok(json.and_then(|json| Token::parse(&json)))
     }
 
     /// Store a token obtained elsewhere (e.g. with an authorization) as if it were fetched.
@@ -292,6 +292,11 @@ impl TokenManager {
         }
         if let Some(token) = self.read(key).await? {
             if token.is_fresh(self.clock.now(), self.margin()) {
+                debug!(
+                    key = key.data(),
+                    expires_at = token.expires_at,
+                    "token taken from the store"
+                );
                 self.remember(key, &token);
                 return Ok(token);
             }
@@ -327,6 +332,11 @@ impl TokenManager {
         let token = self.get(key, source).await?;
         match call(token.value.clone()).await {
             Err(e) if e.errcode().is_some_and(|c| token_errors.contains(&c)) => {
+                info!(
+                    key = key.data(),
+                    errcode = e.errcode(),
+                    "the call refused its token: refreshing it and retrying once"
+                );
                 let fresh = self
                     .refresh_after_failure(key, source, &token.value)
                     .await?;
@@ -357,12 +367,34 @@ impl TokenManager {
         source: &dyn TokenSource,
         failed: Option<&str>,
     ) -> Result<Token> {
+        let span = tracing::info_span!(
+            "token_refresh",
+            key = key.data(),
+            kind = key.kind().as_str(),
+            after_token_error = failed.is_some()
+        );
+        self.refresh_in_span(key, source, failed)
+            .instrument(span)
+            .await
+    }
+
+    async fn refresh_in_span(
+        &self,
+        key: &Key,
+        source: &dyn TokenSource,
+        failed: Option<&str>,
+    ) -> Result<Token> {
         let slot = self.slot(key);
         let seen = slot.generation.load(Ordering::Acquire);
         let mut outcome = slot.lock.lock().await;
         if slot.generation.load(Ordering::Acquire) != seen {
             // Someone in this process refreshed while we queued: share their outcome.
             if let Some(e) = &outcome.error {
+                debug!(
+                    kind = e.kind(),
+                    code = e.code(),
+                    "sharing the failure of the refresh this caller queued behind"
+                );
                 return Err(e.clone());
             }
         }
@@ -394,10 +426,26 @@ impl TokenManager {
         let mut poll = POLL_MIN;
         loop {
             if let Some(token) = self.usable(key, failed).await? {
+                debug!(
+                    decision = "stored",
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    "compare-and-refresh: a usable token is already stored, no fetch"
+                );
                 return Ok((token, false));
             }
             if !self.options.read_only {
-                if let Some(fence) = self.store.try_lock(key.lock(), ttl).await? {
+                let locked = self
+                    .store
+                    .try_lock(key.lock(), ttl)
+                    .await
+                    .inspect_err(|e| {
+                        warn!(kind = e.kind(), error = %e, "taking the refresh lock failed");
+                    })?;
+                if let Some(fence) = locked {
+                    debug!(
+                        waited_ms = started.elapsed().as_millis() as u64,
+                        "refresh lock taken"
+                    );
                     let result = self.fetch_and_store(key, source, failed, &fence).await;
                     let unlocked = self.store.unlock(key.lock(), &fence).await;
                     let token = result?;
@@ -406,6 +454,11 @@ impl TokenManager {
                 }
             }
             if started.elapsed() >= wait {
+                warn!(
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    read_only = self.options.read_only,
+                    "gave up waiting for another process's refresh"
+                );
                 return Err(Error::TokenUnavailable(if self.options.read_only {
                     format!(
                         "{} is not in the store and this process only reads (read_only)",
@@ -419,6 +472,10 @@ impl TokenManager {
                     )
                 }));
             }
+            debug!(
+                poll_ms = poll.as_millis() as u64,
+                "the refresh lock is held elsewhere: waiting for its token"
+            );
             tokio::time::sleep(poll).await;
             poll = (poll * 2).min(POLL_MAX);
         }
@@ -433,9 +490,15 @@ impl TokenManager {
     ) -> Result<(Token, bool)> {
         // Double check under the lock: whoever held it before us may have stored a token.
         if let Some(token) = self.usable(key, failed).await? {
+            debug!(
+                decision = "stored",
+                "compare-and-refresh: the previous lock holder stored a usable token, no fetch"
+            );
             return Ok((token, false));
         }
-        let fetched = source.fetch(failed).await?;
+        let fetched = source.fetch(failed).await.inspect_err(|e| {
+            warn!(kind = e.kind(), code = e.code(), errcode = e.errcode(), error = %e, "token fetch failed");
+        })?;
         let now = self.clock.now();
         let token = Token {
             value: fetched.value,
@@ -445,7 +508,15 @@ impl TokenManager {
         let ttl = Duration::from_secs(fetched.expires_in.max(1) as u64);
         self.store
             .set_fenced(key.data(), &token.to_json(), Some(ttl), key.lock(), fence)
-            .await?;
+            .await
+            .inspect_err(|e| {
+                warn!(kind = e.kind(), error = %e, "storing the refreshed token failed");
+            })?;
+        info!(
+            expires_in = fetched.expires_in,
+            expires_at = token.expires_at,
+            "token refreshed"
+        );
         Ok((token, true))
     }
 }

@@ -35,6 +35,9 @@ fi
 export WEIXINKIT_XLANG_DIR="${WEIXINKIT_XLANG_DIR:-$repo/target/xlang}"
 
 cd "$here"
+# Kotlin's incremental cache does not notice when the generated bindings change under it (a
+# changed record constructor then fails at run time with NoSuchMethodError): start clean.
+rm -rf "$here/target/kotlin-ic" "$here/target/classes" "$here/target/test-classes"
 # -B: no colours; -ntp: no download progress. The Surefire summary ("Tests run: N, Failures: 0,
 # ...") closes the output; Maven's exit status is the script's. Not exec: services.sh's EXIT
 # trap must still stop the redis-server it started.

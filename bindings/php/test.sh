@@ -38,6 +38,8 @@ command -v cgi-fcgi >/dev/null 2>&1 || missing+=(libfcgi-bin)
 # The PSR-16 tests (Psr16Store): the interface and a real cache, Symfony's.
 [ -f /usr/share/php/Psr/SimpleCache/autoload.php ] || missing+=(php-psr-simple-cache)
 [ -f /usr/share/php/Symfony/Component/Cache/autoload.php ] || missing+=(php-symfony-cache)
+# The logging tests (LoggingTest): the PSR-3 interface, Debian's php-psr-log.
+[ -f /usr/share/php/Psr/Log/autoload.php ] || missing+=(php-psr-log)
 if [ "${WEIXINKIT_VALGRIND:-0}" = "1" ]; then
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 fi

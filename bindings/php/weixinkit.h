@@ -85,7 +85,8 @@ typedef enum {
  * A client handle: an Official Account or a third-party platform (component).
  *
  * Create it with [`wxk_official_account_new`], [`wxk_component_new`], [`wxk_provider_new`],
- * [`wxk_suite_new`] or [`wxk_work_account_new`], call it with
+ * [`wxk_suite_new`], [`wxk_work_account_new`], [`wxk_website_app_new`] or
+ * [`wxk_oauth_state_new`], call it with
  * [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
  */
 typedef struct WxkClient WxkClient;
@@ -621,6 +622,32 @@ int32_t wxk_work_account_new(const char *config_json,
                              char **out_error);
 
 /**
+ * Build an Open Platform website app client ("log in with WeChat") from its configuration
+ * JSON: `{"app_id":"wx…","secret":"…","http":{…}}` (no store: it caches nothing).
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_website_app_new(const char *config_json,
+                            size_t config_json_len,
+                            WxkClient **out_client,
+                            char **out_error);
+
+/**
+ * Build the `state` helper of authorization redirects from `{"key":"…","ttl_secs":600}`
+ * (the key at least 16 bytes; `ttl_secs` 1 to 86400, 600 when absent). Its methods, through
+ * [`wxk_client_call`]: `issue` `{"session_value":"…"}` → the state, `verify`
+ * `{"state":"…","session_value":"…"}` → `null` or an `invalid_input` error saying why.
+ *
+ * # Safety
+ * As [`wxk_official_account_new`].
+ */
+int32_t wxk_oauth_state_new(const char *config_json,
+                            size_t config_json_len,
+                            WxkClient **out_client,
+                            char **out_error);
+
+/**
  * Call `method` on a client with its arguments as a JSON object; the result as JSON.
  *
  * A component client takes the methods listed in the README's Open Platform section
@@ -691,6 +718,35 @@ uint64_t wxk_host_store_id(const WxkHostStore *store);
  * thread that created it.
  */
 void wxk_host_store_free(WxkHostStore *store);
+
+/**
+ * Keep the core's events at `level` (`error`, `warn`, `info`, `debug`, `trace`) or above in a
+ * buffer (the last 10 000) for `wxk_log_drain`. No result (`*out` stays NULL) on success;
+ * `invalid_input` for an unknown level. Logging is off until this is called.
+ *
+ * # Safety
+ * `level` points to `level_len` readable bytes; `out` and `out_len` are writable or NULL.
+ */
+int32_t wxk_log_enable(const char *level,
+                       size_t level_len,
+                       char **out,
+                       size_t *out_len);
+
+/**
+ * Stop keeping the core's events (those buffered stay until drained).
+ */
+void wxk_log_disable(void);
+
+/**
+ * The buffered records, oldest first, and how many were dropped because the buffer was full:
+ * `{"records":[{"level":"info","target":"weixinkit::token","message":"token refreshed",
+ * "fields":{"key":"…",…}},…],"dropped":0}`. The buffer is empty afterwards.
+ *
+ * # Safety
+ * `out` and `out_len` are writable or NULL.
+ */
+int32_t wxk_log_drain(char **out,
+                      size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

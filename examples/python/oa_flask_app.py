@@ -5,12 +5,13 @@ Run it (Python >= 3.10):
 
     python3 -m pip install ./bindings/python flask
     export WEIXINKIT_OA_APPID=wx… WEIXINKIT_OA_SECRET=… WEIXINKIT_OA_TOKEN=… \
-           WEIXINKIT_OA_AES_KEY=… FLASK_SECRET_KEY=…
+           WEIXINKIT_OA_AES_KEY=… WEIXINKIT_STATE_KEY=… FLASK_SECRET_KEY=…
     # optional: WEIXINKIT_API_BASE_URI (e.g. a local wechat-sim), PORT (default 8080)
     python3 examples/python/oa_flask_app.py
 
 Open /subscribed inside WeChat: it sends the visitor to WeChat's silent authorization
-(snsapi_base), WeChat redirects back to /oauth/callback with a code, and the page says
+(snsapi_base) with a state bound to the Flask session (``OAuthState``), WeChat redirects
+back to /oauth/callback with a code, and the page says
 whether the visitor follows the account. Set http(s)://your.host/wechat as the account's
 server URL: text messages are answered "you said …" (encrypted in safe mode).
 """
@@ -30,23 +31,27 @@ account = weixinkit.OfficialAccount(weixinkit.OfficialAccountConfig(
     http=weixinkit.HttpOptions(api_base_uri=os.environ.get("WEIXINKIT_API_BASE_URI")),
     store=weixinkit.MemoryStore(),
 ))
+# The state ties WeChat's redirect to the visitor's session: an HMAC with this key (at least
+# 16 bytes, shared by every worker), expiring after 10 minutes.
+states = weixinkit.OAuthState(os.environ["WEIXINKIT_STATE_KEY"])
 app = Flask(__name__)
 app.secret_key = os.environ["FLASK_SECRET_KEY"]
 
 
 @app.get("/subscribed")
 def start():
-    # The state ties WeChat's redirect to this browser session (letters and digits only).
-    session["oauth_state"] = state = secrets.token_hex(16)
+    session.setdefault("sid", secrets.token_hex(16))
     callback = url_for("callback", _external=True)
-    return redirect(account.oauth_url(callback, "snsapi_base", state))
+    return redirect(account.oauth_url(callback, "snsapi_base", states.issue(session["sid"])))
 
 
 @app.get("/oauth/callback")
 def callback():
-    expected = session.pop("oauth_state", None)
-    if expected is None or not secrets.compare_digest(expected, request.args.get("state", "")):
-        abort(400, "the state does not match this session")
+    try:
+        # Forged, from another session, or expired: refused before the code is used.
+        states.verify(request.args.get("state", ""), session.get("sid", "-"))
+    except weixinkit.WeixinkitError.InvalidInput as e:
+        abort(400, str(e))
     code = request.args.get("code")
     if not code:
         abort(400, "the user refused the authorization")

@@ -1254,7 +1254,15 @@ impl State {
 
     fn sns_userinfo(&mut self, r: &ApiRequest, now: u64) -> ApiResult {
         let t = self.sns_user(r, now)?;
-        if !t.scope.as_deref().unwrap_or("").contains("snsapi_userinfo") {
+        // An Official Account's consent scope, or a website app's login: a `snsapi_base`
+        // token reads nothing but the openid (48001).
+        let profile_scope = t
+            .scope
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .any(|s| matches!(s, "snsapi_userinfo" | "snsapi_login"));
+        if !profile_scope {
             return Err(err(48001, "api unauthorized"));
         }
         let openid = t.openid.unwrap_or_default();

@@ -819,6 +819,53 @@ async fn verify_tickets_and_authorization_codes_go_stale() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_website_login_token_reads_the_profile_and_a_base_token_does_not() {
+    let sim = start().await;
+    sim.add_app(weixinkit_sim::App::website_app("wxweb1", "websecret"))
+        .unwrap();
+    let code = sim
+        .oauth_code("wxweb1", None, Some("snsapi_login"))
+        .unwrap();
+    let v = get(
+        &sim,
+        &format!(
+            "/sns/oauth2/access_token?appid=wxweb1&secret=websecret&code={}&grant_type=authorization_code",
+            code.code
+        ),
+    )
+    .await;
+    assert_eq!(v["scope"], "snsapi_login", "{v}");
+    let token = v["access_token"].as_str().unwrap();
+    let u = get(
+        &sim,
+        &format!("/sns/userinfo?access_token={token}&openid={}", code.openid),
+    )
+    .await;
+    assert_eq!(errcode(&u), 0, "{u}");
+    assert_eq!(u["openid"], code.openid.as_str());
+    assert!(u["nickname"].is_string(), "{u}");
+
+    // The same app's snsapi_base code (not a scope a website app gets, but the rule is the
+    // scope's): 48001.
+    let base = sim.oauth_code("wxweb1", None, Some("snsapi_base")).unwrap();
+    let v = get(
+        &sim,
+        &format!(
+            "/sns/oauth2/access_token?appid=wxweb1&secret=websecret&code={}&grant_type=authorization_code",
+            base.code
+        ),
+    )
+    .await;
+    let token = v["access_token"].as_str().unwrap();
+    let denied = get(
+        &sim,
+        &format!("/sns/userinfo?access_token={token}&openid={}", base.openid),
+    )
+    .await;
+    assert_eq!(errcode(&denied), 48001);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sns_codes_for_component_oauth_and_mini_program_login() {
     let sim = start().await;
     let ctoken = component_token(&sim).await;

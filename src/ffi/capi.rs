@@ -951,7 +951,8 @@ pub unsafe extern "C" fn wxk_news_reply(
 /// A client handle: an Official Account or a third-party platform (component).
 ///
 /// Create it with [`wxk_official_account_new`], [`wxk_component_new`], [`wxk_provider_new`],
-/// [`wxk_suite_new`] or [`wxk_work_account_new`], call it with
+/// [`wxk_suite_new`], [`wxk_work_account_new`], [`wxk_website_app_new`] or
+/// [`wxk_oauth_state_new`], call it with
 /// [`wxk_client_call`], release it with [`wxk_client_free`]. Safe to use from several threads.
 pub struct WxkClient(Client);
 
@@ -961,6 +962,8 @@ enum Client {
     Provider(crate::wecom::Provider),
     Suite(crate::wecom::Suite),
     WorkAccount(crate::wecom::WorkAccount),
+    WebsiteApp(crate::WebsiteApp),
+    OAuthState(crate::OAuthState),
 }
 
 /// Release a client handle. NULL is ignored.
@@ -1124,6 +1127,68 @@ pub unsafe extern "C" fn wxk_work_account_new(
     })
 }
 
+/// Build an Open Platform website app client ("log in with WeChat") from its configuration
+/// JSON: `{"app_id":"wx…","secret":"…","http":{…}}` (no store: it caches nothing).
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_website_app_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let config = crate::WebsiteAppConfig::from_json(json)?;
+        Ok(WxkClient(Client::WebsiteApp(crate::WebsiteApp::new(
+            config,
+        )?)))
+    })
+}
+
+/// What [`wxk_oauth_state_new`] takes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OAuthStateConfig {
+    key: String,
+    #[serde(default)]
+    ttl_secs: Option<i64>,
+}
+
+/// Build the `state` helper of authorization redirects from `{"key":"…","ttl_secs":600}`
+/// (the key at least 16 bytes; `ttl_secs` 1 to 86400, 600 when absent). Its methods, through
+/// [`wxk_client_call`]: `issue` `{"session_value":"…"}` → the state, `verify`
+/// `{"state":"…","session_value":"…"}` → `null` or an `invalid_input` error saying why.
+///
+/// # Safety
+/// As [`wxk_official_account_new`].
+#[no_mangle]
+pub unsafe extern "C" fn wxk_oauth_state_new(
+    config_json: *const c_char,
+    config_json_len: usize,
+    out_client: *mut *mut WxkClient,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    construct(out_client, out_error, || {
+        let json = str_arg(config_json, config_json_len, "config_json")?;
+        let config: OAuthStateConfig = serde_json::from_str(json).map_err(|e| {
+            invalid_input(
+                codes::INVALID_ARGUMENT,
+                format!("OAuthState configuration: {e}"),
+            )
+        })?;
+        let state = crate::OAuthState::with_ttl(
+            &config.key,
+            config
+                .ttl_secs
+                .unwrap_or(crate::oauth::DEFAULT_STATE_TTL_SECS),
+        )?;
+        Ok(WxkClient(Client::OAuthState(state)))
+    })
+}
+
 /// Call `method` on a client with its arguments as a JSON object; the result as JSON.
 ///
 /// A component client takes the methods listed in the README's Open Platform section
@@ -1173,6 +1238,12 @@ pub unsafe extern "C" fn wxk_client_call(
             Client::Suite(s) => crate::runtime::block_on(super::dispatch::suite(s, method, &args))?,
             Client::WorkAccount(w) => {
                 crate::runtime::block_on(super::dispatch::work_account(w, method, &args))?
+            }
+            Client::WebsiteApp(w) => {
+                crate::runtime::block_on(super::dispatch::website_app(w, method, &args))?
+            }
+            Client::OAuthState(s) => {
+                crate::runtime::block_on(super::dispatch::oauth_state(s, method, &args))?
             }
         };
         Ok(Some(OutBuf::json(&value)?))
@@ -1305,6 +1376,74 @@ pub unsafe extern "C" fn wxk_host_store_free(store: *mut WxkHostStore) {
         return;
     }
     let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(store))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging. Host callbacks must not run on the library's runtime threads (PHP's may only run on
+// the PHP thread), so the core's events are kept in a bounded buffer that the host drains on
+// its own thread, after each call.
+
+/// The records buffered for the host until it drains them.
+const LOG_BUFFER: usize = 10_000;
+
+fn log_buffer() -> &'static Arc<crate::logging::LogBuffer> {
+    static BUFFER: std::sync::OnceLock<Arc<crate::logging::LogBuffer>> = std::sync::OnceLock::new();
+    BUFFER.get_or_init(|| Arc::new(crate::logging::LogBuffer::new(LOG_BUFFER)))
+}
+
+/// Keep the core's events at `level` (`error`, `warn`, `info`, `debug`, `trace`) or above in a
+/// buffer (the last 10 000) for `wxk_log_drain`. No result (`*out` stays NULL) on success;
+/// `invalid_input` for an unknown level. Logging is off until this is called.
+///
+/// # Safety
+/// `level` points to `level_len` readable bytes; `out` and `out_len` are writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_log_enable(
+    level: *const c_char,
+    level_len: usize,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> i32 {
+    call(out, out_len, || {
+        let level = crate::logging::LogLevel::parse(str_arg(level, level_len, "level")?)?;
+        crate::logging::set_log_sink(log_buffer().clone(), level)?;
+        Ok(None)
+    })
+}
+
+/// Stop keeping the core's events (those buffered stay until drained).
+#[no_mangle]
+pub extern "C" fn wxk_log_disable() {
+    crate::logging::clear_log_sink();
+}
+
+/// The buffered records, oldest first, and how many were dropped because the buffer was full:
+/// `{"records":[{"level":"info","target":"weixinkit::token","message":"token refreshed",
+/// "fields":{"key":"…",…}},…],"dropped":0}`. The buffer is empty afterwards.
+///
+/// # Safety
+/// `out` and `out_len` are writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wxk_log_drain(out: *mut *mut c_char, out_len: *mut usize) -> i32 {
+    call(out, out_len, || {
+        let (records, dropped) = log_buffer().drain();
+        let records: Vec<serde_json::Value> = records
+            .into_iter()
+            .map(|r| {
+                serde_json::json!({
+                    "level": r.level.as_str(),
+                    "target": r.target,
+                    "message": r.message,
+                    "fields": r
+                        .fields
+                        .into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect::<serde_json::Map<_, _>>(),
+                })
+            })
+            .collect();
+        OutBuf::json(&serde_json::json!({"records": records, "dropped": dropped})).map(Some)
+    })
 }
 
 #[cfg(test)]

@@ -136,6 +136,35 @@ official_account_endpoints!(dispatch_arms {
     OfficialAccount
 });
 
+website_app_endpoints!(dispatch_arms {
+    website_app_row,
+    crate::WebsiteApp
+});
+oauth_state_endpoints!(dispatch_arms {
+    oauth_state_row,
+    crate::OAuthState
+});
+
+/// Call an operation of a [`crate::WebsiteApp`] by name (or `app_id`).
+pub async fn website_app(w: &crate::WebsiteApp, method: &str, args: &Value) -> Result<Value> {
+    if method == "app_id" {
+        return to_json(w.app_id());
+    }
+    website_app_row(w, method, args)
+        .await?
+        .ok_or_else(|| unknown("WebsiteApp", method))
+}
+
+/// Call an operation of an [`crate::OAuthState`] by name (or `ttl_secs`).
+pub async fn oauth_state(s: &crate::OAuthState, method: &str, args: &Value) -> Result<Value> {
+    if method == "ttl_secs" {
+        return to_json(s.ttl_secs());
+    }
+    oauth_state_row(s, method, args)
+        .await?
+        .ok_or_else(|| unknown("OAuthState", method))
+}
+
 /// Call an operation of an [`OfficialAccount`] by name with named JSON arguments: a row of
 /// its table (`oauth_access_token` with `{"code": …}`), or `app_id`.
 pub async fn official_account(a: &OfficialAccount, method: &str, args: &Value) -> Result<Value> {
@@ -272,6 +301,39 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(e.code(), crate::codes::INVALID_ARGUMENT, "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_state_is_issued_and_verified_by_name() {
+        let s = crate::OAuthState::with_ttl("a key of sixteen bytes", 60).unwrap();
+        let state = oauth_state(&s, "issue", &json!({"session_value": "sess"}))
+            .await
+            .unwrap();
+        let state = state.as_str().unwrap();
+        assert_eq!(
+            oauth_state(
+                &s,
+                "verify",
+                &json!({"state": state, "session_value": "sess"})
+            )
+            .await
+            .unwrap(),
+            Value::Null
+        );
+        let e = oauth_state(
+            &s,
+            "verify",
+            &json!({"state": state, "session_value": "other"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind(), "invalid_input");
+        assert_eq!(
+            oauth_state(&s, "ttl_secs", &json!({})).await.unwrap(),
+            json!(60)
+        );
+        let e = oauth_state(&s, "issue", &json!({})).await.unwrap_err();
+        assert!(e.to_string().contains("session_value"), "{e}");
     }
 
     #[test]

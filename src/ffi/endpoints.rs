@@ -563,6 +563,71 @@ macro_rules! official_account_endpoints {
     };
 }
 
+/// Operations of an Open Platform website app signing users in with `connect/qrconnect`
+/// (`WebsiteApp`).
+macro_rules! website_app_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {
+                /// `sns/oauth2/access_token`: the redirect's code for the user's token and
+                /// openid; a used, expired or unknown code raises the `oauth_code` error.
+                fn oauth_access_token / oauth_access_token_async (w, code: String) -> UserAccessToken {
+                    w.oauth_access_token(&code).await
+                }
+                /// `sns/oauth2/refresh_token`: a new user access token.
+                fn oauth_refresh_token / oauth_refresh_token_async (
+                    w, refresh_token: String
+                ) -> UserAccessToken {
+                    w.oauth_refresh_token(&refresh_token).await
+                }
+                /// `sns/auth`: whether a user access token is still valid for `openid`.
+                fn oauth_check / oauth_check_async (w, access_token: String, openid: String) -> bool {
+                    w.oauth_check(&access_token, &openid).await
+                }
+                /// `sns/userinfo`: the user's profile (`lang` zh_CN when unset, zh_TW or en).
+                fn oauth_user_info / oauth_user_info_async (
+                    w, access_token: String, openid: String, lang: Option<String> = None
+                ) -> OAuthUserInfo {
+                    w.oauth_user_info(&access_token, &openid, lang.as_deref().unwrap_or("zh_CN")).await
+                }
+            }
+            pure {
+                /// The QR login page (`connect/qrconnect`, scope `snsapi_login`) with `state`
+                /// (see `OAuthState`), and `lang` (`cn` or `en`) when given.
+                fn qrconnect_url (
+                    w, redirect_uri: String, state: String, lang: Option<String> = None
+                ) -> String {
+                    w.qrconnect_url(&redirect_uri, &state, lang.as_deref())
+                }
+            }
+        }
+    };
+}
+
+/// The `state` helper of an authorization redirect (`OAuthState`): pure computation.
+macro_rules! oauth_state_endpoints {
+    ($then:ident { $($extra:tt)* }) => {
+        $then! {
+            extra { $($extra)* }
+            io {}
+            pure {
+                /// A new state bound to the session's value (a session id, or a hash of it):
+                /// 56 letters and digits, valid for the helper's lifetime.
+                fn issue (s, session_value: String) -> String {
+                    s.issue(&session_value)
+                }
+                /// Check the redirect's state against the session's value: raises
+                /// `invalid_input` saying why when it is malformed, forged, for another session,
+                /// or expired.
+                fn verify (s, state: String, session_value: String) -> () {
+                    s.verify(&state, &session_value)
+                }
+            }
+        }
+    };
+}
+
 /// One operation of a table, as text: what generated host files (the Python stub) are made
 /// from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -643,6 +708,18 @@ pub const COMPONENT_METHODS: &[&str] = &names::<{ COMPONENT_ROWS.len() }>(COMPON
 
 /// The names of the `Authorizer` operations (the C ABI's method names after `authorizer.`).
 pub const AUTHORIZER_METHODS: &[&str] = &names::<{ AUTHORIZER_ROWS.len() }>(AUTHORIZER_ROWS);
+
+/// The `WebsiteApp` operations.
+pub const WEBSITE_APP_ROWS: &[Row] = website_app_endpoints!(rows {});
+
+/// The names of the `WebsiteApp` operations (the C ABI's method names).
+pub const WEBSITE_APP_METHODS: &[&str] = &names::<{ WEBSITE_APP_ROWS.len() }>(WEBSITE_APP_ROWS);
+
+/// The `OAuthState` operations.
+pub const OAUTH_STATE_ROWS: &[Row] = oauth_state_endpoints!(rows {});
+
+/// The names of the `OAuthState` operations (the C ABI's method names).
+pub const OAUTH_STATE_METHODS: &[&str] = &names::<{ OAUTH_STATE_ROWS.len() }>(OAUTH_STATE_ROWS);
 
 /// The WeCom `Provider` operations.
 pub const PROVIDER_ROWS: &[Row] = provider_endpoints!(rows {});

@@ -101,7 +101,12 @@ fn variant_repr(slf: &Bound<'_, PyAny>, enum_name: &str, variant: &str) -> PyRes
         .cast::<PyTuple>()?
         .iter()
     {
-        let value = slf.getattr(field.cast::<PyString>()?)?;
+        let name = field.cast::<PyString>()?;
+        if crate::message::is_credential_field(name.to_str()?) {
+            parts.push(format!("{field}='***'"));
+            continue;
+        }
+        let value = slf.getattr(name)?;
         parts.push(format!("{field}={}", value.repr()?));
     }
     Ok(format!("{enum_name}.{variant}({})", parts.join(", ")))
@@ -111,7 +116,11 @@ fn variant_repr(slf: &Bound<'_, PyAny>, enum_name: &str, variant: &str) -> PyRes
 fn record_repr(slf: &Bound<'_, PyAny>, name: &str, fields: &[&str]) -> PyResult<String> {
     let mut parts = Vec::with_capacity(fields.len());
     for field in fields {
-        parts.push(format!("{field}={}", slf.getattr(*field)?.repr()?));
+        if crate::message::is_credential_field(field) {
+            parts.push(format!("{field}='***'"));
+        } else {
+            parts.push(format!("{field}={}", slf.getattr(*field)?.repr()?));
+        }
     }
     Ok(format!("{name}({})", parts.join(", ")))
 }
@@ -554,10 +563,19 @@ impl Message {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        // Credentials (tickets, codes) print as '***', as in the event's repr.
+        let fields = PyDict::new(py);
+        for (path, texts) in self.fields_dict(py)?.iter() {
+            if crate::message::is_credential_field(path.cast::<PyString>()?.to_str()?) {
+                fields.set_item(path, PyList::new(py, ["***"])?)?;
+            } else {
+                fields.set_item(path, texts)?;
+            }
+        }
         Ok(format!(
             "Message(event={}, fields={})",
             self.event.bind(py).repr()?,
-            self.fields_dict(py)?.repr()?
+            fields.repr()?
         ))
     }
 }
@@ -1285,17 +1303,17 @@ fn blocking<T: ToPy + Send>(
     future: impl std::future::Future<Output = crate::Result<T>> + Send,
 ) -> PyResult<Py<PyAny>> {
     let mut future = std::pin::pin!(future);
-    // A call that finishes without waiting (a token the near cache holds) is answered here, on
-    // the caller's thread: no GIL release, no hand-off to the runtime. Anything else goes on
-    // from where that first poll left it, with the GIL released.
-    let first = {
-        let _runtime = crate::runtime::handle().enter();
+    // The whole call runs on the caller's thread (`block_on_here`): no hand-off to the
+    // library's workers and back. A call that finishes without waiting (a token the near cache
+    // holds) is answered by the first poll, without even releasing the GIL; anything else goes
+    // on from where that poll left it, with the GIL released.
+    let first = crate::runtime::enter_here(|| {
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         future.as_mut().poll(&mut cx)
-    };
+    });
     let result = match first {
         std::task::Poll::Ready(result) => result,
-        std::task::Poll::Pending => py.detach(|| crate::runtime::block_on(future)),
+        std::task::Poll::Pending => py.detach(|| crate::runtime::block_on_here(future)),
     };
     result.or_raise(py)?.to_py(py)
 }
@@ -1709,6 +1727,67 @@ macro_rules! python_work_account {
     };
 }
 
+/// An Open Platform website app ("log in with WeChat", see the Rust `WebsiteApp`); blocking
+/// methods release the GIL. `config_json` is the shared configuration record.
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct WebsiteApp(crate::WebsiteApp);
+
+/// The same website app with asyncio methods (each `io` row returns an awaitable).
+#[pyclass(module = "weixinkit._native", frozen, subclass)]
+pub struct AsyncWebsiteApp(crate::WebsiteApp);
+
+macro_rules! python_website_app {
+    ($Class:ident, $is_async:ident) => {
+        website_app_endpoints!(python_methods { $Class, $is_async, {
+        #[new]
+        fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+            crate::WebsiteAppConfig::from_json(config_json)
+                .and_then(crate::WebsiteApp::new)
+                .map(Self)
+                .or_raise(py)
+        }
+
+        /// The AppID.
+        #[getter]
+        fn app_id(&self) -> &str {
+            self.0.app_id()
+        }
+
+        fn __repr__(&self) -> String {
+            format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
+        }
+        } });
+    };
+}
+
+/// The `state` of an authorization redirect, bound to the caller's session (see the Rust
+/// `OAuthState`): `issue(session_value)` on the way out, `verify(state, session_value)` on the
+/// way back. The key never shows in its `repr`.
+#[pyclass(module = "weixinkit._native", frozen)]
+pub struct OAuthState(crate::OAuthState);
+
+oauth_state_endpoints!(python_methods { OAuthState, false, {
+    #[new]
+    #[pyo3(signature = (key, ttl_secs=None))]
+    fn new(py: Python<'_>, key: &str, ttl_secs: Option<i64>) -> PyResult<Self> {
+        crate::OAuthState::with_ttl(key, ttl_secs.unwrap_or(crate::oauth::DEFAULT_STATE_TTL_SECS))
+            .map(Self)
+            .or_raise(py)
+    }
+
+    /// How long an issued state stays valid, in seconds.
+    #[getter]
+    fn ttl_secs(&self) -> i64 {
+        self.0.ttl_secs()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OAuthState(key='***', ttl_secs={})", self.0.ttl_secs())
+    }
+} });
+
+python_website_app!(WebsiteApp, false);
+python_website_app!(AsyncWebsiteApp, true);
 python_provider!(Provider, false);
 python_provider!(AsyncProvider, true);
 python_suite!(Suite, false, Corp);
@@ -1724,6 +1803,91 @@ python_official_account!(AsyncOfficialAccount, true);
 #[pyfunction]
 fn jssdk_signature(jsapi_ticket: &str, nonce_str: &str, timestamp: i64, url: &str) -> String {
     crate::jssdk_signature(jsapi_ticket, nonce_str, timestamp, url)
+}
+
+// --- logging --------------------------------------------------------------------------------
+
+/// Forwards the core's records to the standard `logging` module: a record of target
+/// `weixinkit::token` goes to the logger `weixinkit.token` (a child of `weixinkit`) as
+/// `message key=value …`, with the fields also in `record.weixinkit` (a dict). Runs on the
+/// thread that emitted the event, taking the GIL (which every blocking call releases while
+/// the core works).
+struct PythonLogging;
+
+impl crate::logging::LogSink for PythonLogging {
+    fn log(&self, record: crate::logging::LogRecord) {
+        use crate::logging::LogLevel;
+        let level = match record.level {
+            LogLevel::Error => 40,
+            LogLevel::Warn => 30,
+            LogLevel::Info => 20,
+            LogLevel::Debug => 10,
+            LogLevel::Trace => 5,
+        };
+        // try_attach: while the interpreter shuts down (or mid-GC) the record is dropped;
+        // attach would panic on whichever thread logged, inside the library's work.
+        let _ = Python::try_attach(|py| {
+            let emit = || -> PyResult<()> {
+                let name = record.target.replace("::", ".");
+                let logger = py
+                    .import("logging")?
+                    .call_method1("getLogger", (name.as_str(),))?;
+                if !logger
+                    .call_method1("isEnabledFor", (level,))?
+                    .extract::<bool>()?
+                {
+                    return Ok(());
+                }
+                let fields = PyDict::new(py);
+                for (k, v) in &record.fields {
+                    fields.set_item(k, v)?;
+                }
+                let extra = PyDict::new(py);
+                extra.set_item("weixinkit", fields)?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("extra", extra)?;
+                logger.call_method("log", (level, "%s", record.to_line()), Some(&kwargs))?;
+                Ok(())
+            };
+            // A failing handler must not fail the library's work; Python reports it.
+            if let Err(e) = emit() {
+                e.write_unraisable(py, None);
+            }
+        });
+    }
+}
+
+/// Send the core's events to `logging` (loggers `weixinkit.*`). `level` ("error", "warn",
+/// "info", "debug", "trace") is the most verbose level the core emits; by default the
+/// `weixinkit` logger's effective level as configured now.
+#[pyfunction]
+#[pyo3(signature = (level = None))]
+fn enable_logging(py: Python<'_>, level: Option<&str>) -> PyResult<()> {
+    use crate::logging::LogLevel;
+    let level = match level {
+        Some(name) => LogLevel::parse(name).or_raise(py)?,
+        None => {
+            let effective: i64 = py
+                .import("logging")?
+                .call_method1("getLogger", ("weixinkit",))?
+                .call_method0("getEffectiveLevel")?
+                .extract()?;
+            match effective {
+                ..10 => LogLevel::Trace,
+                10..20 => LogLevel::Debug,
+                20..30 => LogLevel::Info,
+                30..40 => LogLevel::Warn,
+                _ => LogLevel::Error,
+            }
+        }
+    };
+    crate::logging::set_log_sink(std::sync::Arc::new(PythonLogging), level).or_raise(py)
+}
+
+/// Stop sending the core's events to `logging`.
+#[pyfunction]
+fn disable_logging() {
+    crate::logging::clear_log_sink();
 }
 
 /// The native part of the `weixinkit` package.
@@ -1771,7 +1935,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WorkAccount>()?;
     m.add_class::<AsyncWorkAccount>()?;
     m.add_class::<crate::wecom::PermanentCode>()?;
+    m.add_class::<WebsiteApp>()?;
+    m.add_class::<AsyncWebsiteApp>()?;
+    m.add_class::<OAuthState>()?;
     m.add_function(wrap_pyfunction!(jssdk_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(enable_logging, m)?)?;
+    m.add_function(wrap_pyfunction!(disable_logging, m)?)?;
     // Async methods run on the library's runtime; asyncio awaits them.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(crate::runtime::runtime());
     Ok(())

@@ -393,6 +393,75 @@ fn set_present<const N: usize>(
     }
 }
 
+// --- logging ---------------------------------------------------------------------------------
+
+/// One of the core's log records, as a [`LogSink`] receives it.
+#[derive(Debug, Clone, PartialEq, Eq, ::uniffi::Record)]
+pub struct LogRecord {
+    /// `error`, `warn`, `info`, `debug` or `trace`.
+    pub level: String,
+    /// Where it comes from, e.g. `weixinkit::token`.
+    pub target: String,
+    /// What happened, in words.
+    pub message: String,
+    /// Its fields (store key, kind, app ids, errcodes, attempts; never a secret or token),
+    /// then those of the spans it happened in.
+    pub fields: Vec<LogField>,
+}
+
+/// A field of a [`LogRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, ::uniffi::Record)]
+pub struct LogField {
+    /// Its name.
+    pub name: String,
+    /// Its value, as text.
+    pub value: String,
+}
+
+/// Where the core's records go (the Kotlin package forwards them to SLF4J). Called on the
+/// thread that emitted the event, often one of weixinkit's worker threads: be quick, and do
+/// not throw.
+#[::uniffi::export(with_foreign)]
+pub trait LogSink: Send + Sync {
+    /// Take one record.
+    fn log(&self, record: LogRecord);
+}
+
+struct LogSinkAdapter(std::sync::Arc<dyn LogSink>);
+
+impl crate::logging::LogSink for LogSinkAdapter {
+    fn log(&self, record: crate::logging::LogRecord) {
+        let record = LogRecord {
+            level: record.level.as_str().to_string(),
+            target: record.target,
+            message: record.message,
+            fields: record
+                .fields
+                .into_iter()
+                .map(|(name, value)| LogField { name, value })
+                .collect(),
+        };
+        // A sink that fails must not fail (or unwind through) the work that logged.
+        let sink = &self.0;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink.log(record)));
+    }
+}
+
+/// Send the core's records at `level` (`error`, `warn`, `info`, `debug`, `trace`) or above to
+/// `sink`, replacing any previous one. Logging is off until this is called.
+#[::uniffi::export]
+pub fn set_log_sink(sink: std::sync::Arc<dyn LogSink>, level: String) -> R<()> {
+    let level = crate::logging::LogLevel::parse(&level)?;
+    crate::logging::set_log_sink(std::sync::Arc::new(LogSinkAdapter(sink)), level)?;
+    Ok(())
+}
+
+/// Stop sending the core's records anywhere.
+#[::uniffi::export]
+pub fn clear_log_sink() {
+    crate::logging::clear_log_sink();
+}
+
 /// The host's store, as the foreign trait uniffi generates.
 #[::uniffi::trait_interface]
 pub trait HostStore: Send + Sync {
@@ -768,6 +837,50 @@ impl WorkAccount {
     }
 }
 
+pub struct WebsiteAppConfig {
+    pub app_id: String,
+    pub secret: std::sync::Arc<Secret>,
+    pub http: Option<HttpOptions>,
+}
+
+/// See [`crate::WebsiteApp`]; the operations come from [`super::endpoints`].
+pub struct WebsiteApp(crate::WebsiteApp);
+
+impl WebsiteApp {
+    pub fn new(config: WebsiteAppConfig) -> R<Self> {
+        let mut json = serde_json::json!({
+            "app_id": config.app_id,
+            "secret": config.secret.0,
+        });
+        set_present(
+            &mut json,
+            [("http", config.http.map(|h| serde_json::json!(h)))],
+        );
+        let config = crate::WebsiteAppConfig::from_json(&json.to_string())?;
+        Ok(Self(crate::WebsiteApp::new(config)?))
+    }
+
+    pub fn app_id(&self) -> String {
+        self.0.app_id().to_string()
+    }
+}
+
+/// See [`crate::OAuthState`]; `issue` and `verify` come from [`super::endpoints`].
+pub struct OAuthState(crate::OAuthState);
+
+impl OAuthState {
+    pub fn new(key: String, ttl_secs: Option<i64>) -> R<Self> {
+        Ok(Self(crate::OAuthState::with_ttl(
+            &key,
+            ttl_secs.unwrap_or(crate::oauth::DEFAULT_STATE_TTL_SECS),
+        )?))
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.0.ttl_secs()
+    }
+}
+
 // JSON crosses to Kotlin as its text.
 ::uniffi::custom_type!(Json, String, {
     lower: |json| json.0.to_string(),
@@ -890,5 +1003,7 @@ provider_endpoints!(uniffi_methods { Provider });
 suite_endpoints!(uniffi_methods { Suite });
 corp_endpoints!(uniffi_methods { Corp });
 work_account_endpoints!(uniffi_methods { WorkAccount });
+website_app_endpoints!(uniffi_methods { WebsiteApp });
+oauth_state_endpoints!(uniffi_methods { OAuthState });
 
 uniffi::include_scaffolding!("weixinkit");

@@ -36,7 +36,7 @@ pub struct MessageHeader {
 /// assert_eq!((notice.authorizer_appid.as_str(), notice.authorization_code.as_str()), ("wxa", "code"));
 /// # Ok::<(), weixinkit::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorizationNotice {
     /// The component (third-party platform) appid.
     pub app_id: String,
@@ -69,7 +69,7 @@ pub struct AuthorizationNotice {
 /// ```
 /// Serialized (C ABI, logs) as an object tagged by `"type"` in snake_case:
 /// `{"type":"component_verify_ticket","app_id":…,"create_time":…,"ticket":…}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[allow(missing_docs)] // fields are named after the wire fields they hold
 pub enum Event {
@@ -530,6 +530,53 @@ fn user_event(f: &Fields<'_>, msg_type: &str) -> Result<Event> {
             msg_type: other.to_owned(),
         },
     })
+}
+
+/// The codes print as `***`.
+impl std::fmt::Debug for AuthorizationNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationNotice")
+            .field("app_id", &self.app_id)
+            .field("create_time", &self.create_time)
+            .field("authorizer_appid", &self.authorizer_appid)
+            .field("authorization_code", &"***")
+            .field(
+                "authorization_code_expired_time",
+                &self.authorization_code_expired_time,
+            )
+            .field("pre_auth_code", &"***")
+            .finish()
+    }
+}
+
+/// `Variant {"field":…}` from the serialized form; credentials (tickets, codes; see
+/// [`is_credential_field`](super::is_credential_field)) print as `***`.
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn redact(value: &mut serde_json::Value) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map.iter_mut() {
+                        if super::is_credential_field(k) && !v.is_null() {
+                            *v = serde_json::Value::String("***".into());
+                        } else {
+                            redact(v);
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+                _ => {}
+            }
+        }
+        let mut value = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+        let variant = value
+            .as_object_mut()
+            .and_then(|m| m.remove("type"))
+            .and_then(|t| t.as_str().map(str::to_string))
+            .unwrap_or_default();
+        redact(&mut value);
+        write!(f, "Event::{variant} {value}")
+    }
 }
 
 #[cfg(test)]

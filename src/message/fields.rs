@@ -16,8 +16,27 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 /// assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"A":["1"],"L/I":["x","y"]}"#);
 /// # Ok::<(), weixinkit::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Fields(Vec<(String, String)>);
+
+/// Credentials (see [`is_credential_field`](super::is_credential_field)) print as `***`.
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<(&str, &str)> = self
+            .0
+            .iter()
+            .map(|(path, text)| {
+                let text = if super::is_credential_field(path) {
+                    "***"
+                } else {
+                    text.as_str()
+                };
+                (path.as_str(), text)
+            })
+            .collect();
+        f.debug_tuple("Fields").field(&shown).finish()
+    }
+}
 
 impl Fields {
     pub(crate) fn with_capacity(n: usize) -> Self {

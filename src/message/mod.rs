@@ -12,6 +12,35 @@ pub use reply::{image_reply, news_reply, text_reply, Article, Reply, MAX_ARTICLE
 
 use crate::error::{Error, Result};
 
+/// Whether a push field holds a credential (a ticket, an authorization or auth code, a
+/// pre-auth or permanent code) by its name: a wire name (`ComponentVerifyTicket`,
+/// `AuthorizationCode`, `SuiteTicket`, `AuthCode`, …, the last segment of a path) or a typed
+/// field's (`ticket`, `authorization_code`, `auth_code`, …). Debug output and the hosts'
+/// printed forms show `***` for these; the values themselves are intact.
+///
+/// ```
+/// assert!(weixinkit::message::is_credential_field("ComponentVerifyTicket"));
+/// assert!(weixinkit::message::is_credential_field("authorization_code"));
+/// assert!(!weixinkit::message::is_credential_field("AuthorizerAppid"));
+/// ```
+pub fn is_credential_field(name: &str) -> bool {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    matches!(
+        name,
+        "ComponentVerifyTicket"
+            | "SuiteTicket"
+            | "AuthorizationCode"
+            | "PreAuthCode"
+            | "AuthCode"
+            | "PermanentCode"
+            | "ticket"
+            | "authorization_code"
+            | "pre_auth_code"
+            | "auth_code"
+            | "permanent_code"
+    )
+}
+
 /// A parsed push: the typed [`Event`] and every leaf field, so nothing is lost.
 ///
 /// ```

@@ -219,6 +219,13 @@ impl Component {
             let key = self.key(Kind::AuthorizerAccessToken, &auth.authorizer_appid);
             self.inner.tokens.put(&key, token, auth.expires_in).await?;
         }
+        tracing::info!(
+            authorizer_appid = auth.authorizer_appid.as_str(),
+            refresh_token_stored = auth.authorizer_refresh_token.is_some(),
+            access_token_cached = auth.authorizer_access_token.is_some() && auth.expires_in > 0,
+            func_info = ?auth.func_info,
+            "authorization stored (authorized / updateauthorized)"
+        );
         Ok(auth)
     }
 
@@ -264,7 +271,12 @@ impl Component {
         self.inner
             .tokens
             .invalidate(&self.key(Kind::AuthorizerAccessToken, authorizer_appid))
-            .await
+            .await?;
+        tracing::info!(
+            authorizer_appid,
+            "authorizer forgotten: refresh token and access token removed (unauthorized)"
+        );
+        Ok(())
     }
 
     /// `api_authorizer_token` with a given refresh token; a rotated refresh token is written

@@ -17,8 +17,9 @@ pub struct CallbackRequest {
     pub body: String,
 }
 
-/// What to answer, and what arrived.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What to answer, and what arrived. Its Debug form shows the plaintext's length only (it
+/// holds tickets and codes) and the message with its credentials as `***`.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CallbackResponse {
     /// HTTP status: 200, 400 (malformed), 403 (signature, receiver or timestamp check
     /// failed), 405, 409 (a replayed push, with `callback.replay_window_seconds` on), or 500
@@ -30,6 +31,23 @@ pub struct CallbackResponse {
     pub message: Option<Message>,
     /// The decrypted XML the message was parsed from.
     pub plaintext: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackResponse")
+            .field("status", &self.status)
+            .field("body", &self.body)
+            .field("message", &self.message)
+            .field(
+                "plaintext",
+                &self
+                    .plaintext
+                    .as_ref()
+                    .map(|p| format!("<{} bytes>", p.len())),
+            )
+            .finish()
+    }
 }
 
 impl CallbackResponse {

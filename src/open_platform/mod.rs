@@ -142,6 +142,12 @@ impl Component {
             .tokens
             .invalidate(&self.key(Kind::AuthorizerAccessToken, authorizer_appid))
             .await?;
+        tracing::warn!(
+            authorizer_appid,
+            errcode,
+            reason,
+            "the authorizer must authorize again: remembered, later calls fail without asking WeChat"
+        );
         Ok(Error::ReauthorizationNeeded {
             authorizer_appid: authorizer_appid.to_string(),
             errcode,

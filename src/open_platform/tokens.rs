@@ -123,7 +123,13 @@ impl Component {
                 reason: "the ticket is empty".into(),
             });
         }
-        self.write_credential(&self.inner.ticket_key, ticket).await
+        self.write_credential(&self.inner.ticket_key, ticket)
+            .await?;
+        tracing::info!(
+            component_appid = self.inner.config.component_app_id.as_str(),
+            "component_verify_ticket stored"
+        );
+        Ok(())
     }
 
     /// The stored ticket, if one was ever pushed.

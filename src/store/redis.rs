@@ -7,6 +7,7 @@ use redis::{AsyncCommands, Script};
 
 use super::{new_fence, Store};
 use crate::config::redact_url;
+use crate::runtime::on_library_runtime;
 use crate::{Error, Result};
 
 /// A store on a Redis server, shared by every process and machine pointed at it.
@@ -67,21 +68,29 @@ fn ttl_ms(ttl: Option<Duration>) -> u64 {
 impl Store for RedisStore {
     async fn get(&self, key: &str) -> Result<Option<String>> {
         let mut conn = self.conn.clone();
-        conn.get(key).await.map_err(|e| self.error("GET", e))
+        let key = key.to_owned();
+        on_library_runtime(async move { conn.get(key).await })
+            .await
+            .map_err(|e| self.error("GET", e))
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()> {
         let mut conn = self.conn.clone();
-        let result: redis::RedisResult<()> = match ttl {
-            Some(_) => conn.pset_ex(key, value, ttl_ms(ttl)).await,
-            None => conn.set(key, value).await,
-        };
-        result.map_err(|e| self.error("SET", e))
+        let (key, value) = (key.to_owned(), value.to_owned());
+        on_library_runtime(async move {
+            match ttl {
+                Some(_) => conn.pset_ex(key, value, ttl_ms(ttl)).await,
+                None => conn.set(key, value).await,
+            }
+        })
+        .await
+        .map_err(|e| self.error("SET", e))
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
         let mut conn = self.conn.clone();
-        conn.del::<_, ()>(key)
+        let key = key.to_owned();
+        on_library_runtime(async move { conn.del::<_, ()>(key).await })
             .await
             .map_err(|e| self.error("DEL", e))
     }
@@ -89,15 +98,17 @@ impl Store for RedisStore {
     async fn try_lock(&self, lock_key: &str, ttl: Duration) -> Result<Option<String>> {
         let mut conn = self.conn.clone();
         let fence = new_fence();
-        let taken: Option<String> = redis::cmd("SET")
+        let command = redis::cmd("SET")
             .arg(lock_key)
             .arg(&fence)
             .arg("NX")
             .arg("PX")
             .arg(ttl_ms(Some(ttl)))
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.error("SET NX", e))?;
+            .to_owned();
+        let taken: Option<String> =
+            on_library_runtime(async move { command.query_async(&mut conn).await })
+                .await
+                .map_err(|e| self.error("SET NX", e))?;
         Ok(taken.map(|_| fence))
     }
 
@@ -123,13 +134,18 @@ impl Store for RedisStore {
 
     async fn unlock(&self, lock_key: &str, fence: &str) -> Result<()> {
         let mut conn = self.conn.clone();
-        Script::new(UNLOCK)
-            .key(lock_key)
-            .arg(fence)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(|e| self.error("unlock", e))
+        let (lock_key, fence) = (lock_key.to_owned(), fence.to_owned());
+        on_library_runtime(async move {
+            let script = Script::new(UNLOCK);
+            script
+                .key(lock_key)
+                .arg(fence)
+                .invoke_async::<i64>(&mut conn)
+                .await
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| self.error("unlock", e))
     }
 
     async fn set_fenced(
@@ -141,16 +157,22 @@ impl Store for RedisStore {
         fence: &str,
     ) -> Result<bool> {
         let mut conn = self.conn.clone();
-        Script::new(SET_FENCED)
-            .key(key)
-            .key(lock_key)
-            .arg(value)
-            .arg(ttl_ms(ttl))
-            .arg(fence)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map(|n| n == 1)
-            .map_err(|e| self.error("fenced SET", e))
+        let owned = [key, lock_key, value, fence].map(str::to_owned);
+        on_library_runtime(async move {
+            let [key, lock_key, value, fence] = owned;
+            let script = Script::new(SET_FENCED);
+            script
+                .key(key)
+                .key(lock_key)
+                .arg(value)
+                .arg(ttl_ms(ttl))
+                .arg(fence)
+                .invoke_async::<i64>(&mut conn)
+                .await
+        })
+        .await
+        .map(|n| n == 1)
+        .map_err(|e| self.error("fenced SET", e))
     }
 }
 

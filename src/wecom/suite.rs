@@ -320,7 +320,9 @@ impl Suite {
         if ticket.is_empty() {
             return Err(Error::invalid_argument("the suite_ticket is empty"));
         }
-        write_credential(&self.inner.tokens, &self.inner.ticket_key, ticket).await
+        write_credential(&self.inner.tokens, &self.inner.ticket_key, ticket).await?;
+        tracing::info!(suite_id = self.suite_id(), "suite_ticket stored");
+        Ok(())
     }
 
     /// The stored `suite_ticket`, if one was ever pushed.
@@ -560,7 +562,13 @@ impl Suite {
         self.inner
             .tokens
             .invalidate(&self.key(Kind::CorpAccessToken, corp_id))
-            .await
+            .await?;
+        tracing::info!(
+            suite_id = self.suite_id(),
+            corp_id,
+            "permanent code stored (create_auth / reset_permanent_code)"
+        );
+        Ok(())
     }
 
     /// Remove everything stored for a corp: its permanent code and its token (after
@@ -574,7 +582,13 @@ impl Suite {
         self.inner
             .tokens
             .invalidate(&self.key(Kind::CorpAccessToken, corp_id))
-            .await
+            .await?;
+        tracing::info!(
+            suite_id = self.suite_id(),
+            corp_id,
+            "corp forgotten: permanent code and corp token removed (cancel_auth)"
+        );
+        Ok(())
     }
 
     async fn with_permanent_code(&self, endpoint: &str, corp_id: &str) -> Result<Value> {

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use weixinkit::ffi::endpoints::{
-    AUTHORIZER_METHODS, COMPONENT_METHODS, CORP_METHODS, OFFICIAL_ACCOUNT_METHODS,
-    PROVIDER_METHODS, SUITE_METHODS, WORK_ACCOUNT_METHODS,
+    AUTHORIZER_METHODS, COMPONENT_METHODS, CORP_METHODS, OAUTH_STATE_METHODS,
+    OFFICIAL_ACCOUNT_METHODS, PROVIDER_METHODS, SUITE_METHODS, WEBSITE_APP_METHODS,
+    WORK_ACCOUNT_METHODS,
 };
 use weixinkit::ERROR_KINDS;
 
@@ -89,6 +90,16 @@ fn every_table_row_has_its_php_method() {
         "bindings/php/src/WorkAccount.php",
         WORK_ACCOUNT_METHODS,
         |name| format!("'{name}'"),
+    ));
+    missing.extend(missing_php_methods(
+        "bindings/php/src/WebsiteApp.php",
+        WEBSITE_APP_METHODS,
+        |name| format!("invoke('{name}'"),
+    ));
+    missing.extend(missing_php_methods(
+        "bindings/php/src/OAuthState.php",
+        OAUTH_STATE_METHODS,
+        |name| format!("invoke('{name}'"),
     ));
     assert!(
         missing.is_empty(),

@@ -1,6 +1,7 @@
 //! The one integration-test binary (each file in tests/ would link separately).
 
 mod host_drift;
+mod logging;
 mod oauth;
 mod open_platform;
 mod php_header;

@@ -258,11 +258,13 @@ async fn website_login_with_its_own_secret() {
         40029,
         "invalid",
     );
+    // snsapi_login reads the user's profile (wechat-api.md D.10).
     let profile = app
-        .oauth_user_info(&renewed.access_token, &renewed.openid, "zh_CN")
-        .await;
-    // snsapi_login grants no sns/userinfo in the sim (it checks for snsapi_userinfo).
-    assert_eq!(profile.unwrap_err().errcode(), Some(48001));
+        .oauth_user_info(&renewed.access_token, &renewed.openid, "en")
+        .await
+        .unwrap();
+    assert_eq!(profile.openid, user.openid);
+    assert!(!profile.nickname.is_empty());
     let config_error = WebsiteApp::new(WebsiteAppConfig::new(WEB_APPID, "")).unwrap_err();
     assert_eq!(config_error.kind(), "config");
     assert!(!format!("{app:?}").contains(WEB_SECRET));

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use weixinkit::ffi::endpoints::{
-    Row, AUTHORIZER_ROWS, COMPONENT_ROWS, CORP_ROWS, OFFICIAL_ACCOUNT_ROWS, PROVIDER_ROWS,
-    SUITE_ROWS, WORK_ACCOUNT_ROWS,
+    Row, AUTHORIZER_ROWS, COMPONENT_ROWS, CORP_ROWS, OAUTH_STATE_ROWS, OFFICIAL_ACCOUNT_ROWS,
+    PROVIDER_ROWS, SUITE_ROWS, WEBSITE_APP_ROWS, WORK_ACCOUNT_ROWS,
 };
 
 const STUB: &str = "bindings/python/python/weixinkit/_native.pyi";
@@ -81,6 +81,9 @@ fn sections() -> Vec<(&'static str, String)> {
         ("AsyncCorp", methods(CORP_ROWS, true)),
         ("WorkAccount", methods(WORK_ACCOUNT_ROWS, false)),
         ("AsyncWorkAccount", methods(WORK_ACCOUNT_ROWS, true)),
+        ("WebsiteApp", methods(WEBSITE_APP_ROWS, false)),
+        ("AsyncWebsiteApp", methods(WEBSITE_APP_ROWS, true)),
+        ("OAuthState", methods(OAUTH_STATE_ROWS, false)),
     ]
 }
 

@@ -562,3 +562,57 @@ async fn local_max_age_ms_zero_reads_the_shared_store_on_every_call() {
     assert_eq!(a.cached_access_token(), None);
     assert_eq!(sim.calls("/cgi-bin/token"), 1);
 }
+
+/// Blocking callers that run each call on their own thread (`runtime::block_on_here`, as
+/// Python's blocking methods do) share one token fetch, reach Redis through the library's
+/// runtime, and keep their connections to themselves: a connection opened on one thread only
+/// moves while that thread is inside a call, so one lent to another thread would stall there
+/// (here: until the 2 s timeout, failing the call) while its owner sits idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_on_their_own_threads_share_one_fetch_and_never_wait_on_each_other() {
+    let sim = sim().await;
+    let mut stores: Vec<(&str, Arc<dyn Store>)> = vec![("memory", Arc::new(MemoryStore::new()))];
+    if let Some(url) = redis_url() {
+        stores.push(("redis", Arc::new(RedisStore::connect(&url).unwrap())));
+    }
+    for (name, store) in stores {
+        let fetches_before = sim.calls("/cgi-bin/token");
+        let mut config = config(&sim);
+        config.tokens.key_prefix = format!("here{}{name}", std::process::id());
+        let a = OfficialAccount::with_store(config, store, Arc::new(SystemClock)).unwrap();
+        let first_calls_done = Arc::new(std::sync::Barrier::new(6));
+        let (done, results) = std::sync::mpsc::channel();
+        for i in 0..6 {
+            let (a, barrier, done) = (a.clone(), first_calls_done.clone(), done.clone());
+            std::thread::spawn(move || {
+                let outcome = (|| {
+                    let call = || {
+                        weixinkit::runtime::block_on_here(a.get("/cgi-bin/get_api_domain_ip", &[]))
+                    };
+                    call().unwrap();
+                    barrier.wait();
+                    if i == 0 {
+                        // Idle, outside any call, while the others go on.
+                        std::thread::sleep(Duration::from_millis(2_500));
+                        return call().map(|_| ());
+                    }
+                    for _ in 0..20 {
+                        let ips = call()?;
+                        assert!(ips["ip_list"].is_array(), "{ips}");
+                    }
+                    Ok(())
+                })();
+                let _ = done.send(outcome);
+            });
+        }
+        drop(done);
+        for _ in 0..6 {
+            // A stalled thread fails the test instead of hanging it.
+            let outcome = results
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("{name}: a caller stalled for 30 s"));
+            outcome.unwrap_or_else(|e: weixinkit::Error| panic!("{name}: {e}"));
+        }
+        assert_eq!(sim.calls("/cgi-bin/token") - fetches_before, 1, "{name}");
+    }
+}

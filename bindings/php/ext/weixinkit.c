@@ -16,7 +16,7 @@
  *                        thread inside client calls
  *   functions            version(), parse_message(), parse_fields(), check_signature(),
  *                        msg_signature(), decode_aes_key(), text_reply(), image_reply(),
- *                        news_reply()
+ *                        news_reply(), log_enable(), log_disable(), log_drain()
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -522,6 +522,20 @@ PHP_METHOD(Weixinkit_Ext_Client, workAccount)
 }
 /* }}} */
 
+/* {{{ Client::websiteApp(string $configJson): Client (an Open Platform website app) */
+PHP_METHOD(Weixinkit_Ext_Client, websiteApp)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_website_app_new);
+}
+/* }}} */
+
+/* {{{ Client::oauthState(string $configJson): Client (the state helper of OAuth redirects) */
+PHP_METHOD(Weixinkit_Ext_Client, oauthState)
+{
+	wxk_client_new(INTERNAL_FUNCTION_PARAM_PASSTHRU, wxk_oauth_state_new);
+}
+/* }}} */
+
 /* {{{ Client::call(string $method, string $argsJson): string (the JSON result) */
 PHP_METHOD(Weixinkit_Ext_Client, call)
 {
@@ -681,6 +695,46 @@ PHP_FUNCTION(Weixinkit_Ext_version)
 	ZEND_PARSE_PARAMETERS_NONE();
 	const char *v = wxk_version();
 	RETURN_STRING(v != NULL ? v : "");
+}
+/* }}} */
+
+/* {{{ log_enable(string $level): void — keep the library's records for log_drain() */
+PHP_FUNCTION(Weixinkit_Ext_log_enable)
+{
+	char *level;
+	size_t level_len;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(level, level_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_log_enable(level, level_len, &error, NULL);
+	if (status != 0) {
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+}
+/* }}} */
+
+/* {{{ log_disable(): void */
+PHP_FUNCTION(Weixinkit_Ext_log_disable)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	wxk_log_disable();
+}
+/* }}} */
+
+/* {{{ log_drain(): array {records: list<array>, dropped: int} — on the PHP thread only */
+PHP_FUNCTION(Weixinkit_Ext_log_drain)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+
+	ZEND_PARSE_PARAMETERS_NONE();
+	int32_t status = wxk_log_drain(&out, &out_len);
+	wxk_return_json_value(return_value, status, out, out_len);
 }
 /* }}} */
 
@@ -893,6 +947,16 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_version, 0, 0, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_log_enable, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, level, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_log_disable, 0, 0, IS_VOID, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_log_drain, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_parse, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, xmlOrJson, IS_STRING, 0)
 ZEND_END_ARG_INFO()
@@ -940,6 +1004,8 @@ static const zend_function_entry wxk_client_methods[] = {
 	PHP_ME(Weixinkit_Ext_Client, provider, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, suite, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, workAccount, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, websiteApp, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+	PHP_ME(Weixinkit_Ext_Client, oauthState, arginfo_client_new, ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
 	PHP_ME(Weixinkit_Ext_Client, call, arginfo_client_call, ZEND_ACC_PUBLIC)
 	PHP_FE_END
 };
@@ -960,6 +1026,9 @@ static const zend_function_entry wxk_functions[] = {
 	ZEND_NS_FALIAS("Weixinkit\\Ext", text_reply, Weixinkit_Ext_text_reply, arginfo_reply)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", image_reply, Weixinkit_Ext_image_reply, arginfo_reply)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", news_reply, Weixinkit_Ext_news_reply, arginfo_reply)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", log_enable, Weixinkit_Ext_log_enable, arginfo_log_enable)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", log_disable, Weixinkit_Ext_log_disable, arginfo_log_disable)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", log_drain, Weixinkit_Ext_log_drain, arginfo_log_drain)
 	PHP_FE_END
 };
 
@@ -1016,6 +1085,8 @@ PHP_MINIT_FUNCTION(weixinkit)
 	wxk_sensitive(&wxk_client_ce->function_table, "provider", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "suite", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "workaccount", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "websiteapp", 0);
+	wxk_sensitive(&wxk_client_ce->function_table, "oauthstate", 0);
 	wxk_sensitive(&wxk_client_ce->function_table, "call", 1);
 	wxk_sensitive(CG(function_table), "weixinkit\\ext\\check_signature", 0);
 	wxk_sensitive(CG(function_table), "weixinkit\\ext\\msg_signature", 0);

@@ -36,6 +36,17 @@ function image_reply(string $toUserName, string $fromUserName, int $createTime, 
 /** `$text`: the articles as JSON, `[{"title","description","pic_url","url"}, ...]`. */
 function news_reply(string $toUserName, string $fromUserName, int $createTime, string $text): string {}
 
+/**
+ * Keep the library's records at `$level` (error, warn, info, debug, trace) or above, the last
+ * 10 000, until log_drain(). The library's threads never call PHP.
+ */
+function log_enable(string $level): void {}
+
+function log_disable(): void {}
+
+/** @return array{records: list<array{level: string, target: string, message: string, fields: array<string, string>}>, dropped: int} */
+function log_drain(): array {}
+
 /** One account's WXBizMsgCrypt (a WxkCrypto handle, released with the object). */
 final class Crypto
 {
@@ -70,6 +81,10 @@ final class Client
     public static function suite(string $configJson): Client {}
 
     public static function workAccount(string $configJson): Client {}
+
+    public static function websiteApp(string $configJson): Client {}
+
+    public static function oauthState(string $configJson): Client {}
 
     /** `wxk_client_call`: the method's arguments and its result as JSON. */
     public function call(string $method, string $argsJson): string {}

@@ -115,9 +115,45 @@ final class Message
         return ['event' => $this->event, 'fields' => $this->fields];
     }
 
-    /** @return array<string, mixed> what var_dump shows */
+    /**
+     * Names of the fields holding credentials (tickets, authorization and auth codes, pre-auth
+     * and permanent codes), wire and typed spellings: the same list as the library's
+     * `message::is_credential_field`, so every language prints them alike.
+     */
+    private const CREDENTIALS = [
+        'ComponentVerifyTicket', 'SuiteTicket', 'AuthorizationCode', 'PreAuthCode', 'AuthCode',
+        'PermanentCode', 'ticket', 'authorization_code', 'pre_auth_code', 'auth_code', 'permanent_code',
+    ];
+
+    /**
+     * What var_dump and print_r show: credentials as `***` (the properties themselves are
+     * intact).
+     *
+     * @return array<string, mixed>
+     */
     public function __debugInfo(): array
     {
-        return ['type' => $this->type, 'event' => $this->event, 'fields' => $this->fields];
+        $fields = [];
+        foreach ($this->fields as $path => $texts) {
+            $name = substr((string) strrchr('/' . $path, '/'), 1);
+            $fields[$path] = in_array($name, self::CREDENTIALS, true) ? ['***'] : $texts;
+        }
+        return ['type' => $this->type, 'event' => self::redact($this->event), 'fields' => $fields];
+    }
+
+    /**
+     * @param array<mixed> $value
+     * @return array<mixed>
+     */
+    private static function redact(array $value): array
+    {
+        foreach ($value as $key => $item) {
+            if (is_string($key) && in_array($key, self::CREDENTIALS, true) && $item !== null) {
+                $value[$key] = '***';
+            } elseif (is_array($item)) {
+                $value[$key] = self::redact($item);
+            }
+        }
+        return $value;
     }
 }

@@ -308,8 +308,9 @@ final class Native
     private const CONFIG_OBJECTS = ['http', 'tokens', 'store'];
 
     /**
-     * A new API client (`official_account`, `component`, `provider`, `suite` or
-     * `work_account`) from its configuration JSON, with
+     * A new API client (`official_account`, `component`, `provider`, `suite`,
+     * `work_account`, `website_app`, or the `oauth_state` helper) from its configuration
+     * JSON, with
      * the backend: `[Ext\Client, null]`, or `[CData WxkClient *, FFI]` (release it with
      * `$ffi->wxk_client_free`; an `Ext\Client` releases itself).
      *
@@ -323,6 +324,8 @@ final class Native
             'provider' => 'provider',
             'suite' => 'suite',
             'work_account' => 'workAccount',
+            'website_app' => 'websiteApp',
+            'oauth_state' => 'oauthState',
         ];
         if (!isset($kinds[$kind])) {
             throw new \LogicException("unknown client kind {$kind}");
@@ -357,18 +360,88 @@ final class Native
      */
     public static function clientCall(?FFI $ffi, $handle, string $method, string $args): string
     {
-        if ($ffi === null) {
-            return $handle->call($method, $args);
+        try {
+            if ($ffi === null) {
+                return $handle->call($method, $args);
+            }
+            return self::take($ffi->wxk_client_call(
+                $handle,
+                $method,
+                strlen($method),
+                $args,
+                strlen($args),
+                self::$out,
+                self::$outLen
+            ));
+        } finally {
+            if (self::$logger !== null) {
+                self::flushLogs();
+            }
         }
-        return self::take($ffi->wxk_client_call(
-            $handle,
-            $method,
-            strlen($method),
-            $args,
-            strlen($args),
-            self::$out,
-            self::$outLen
-        ));
+    }
+
+    /** @var \Psr\Log\LoggerInterface|null where the library's records go (Weixinkit::enableLogging) */
+    public static $logger = null;
+
+    /** PSR-3 level of each of the library's levels (PSR-3 has no trace: debug). */
+    private const LOG_LEVELS = [
+        'error' => 'error',
+        'warn' => 'warning',
+        'info' => 'info',
+        'debug' => 'debug',
+        'trace' => 'debug',
+    ];
+
+    /** Keep the library's records at `$level` or above for flushLogs() (both backends). */
+    public static function logEnable(string $level): void
+    {
+        if (self::ext()) {
+            Ext\log_enable($level);
+            return;
+        }
+        self::check(self::ffi()->wxk_log_enable($level, strlen($level), self::$out, self::$outLen));
+    }
+
+    /** Stop keeping the library's records. */
+    public static function logDisable(): void
+    {
+        if (self::ext()) {
+            Ext\log_disable();
+        } elseif (self::$ffi !== null) {
+            self::$ffi->wxk_log_disable();
+        }
+    }
+
+    /**
+     * Hand the records the library kept since the last flush to the logger, on this (the PHP)
+     * thread: message as the library wrote it, context = its fields plus `target` (and
+     * `level` when it was `trace`).
+     */
+    public static function flushLogs(): void
+    {
+        $logger = self::$logger;
+        if ($logger === null) {
+            return;
+        }
+        if (self::ext()) {
+            $drained = Ext\log_drain();
+        } else {
+            $drained = json_decode(self::take(self::ffi()->wxk_log_drain(self::$out, self::$outLen)), true, 16, JSON_THROW_ON_ERROR);
+        }
+        foreach ($drained['records'] as $record) {
+            $context = $record['fields'];
+            $context['target'] = $record['target'];
+            if ($record['level'] === 'trace') {
+                $context['level'] = 'trace';
+            }
+            $logger->log(self::LOG_LEVELS[$record['level']] ?? 'debug', $record['message'], $context);
+        }
+        if ($drained['dropped'] > 0) {
+            $logger->warning('weixinkit dropped log records: more were emitted between two flushes than it keeps', [
+                'dropped' => $drained['dropped'],
+                'target' => 'weixinkit',
+            ]);
+        }
     }
 
     /**

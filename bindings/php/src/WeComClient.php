@@ -7,9 +7,9 @@ namespace Weixinkit;
 use FFI\CData;
 
 /**
- * @internal The native handle of a WeCom client (Provider, Suite, WorkAccount): created from
- * the configuration record, released with the object, never cloned or serialized, and the
- * named call every method goes through.
+ * @internal The native handle of a client (Provider, Suite, WorkAccount, WebsiteApp,
+ * OAuthState): created from the configuration record, released with the object, never cloned
+ * or serialized, and the named call every method goes through.
  */
 trait WeComClient
 {

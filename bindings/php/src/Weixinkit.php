@@ -24,6 +24,39 @@ final class Weixinkit
     {
     }
 
+    /**
+     * Send the library's records (token refreshes, refresh-lock waits, retries, lifecycle
+     * steps; never a secret or token) to a PSR-3 logger, at `$level` (`error`, `warn`, `info`,
+     * `debug`, `trace`) or above. Off until called.
+     *
+     * The library's own threads never call PHP: it keeps the records (the last 10 000) and
+     * they reach the logger on this thread after every client call, or on {@see flushLogs()}.
+     * Context: the record's fields (`key`, `kind`, `authorizer_appid`, `errcode`, …) and
+     * `target` (e.g. `weixinkit::token`).
+     *
+     * @throws InvalidInputException (-50005) for an unknown level
+     */
+    public static function enableLogging(\Psr\Log\LoggerInterface $logger, string $level = 'debug'): void
+    {
+        Native::logEnable($level);
+        Native::flushLogs();
+        Native::$logger = $logger;
+    }
+
+    /** Stop sending the library's records to the logger (what was kept is delivered first). */
+    public static function disableLogging(): void
+    {
+        Native::logDisable();
+        Native::flushLogs();
+        Native::$logger = null;
+    }
+
+    /** Deliver the records kept since the last client call to the logger now. */
+    public static function flushLogs(): void
+    {
+        Native::flushLogs();
+    }
+
     /** The loaded library's version, e.g. `0.1.0`: equal to VERSION when the two match. */
     public static function version(): string
     {

@@ -8,9 +8,12 @@ use PHPUnit\Framework\TestCase;
 use Weixinkit\ApiException;
 use Weixinkit\InvalidInputException;
 use Weixinkit\Message;
+use Weixinkit\ConfigException;
 use Weixinkit\MessageCrypto;
+use Weixinkit\OAuthState;
 use Weixinkit\OauthCodeException;
 use Weixinkit\OfficialAccount;
+use Weixinkit\WebsiteApp;
 use Weixinkit\Weixinkit;
 
 /**
@@ -23,6 +26,9 @@ final class OAuthTest extends TestCase
     private const SECRET = 'oa-secret';
     private const MINI_APP_ID = 'wxmini0000000000001';
     private const MINI_SECRET = 'mini-secret';
+    private const WEB_APP_ID = 'wxweb0000000000001';
+    private const WEB_SECRET = 'web-secret';
+    private const STATE_KEY = 'a state key of at least 16 bytes';
     private const TOKEN = 'oatoken';
     private const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
     private const TEXT = '<xml><ToUserName><![CDATA[gh_account]]></ToUserName>'
@@ -207,5 +213,102 @@ final class OAuthTest extends TestCase
         $this->assertSame(1, $seen);
         $plainQuery = ['signature' => self::signature($ts, $nonce), 'timestamp' => $ts, 'nonce' => $nonce];
         $this->assertSame('success', $a->handleMessage('POST', $plainQuery, self::TEXT, fn () => null)->body);
+    }
+
+    private function website(): WebsiteApp
+    {
+        self::$sim->request('POST', '/_sim/apps', [
+            'appid' => self::WEB_APP_ID, 'secret' => self::WEB_SECRET, 'kind' => 'website_app',
+        ]);
+        return new WebsiteApp([
+            'app_id' => self::WEB_APP_ID,
+            'secret' => self::WEB_SECRET,
+            'http' => ['api_base_uri' => self::$sim->baseUrl, 'retry' => ['delay_ms' => 1]],
+        ]);
+    }
+
+    public function testWebsiteQrLoginFromCodeToProfile(): void
+    {
+        $app = $this->website();
+        $this->assertSame(self::WEB_APP_ID, $app->appId());
+        $this->assertStringNotContainsString(self::WEB_SECRET, print_r($app, true));
+        $this->assertSame(
+            'https://open.weixin.qq.com/connect/qrconnect?appid=' . self::WEB_APP_ID
+            . '&redirect_uri=https%3A%2F%2Fexample.com%2Flogin&response_type=code&scope=snsapi_login'
+            . '&state=st1#wechat_redirect',
+            $app->qrconnectUrl('https://example.com/login', 'st1')
+        );
+        $this->assertStringEndsWith('&state=st1&lang=en#wechat_redirect', $app->qrconnectUrl('https://example.com/login', 'st1', 'en'));
+        foreach ([['/relative', 'st1', null], ['https://e.com', 'not ok', null], ['https://e.com', 'st1', 'de']] as [$uri, $state, $lang]) {
+            try {
+                $app->qrconnectUrl($uri, $state, $lang);
+                $this->fail("qrconnectUrl accepted {$uri} {$state}");
+            } catch (InvalidInputException $e) {
+                $this->assertSame(-50005, $e->getCode());
+            }
+        }
+
+        $code = $this->code(self::WEB_APP_ID, ['scope' => 'snsapi_login']);
+        $user = $app->oauthAccessToken($code['code']);
+        $this->assertSame([$code['openid'], 'snsapi_login'], [$user['openid'], $user['scope']]);
+        $this->assertTrue($app->oauthCheck($user['access_token'], $user['openid']));
+        $this->assertFalse($app->oauthCheck($user['access_token'], 'o-other'));
+        $renewed = $app->oauthRefreshToken($user['refresh_token']);
+        $profile = $app->oauthUserInfo($renewed['access_token'], $renewed['openid'], 'en');
+        $this->assertSame([$code['openid'], 'Sim User'], [$profile['openid'], $profile['nickname']]);
+        try {
+            $app->oauthAccessToken($code['code']);
+            $this->fail('a used code was exchanged');
+        } catch (OauthCodeException $e) {
+            $this->assertSame(40163, $e->getErrcode());
+            $this->assertStringContainsString('already used', $e->getMessage());
+        }
+        $this->expectException(ConfigException::class);
+        new WebsiteApp(['app_id' => self::WEB_APP_ID, 'secret' => '']);
+    }
+
+    public function testTheStateTiesTheRedirectToTheSession(): void
+    {
+        $states = new OAuthState(self::STATE_KEY);
+        $this->assertSame(600, $states->ttlSecs());
+        $this->assertStringNotContainsString(self::STATE_KEY, print_r($states, true));
+        $state = $states->issue('session-1');
+        $this->assertMatchesRegularExpression('/^[0-9a-f]{56}$/', $state);
+        $states->verify($state, 'session-1');
+        $this->assertNotSame($state, $states->issue('session-1'));
+
+        $tampered = substr($state, 0, 40) . ($state[40] === '0' ? '1' : '0') . substr($state, 41);
+        $refused = [
+            'session' => fn () => $states->verify($state, 'session-2'),
+            'tampered' => fn () => $states->verify($tampered, 'session-1'),
+            'other key' => fn () => (new OAuthState('another key of 16 bytes+'))->verify($state, 'session-1'),
+            'empty' => fn () => $states->verify('', 'session-1'),
+        ];
+        foreach ($refused as $what => $verify) {
+            try {
+                $verify();
+                $this->fail("a state was accepted: {$what}");
+            } catch (InvalidInputException $e) {
+                $this->assertSame(-50005, $e->getCode(), $what);
+            }
+        }
+        $short = new OAuthState(self::STATE_KEY, 1);
+        $old = $short->issue('session-1');
+        $short->verify($old, 'session-1');
+        sleep(2);
+        try {
+            $short->verify($old, 'session-1');
+            $this->fail('an expired state was accepted');
+        } catch (InvalidInputException $e) {
+            $this->assertStringContainsString('expired', $e->getMessage());
+        }
+        foreach ([['short', null], [self::STATE_KEY, 0], [self::STATE_KEY, 86401]] as [$key, $ttl]) {
+            try {
+                new OAuthState($key, $ttl);
+                $this->fail("OAuthState accepted {$key} {$ttl}");
+            } catch (InvalidInputException $e) {
+                $this->assertSame(-50005, $e->getCode());
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ require __DIR__ . '/support.php';
 
 // The PSR-7 and PSR-16 tests' dependencies, loaded here only: the package itself never loads
 // them. Debian's php-psr-http-message, php-psr-http-factory, php-nyholm-psr7,
-// php-psr-simple-cache and php-symfony-cache (test.sh installs them), else a Composer install
+// php-psr-simple-cache, php-symfony-cache and php-psr-log (test.sh installs them), else a Composer install
 // of the package's require-dev.
 $debian = is_file('/usr/share/php/Nyholm/Psr7/autoload.php')
     && is_file('/usr/share/php/Symfony/Component/Cache/autoload.php');
@@ -16,6 +16,7 @@ if ($debian) {
     require_once '/usr/share/php/Psr/Http/Message/factory-autoload.php';
     require_once '/usr/share/php/Nyholm/Psr7/autoload.php';
     require_once '/usr/share/php/Psr/SimpleCache/autoload.php';
+    require_once '/usr/share/php/Psr/Log/autoload.php';
     require_once '/usr/share/php/Symfony/Component/Cache/autoload.php';
 } elseif (is_file(dirname(__DIR__) . '/vendor/autoload.php')) {
     require_once dirname(__DIR__) . '/vendor/autoload.php';

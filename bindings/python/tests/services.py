@@ -164,6 +164,10 @@ class Sim:
             app["callback_url"] = url
         self._call("POST", "/_sim/apps", app)
 
+    def add_app(self, appid: str, secret: str, kind: str) -> None:
+        """Register an account (`official_account`, `website_app`, …) with the sim."""
+        self._call("POST", "/_sim/apps", {"appid": appid, "secret": secret, "kind": kind})
+
     def oauth_code(self, appid: str, **more) -> dict:
         """A user OAuth code (or js_code) for `appid`: `{"code", "openid", …}`; `scope`,
         `subscribed=False` (the user does not follow) and `expired=True` go to the sim."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
 
 import pytest
 
@@ -123,6 +124,95 @@ def test_async_twins(sim):
     asyncio.run(main())
 
 
+WEB_APPID = "wxweb0000000000001"
+WEB_SECRET = "web-secret"
+
+
+def _website(sim, cls=weixinkit.WebsiteApp):
+    sim.add_app(WEB_APPID, WEB_SECRET, "website_app")
+    return cls(weixinkit.WebsiteAppConfig(WEB_APPID, WEB_SECRET, http=HttpOptions(api_base_uri=sim.url)))
+
+
+def test_website_qr_login_from_code_to_profile(sim):
+    app = _website(sim)
+    assert app.app_id == WEB_APPID
+    assert WEB_SECRET not in repr(app)
+    assert app.qrconnect_url("https://example.com/login", "st1") == (
+        "https://open.weixin.qq.com/connect/qrconnect?appid=" + WEB_APPID
+        + "&redirect_uri=https%3A%2F%2Fexample.com%2Flogin&response_type=code"
+        "&scope=snsapi_login&state=st1#wechat_redirect")
+    assert app.qrconnect_url("https://example.com/login", "st1", "en").endswith(
+        "&state=st1&lang=en#wechat_redirect")
+    for bad in [("/relative", "st1", None), ("https://e.com", "not ok", None),
+                ("https://e.com", "st1", "de")]:
+        with pytest.raises(WeixinkitError.InvalidInput):
+            app.qrconnect_url(*bad)
+
+    code = sim.oauth_code(WEB_APPID, scope="snsapi_login")
+    user = app.oauth_access_token(code["code"])
+    assert isinstance(user, weixinkit.UserAccessToken)
+    assert (user.openid, user.scope) == (code["openid"], "snsapi_login")
+    assert app.oauth_check(user.access_token, user.openid) is True
+    renewed = app.oauth_refresh_token(user.refresh_token)
+    profile = app.oauth_user_info(renewed.access_token, renewed.openid, lang="en")
+    assert isinstance(profile, weixinkit.OAuthUserInfo)
+    assert (profile.openid, profile.nickname) == (code["openid"], "Sim User")
+    with pytest.raises(WeixinkitError.OauthCode) as e:
+        app.oauth_access_token(code["code"])
+    assert e.value.errcode == 40163 and "already used" in str(e.value)
+    with pytest.raises(WeixinkitError.Config):
+        weixinkit.WebsiteApp(weixinkit.WebsiteAppConfig(WEB_APPID, ""))
+    with pytest.raises(TypeError):
+        weixinkit.WebsiteApp(42)  # type: ignore[arg-type]
+
+
+def test_website_async_twin(sim):
+    async def main():
+        app = _website(sim, weixinkit.AsyncWebsiteApp)
+        code = sim.oauth_code(WEB_APPID, scope="snsapi_login")
+        user = await app.oauth_access_token(code["code"])
+        assert await app.oauth_check(user.access_token, user.openid) is True
+        profile = await app.oauth_user_info(user.access_token, user.openid)
+        assert profile.openid == code["openid"]
+        with pytest.raises(WeixinkitError.OauthCode):
+            await app.oauth_access_token(code["code"])
+        assert "scope=snsapi_login" in app.qrconnect_url("https://e.com/cb", "s")
+    asyncio.run(main())
+
+
+def test_the_state_ties_the_redirect_to_the_session():
+    key = "a state key of at least 16 bytes"
+    states = weixinkit.OAuthState(key)
+    assert states.ttl_secs == 600 and key not in repr(states)
+    state = states.issue("session-1")
+    assert re.fullmatch(r"[0-9a-f]{56}", state)
+    assert states.verify(state, "session-1") is None
+    assert states.issue("session-1") != state
+    # Another session, a tampered digit, another key: refused, saying why.
+    with pytest.raises(WeixinkitError.InvalidInput, match="session") as e:
+        states.verify(state, "session-2")
+    assert e.value.code == -50005
+    tampered = state[:40] + ("0" if state[40] != "0" else "1") + state[41:]
+    with pytest.raises(WeixinkitError.InvalidInput):
+        states.verify(tampered, "session-1")
+    with pytest.raises(WeixinkitError.InvalidInput):
+        weixinkit.OAuthState("another key of 16 bytes+").verify(state, "session-1")
+    with pytest.raises(WeixinkitError.InvalidInput, match="no state"):
+        states.verify("", "session-1")
+    # A one-second state is refused once its second has passed.
+    short = weixinkit.OAuthState(key, ttl_secs=1)
+    old = short.issue("session-1")
+    short.verify(old, "session-1")
+    time.sleep(2.1)
+    with pytest.raises(WeixinkitError.InvalidInput, match="expired"):
+        short.verify(old, "session-1")
+    for bad in [("short",), (key, 0), (key, 86401)]:
+        with pytest.raises(WeixinkitError.InvalidInput):
+            weixinkit.OAuthState(*bad)
+    with pytest.raises(WeixinkitError.InvalidInput):
+        states.issue("")
+
+
 def _signature(timestamp: str, nonce: str) -> str:
     return hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce])).encode()).hexdigest()
 
@@ -202,6 +292,7 @@ def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monke
     monkeypatch.setenv("WEIXINKIT_OA_AES_KEY", AES_KEY)
     monkeypatch.setenv("WEIXINKIT_API_BASE_URI", sim.url)
     monkeypatch.setenv("FLASK_SECRET_KEY", "test-only")
+    monkeypatch.setenv("WEIXINKIT_STATE_KEY", "a state key for the example test")
     path = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "oa_flask_app.py"
     spec = importlib.util.spec_from_file_location("oa_flask_app", path)
     module = importlib.util.module_from_spec(spec)
@@ -220,10 +311,15 @@ def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monke
         back = urlsplit(query["redirect_uri"][0]).path
         page = client.get(back, query_string={"code": code, "state": query["state"][0]})
         assert (page.status_code, page.get_data(as_text=True)) == (200, expected)
-    # A forged state is refused before any code is exchanged.
-    client.get("/subscribed")
+    # A forged state, or one issued to another browser session, is refused before any code is
+    # exchanged.
+    mine = parse_qs(urlsplit(client.get("/subscribed").headers["Location"]).query)["state"][0]
     before = sim.calls("/sns/oauth2/access_token")
     assert client.get("/oauth/callback", query_string={"code": "x", "state": "forged"}).status_code == 400
+    other = module.app.test_client()
+    other.get("/subscribed")
+    refused = other.get("/oauth/callback", query_string={"code": "x", "state": mine})
+    assert refused.status_code == 400 and "session" in refused.get_data(as_text=True)
     assert sim.calls("/sns/oauth2/access_token") == before
 
     query, body = _encrypted(TEXT)

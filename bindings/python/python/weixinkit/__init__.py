@@ -31,8 +31,8 @@ from ._native import (
     parse_message,
     text_reply,
 )
-from ._native import Token, jssdk_signature
-from ._account import AsyncOfficialAccount, OfficialAccount
+from ._native import Token, disable_logging, enable_logging, jssdk_signature
+from ._account import AsyncOfficialAccount, AsyncWebsiteApp, OAuthState, OfficialAccount, WebsiteApp
 from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
     CallbackOptions,
@@ -47,6 +47,7 @@ from ._config import (
     SuiteConfig,
     TokenEndpoint,
     TokenOptions,
+    WebsiteAppConfig,
     WorkAccountConfig,
 )
 from ._platform import (
@@ -195,6 +196,7 @@ __all__ = [
     "AsyncOfficialAccount",
     "AsyncProvider",
     "AsyncSuite",
+    "AsyncWebsiteApp",
     "AsyncWorkAccount",
     "Authorization",
     "AuthorizationNotice",
@@ -217,6 +219,7 @@ __all__ = [
     "MessageCrypto",
     "MessageHeader",
     "OfficialAccount",
+    "OAuthState",
     "OAuthUserInfo",
     "MiniProgramSession",
     "UserAccessToken",
@@ -235,11 +238,15 @@ __all__ = [
     "Token",
     "TokenEndpoint",
     "TokenOptions",
+    "WebsiteApp",
+    "WebsiteAppConfig",
     "WeixinkitError",
     "WorkAccount",
     "WorkAccountConfig",
     "check_signature",
     "decode_aes_key",
+    "disable_logging",
+    "enable_logging",
     "image_reply",
     "jssdk_signature",
     "msg_signature",

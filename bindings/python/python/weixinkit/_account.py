@@ -7,9 +7,13 @@ import json
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Tuple, Union
 
 from . import _native
-from ._config import OfficialAccountConfig
+from ._config import OfficialAccountConfig, WebsiteAppConfig
 
-__all__ = ["AsyncOfficialAccount", "OfficialAccount"]
+__all__ = ["AsyncOfficialAccount", "AsyncWebsiteApp", "OAuthState", "OfficialAccount", "WebsiteApp"]
+
+#: The ``state`` helper is the native class: ``OAuthState(key, ttl_secs=None)``,
+#: ``.issue(session_value)``, ``.verify(state, session_value)``.
+OAuthState = _native.OAuthState
 
 #: What ``OfficialAccount(...)`` accepts: the dataclass, or the shared JSON record itself as a
 #: ``dict`` or a JSON string (the same record the PHP and Kotlin bindings take).
@@ -176,3 +180,45 @@ class AsyncOfficialAccount(_native.AsyncOfficialAccount):
         if reply is None:
             return result
         return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))
+
+
+#: What ``WebsiteApp(...)`` accepts: the dataclass, or the shared JSON record.
+WebsiteConfigLike = Union[WebsiteAppConfig, Mapping[str, Any], str]
+
+
+def _website_json(config: WebsiteConfigLike) -> str:
+    if isinstance(config, WebsiteAppConfig):
+        return config.to_json()
+    if isinstance(config, Mapping):
+        return json.dumps(dict(config), ensure_ascii=False)
+    if isinstance(config, str):
+        return config
+    raise TypeError(
+        "config must be a WebsiteAppConfig, a dict or a JSON string, not " + type(config).__name__
+    )
+
+
+class WebsiteApp(_native.WebsiteApp):
+    """An Open Platform website app ("log in with WeChat" on a PC site): the QR login page
+    (``qrconnect_url``), the code exchange (``oauth_access_token``; a used, expired or unknown
+    code raises ``WeixinkitError.OauthCode``), ``oauth_refresh_token``, ``oauth_check`` and
+    the user's profile (``oauth_user_info``). Blocking calls that release the GIL; use
+    ``AsyncWebsiteApp`` from coroutines."""
+
+    __slots__ = ()
+
+    def __new__(cls, config: WebsiteConfigLike) -> "WebsiteApp":
+        """``config``: a ``WebsiteAppConfig``, or the shared JSON record (``dict`` or ``str``).
+        Raises ``WeixinkitError.Config`` for an unusable configuration."""
+        return super().__new__(cls, _website_json(config))
+
+
+class AsyncWebsiteApp(_native.AsyncWebsiteApp):
+    """``WebsiteApp`` for asyncio: the same methods, returning awaitables (``app_id`` and
+    ``qrconnect_url`` do no network I/O and stay plain)."""
+
+    __slots__ = ()
+
+    def __new__(cls, config: WebsiteConfigLike) -> "AsyncWebsiteApp":
+        """As ``WebsiteApp(config)``."""
+        return super().__new__(cls, _website_json(config))

@@ -23,6 +23,7 @@ __all__ = [
     "RetryPolicy",
     "TokenEndpoint",
     "TokenOptions",
+    "WebsiteAppConfig",
 ]
 
 #: ``"token"`` (``GET cgi-bin/token``; every fetch mints a new token, the default) or
@@ -532,6 +533,43 @@ class WorkAccountConfig:
     def to_dict(self) -> dict[str, Any]:
         """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
         return _record(self, skip=("store",) if self.host_store is not None else ())
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds the secret."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class WebsiteAppConfig:
+    """An Open Platform website app ("log in with WeChat" on a PC site): its own AppID and
+    AppSecret. It caches nothing, so it has no store.
+
+    >>> "s3cret" in repr(WebsiteAppConfig("wxweb1", "s3cret"))
+    False
+    """
+
+    #: The website app's AppID.
+    app_id: str
+    #: Its AppSecret.
+    secret: str = field(repr=False)
+    #: HTTP options.
+    http: Optional[HttpOptions] = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in ("app_id", "secret"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"WebsiteAppConfig.{name} must be a str")
+        if self.http is not None and not isinstance(self.http, HttpOptions):
+            raise TypeError("WebsiteAppConfig.http must be a HttpOptions or None")
+
+    def __repr__(self) -> str:
+        return f"WebsiteAppConfig(app_id={self.app_id!r}, secret='***', http={self.http!r})"
+
+    __str__ = __repr__
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
+        return _record(self)
 
     def to_json(self) -> str:
         """The shared JSON record, as every binding's core parses it. Holds the secret."""

@@ -14,7 +14,12 @@ __all__ = [
     "Article",
     "AsyncAuthorizer",
     "AsyncComponent",
+    "AsyncCorp",
     "AsyncOfficialAccount",
+    "AsyncProvider",
+    "AsyncSuite",
+    "AsyncWebsiteApp",
+    "AsyncWorkAccount",
     "Authorization",
     "AuthorizationNotice",
     "Authorizer",
@@ -23,21 +28,30 @@ __all__ = [
     "BackgroundRefresh",
     "CallbackResponse",
     "Component",
+    "Corp",
     "CryptoOptions",
     "Event",
     "Message",
     "MessageCrypto",
     "MessageHeader",
     "MiniProgramSession",
+    "OAuthState",
     "OAuthUserInfo",
     "OfficialAccount",
+    "PermanentCode",
     "PreAuthCode",
+    "Provider",
     "ReceiverIdPolicy",
+    "Suite",
     "Token",
     "UserAccessToken",
     "UserInfo",
+    "WebsiteApp",
+    "WorkAccount",
     "check_signature",
     "decode_aes_key",
+    "disable_logging",
+    "enable_logging",
     "image_reply",
     "jssdk_signature",
     "msg_signature",
@@ -590,6 +604,19 @@ def news_reply(
     to_user_name: str, from_user_name: str, create_time: int, articles: Sequence[Article]
 ) -> str: ...
 def jssdk_signature(jsapi_ticket: str, nonce_str: str, timestamp: int, url: str) -> str: ...
+
+# --- logging -----------------------------------------------------------------------------------
+
+def enable_logging(level: Optional[str] = None) -> None:
+    """Send the core's events (refreshes, lock waits, retries, lifecycle steps; never a
+    secret or token) to the standard ``logging`` module, loggers ``weixinkit.*``. ``level``
+    ("error", "warn", "info", "debug", "trace") is the most verbose the core emits; by default
+    the ``weixinkit`` logger's effective level."""
+    ...
+
+def disable_logging() -> None:
+    """Stop sending the core's events to ``logging`` (the default)."""
+    ...
 
 # --- token engine ------------------------------------------------------------------------------
 
@@ -1404,3 +1431,66 @@ class AsyncWorkAccount:
         """POST a JSON body to any WeCom endpoint as the app."""
         ...
     # --- end of the generated AsyncWorkAccount methods ---
+
+@disjoint_base
+class WebsiteApp:
+    """An Open Platform website app ("log in with WeChat"); blocking methods that release the GIL."""
+    def __new__(cls, config_json: str) -> Self: ...
+    @property
+    def app_id(self) -> str: ...
+    # --- WebsiteApp: generated from src/ffi/endpoints.rs (WEIXINKIT_BLESS=1 cargo test --test integration python_stub) ---
+    def oauth_access_token(self, code: str) -> UserAccessToken:
+        """`sns/oauth2/access_token`: the redirect's code for the user's token and openid; a used, expired or unknown code raises the `oauth_code` error."""
+        ...
+    def oauth_refresh_token(self, refresh_token: str) -> UserAccessToken:
+        """`sns/oauth2/refresh_token`: a new user access token."""
+        ...
+    def oauth_check(self, access_token: str, openid: str) -> bool:
+        """`sns/auth`: whether a user access token is still valid for `openid`."""
+        ...
+    def oauth_user_info(self, access_token: str, openid: str, lang: Optional[str] = ...) -> OAuthUserInfo:
+        """`sns/userinfo`: the user's profile (`lang` zh_CN when unset, zh_TW or en)."""
+        ...
+    def qrconnect_url(self, redirect_uri: str, state: str, lang: Optional[str] = ...) -> str:
+        """The QR login page (`connect/qrconnect`, scope `snsapi_login`) with `state` (see `OAuthState`), and `lang` (`cn` or `en`) when given."""
+        ...
+    # --- end of the generated WebsiteApp methods ---
+
+@disjoint_base
+class AsyncWebsiteApp:
+    """An Open Platform website app with asyncio methods."""
+    def __new__(cls, config_json: str) -> Self: ...
+    @property
+    def app_id(self) -> str: ...
+    # --- AsyncWebsiteApp: generated from src/ffi/endpoints.rs (WEIXINKIT_BLESS=1 cargo test --test integration python_stub) ---
+    def oauth_access_token(self, code: str) -> Awaitable[UserAccessToken]:
+        """`sns/oauth2/access_token`: the redirect's code for the user's token and openid; a used, expired or unknown code raises the `oauth_code` error."""
+        ...
+    def oauth_refresh_token(self, refresh_token: str) -> Awaitable[UserAccessToken]:
+        """`sns/oauth2/refresh_token`: a new user access token."""
+        ...
+    def oauth_check(self, access_token: str, openid: str) -> Awaitable[bool]:
+        """`sns/auth`: whether a user access token is still valid for `openid`."""
+        ...
+    def oauth_user_info(self, access_token: str, openid: str, lang: Optional[str] = ...) -> Awaitable[OAuthUserInfo]:
+        """`sns/userinfo`: the user's profile (`lang` zh_CN when unset, zh_TW or en)."""
+        ...
+    def qrconnect_url(self, redirect_uri: str, state: str, lang: Optional[str] = ...) -> str:
+        """The QR login page (`connect/qrconnect`, scope `snsapi_login`) with `state` (see `OAuthState`), and `lang` (`cn` or `en`) when given."""
+        ...
+    # --- end of the generated AsyncWebsiteApp methods ---
+
+@final
+class OAuthState:
+    """The ``state`` of an authorization redirect, bound to the caller's session (HMAC-SHA256 with ``key``, at least 16 bytes; expiry ``ttl_secs``, 600 by default)."""
+    def __new__(cls, key: str, ttl_secs: Optional[int] = None) -> Self: ...
+    @property
+    def ttl_secs(self) -> int: ...
+    # --- OAuthState: generated from src/ffi/endpoints.rs (WEIXINKIT_BLESS=1 cargo test --test integration python_stub) ---
+    def issue(self, session_value: str) -> str:
+        """A new state bound to the session's value (a session id, or a hash of it): 56 letters and digits, valid for the helper's lifetime."""
+        ...
+    def verify(self, state: str, session_value: str) -> None:
+        """Check the redirect's state against the session's value: raises `invalid_input` saying why when it is malformed, forged, for another session, or expired."""
+        ...
+    # --- end of the generated OAuthState methods ---

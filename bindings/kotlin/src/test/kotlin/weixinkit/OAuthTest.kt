@@ -141,4 +141,75 @@ class OAuthTest : WithSim() {
             }
         }
     }
+
+    private val webAppId = "wxweb0000000000001"
+    private val webSecret = "web-secret"
+    private val stateKey = "a state key of at least 16 bytes"
+
+    private fun website(): WebsiteApp {
+        sim.post("/_sim/apps", JSONObject().put("appid", webAppId).put("secret", webSecret).put("kind", "website_app"))
+        val http = HttpOptions(timeoutMs = 5_000L, apiBaseUri = sim.baseUrl, retry = RetryPolicy(delayMs = 10L))
+        return WebsiteApp(WebsiteAppConfig(appId = webAppId, secret = Secret(webSecret), http = http))
+    }
+
+    @Test
+    fun `website QR login from code to profile, blocking and suspend`(): Unit = runBlocking {
+        website().use { app ->
+            assertEquals(webAppId, app.appId())
+            assertEquals(
+                "https://open.weixin.qq.com/connect/qrconnect?appid=$webAppId" +
+                    "&redirect_uri=https%3A%2F%2Fexample.com%2Flogin&response_type=code&scope=snsapi_login" +
+                    "&state=st1#wechat_redirect",
+                app.qrconnectUrl("https://example.com/login", "st1"),
+            )
+            assertTrue(app.qrconnectUrl("https://example.com/login", "st1", "en").endsWith("&state=st1&lang=en#wechat_redirect"))
+            for ((uri, state, lang) in listOf(Triple("/relative", "st1", null), Triple("https://e.com", "not ok", null), Triple("https://e.com", "st1", "de"))) {
+                assertThrows(WeixinkitException.InvalidInput::class.java) { app.qrconnectUrl(uri, state, lang) }
+            }
+            val c = code(webAppId, "scope" to "snsapi_login")
+            val user = app.oauthAccessToken(c.getString("code"))
+            assertEquals(c.getString("openid"), user.openid)
+            assertEquals("snsapi_login", user.scope)
+            assertTrue(app.oauthCheck(user.accessToken, user.openid))
+            val renewed = app.oauthRefreshTokenAsync(user.refreshToken)
+            val profile = app.oauthUserInfoAsync(renewed.accessToken, renewed.openid, "en")
+            assertEquals(c.getString("openid"), profile.openid)
+            assertEquals("Sim User", profile.nickname)
+            val used = assertThrows(WeixinkitException.OauthCode::class.java) { app.oauthAccessToken(c.getString("code")) }
+            assertEquals(40163, used.code)
+            val other = code(webAppId, "scope" to "snsapi_login")
+            assertEquals(other.getString("openid"), app.oauthAccessTokenAsync(other.getString("code")).openid)
+        }
+        assertThrows(WeixinkitException.Config::class.java) { WebsiteApp(WebsiteAppConfig(appId = webAppId, secret = Secret(""))) }
+    }
+
+    @Test
+    fun `the state ties the redirect to the session`() {
+        OAuthState(stateKey).use { states ->
+            assertEquals(600L, states.ttlSecs())
+            assertFalse(states.toString().contains(stateKey))
+            val state = states.issue("session-1")
+            assertTrue(Regex("[0-9a-f]{56}").matches(state), state)
+            states.verify(state, "session-1")
+            assertTrue(states.issue("session-1") != state)
+            val flipped = state.substring(0, 40) + (if (state[40] == '0') '1' else '0') + state.substring(41)
+            val other = assertThrows(WeixinkitException.InvalidInput::class.java) { states.verify(state, "session-2") }
+            assertEquals(-50005, other.code)
+            assertTrue(other.message!!.contains("session"), other.message)
+            assertThrows(WeixinkitException.InvalidInput::class.java) { states.verify(flipped, "session-1") }
+            OAuthState("another key of 16 bytes+").use { otherKey ->
+                assertThrows(WeixinkitException.InvalidInput::class.java) { otherKey.verify(state, "session-1") }
+            }
+            assertThrows(WeixinkitException.InvalidInput::class.java) { states.verify("", "session-1") }
+        }
+        OAuthState(stateKey, 1L).use { short ->
+            val old = short.issue("session-1")
+            short.verify(old, "session-1")
+            Thread.sleep(2_100)
+            val expired = assertThrows(WeixinkitException.InvalidInput::class.java) { short.verify(old, "session-1") }
+            assertTrue(expired.message!!.contains("expired"), expired.message)
+        }
+        assertThrows(WeixinkitException.InvalidInput::class.java) { OAuthState("short") }
+        assertThrows(WeixinkitException.InvalidInput::class.java) { OAuthState(stateKey, 0L) }
+    }
 }
