@@ -120,15 +120,17 @@ impl Store for RedisStore {
         ttl: Duration,
     ) -> Result<bool> {
         let mut conn = self.conn.clone();
-        let stored: Option<String> = redis::cmd("SET")
+        let command = redis::cmd("SET")
             .arg(key)
             .arg(value)
             .arg("NX")
             .arg("PX")
             .arg(ttl_ms(Some(ttl)))
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.error("SET NX", e))?;
+            .to_owned();
+        let stored: Option<String> =
+            on_library_runtime(async move { command.query_async(&mut conn).await })
+                .await
+                .map_err(|e| self.error("SET NX", e))?;
         Ok(stored.is_some())
     }
 
