@@ -132,6 +132,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store: StoreConfig::File {
             dir: dir.to_string_lossy().into_owned(),
         },
+        callback: Default::default(),
     };
     println!("    config: {config:?}");
     let platform = Component::with_store(config, store, Arc::new(SystemClock))?;
@@ -317,6 +318,7 @@ async fn wecom_leg(
         store: StoreConfig::File {
             dir: dir.to_string_lossy().into_owned(),
         },
+        callback: Default::default(),
     };
     println!("    config: {config:?}");
     let suite = Suite::with_store(config, store, Arc::new(SystemClock))?;

@@ -114,6 +114,7 @@ fn component_config(sim: &str, redis: &str) -> ComponentConfig {
         http: http_options(sim),
         tokens: token_options(),
         store: StoreConfig::Redis { url: redis.into() },
+        callback: Default::default(),
     }
 }
 

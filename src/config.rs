@@ -210,6 +210,30 @@ impl Default for TokenOptions {
     }
 }
 
+/// How a callback handler (the Open Platform's authorization event URL, a WeCom suite's
+/// callback URL) treats the pushes it receives.
+///
+/// ```
+/// let c = weixinkit::ComponentConfig::from_json(r#"{"component_app_id":"wx1",
+///     "component_secret":"s","token":"t","encoding_aes_key":"k",
+///     "callback":{"replay_window_seconds":300}}"#)?;
+/// assert_eq!(c.callback.replay_window_seconds, 300);
+/// assert_eq!(weixinkit::CallbackOptions::default().replay_window_seconds, 0);
+/// # Ok::<(), weixinkit::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallbackOptions {
+    /// The replay window, in seconds; 0 (the default) turns it off. When on, a push whose
+    /// timestamp is further than this from now is refused (403), and so is a push whose
+    /// `(timestamp, nonce, msg_signature)` was already accepted within the window (409): the
+    /// triple is recorded in the store (`{prefix}:seen_push:{owner}:{fingerprint}`, expiring
+    /// after the window) with an atomic set-if-absent, so every process sharing the store
+    /// refuses it. A push whose lifecycle step failed (500) is forgotten again, so WeChat's
+    /// retry of it goes through.
+    pub replay_window_seconds: u64,
+}
+
 /// An Official Account (or mini program) with its own AppSecret.
 ///
 /// `Debug` never prints the secret or the EncodingAESKey:
@@ -390,6 +414,9 @@ pub struct ComponentConfig {
     /// The store (tickets and refresh tokens are durable there).
     #[serde(default)]
     pub store: StoreConfig,
+    /// Callback handler options (the replay window).
+    #[serde(default)]
+    pub callback: CallbackOptions,
 }
 
 impl ComponentConfig {
@@ -419,6 +446,7 @@ impl fmt::Debug for ComponentConfig {
             .field("http", &self.http)
             .field("tokens", &self.tokens)
             .field("store", &self.store)
+            .field("callback", &self.callback)
             .finish()
     }
 }

@@ -68,13 +68,15 @@ pub mod message;
 pub mod oauth;
 pub mod official_account;
 pub mod open_platform;
+mod replay;
 pub mod runtime;
 pub mod store;
 pub mod token;
 pub mod wecom;
 
 pub use config::{
-    HttpOptions, OfficialAccountConfig, RetryPolicy, StoreConfig, TokenEndpoint, TokenOptions,
+    CallbackOptions, HttpOptions, OfficialAccountConfig, RetryPolicy, StoreConfig, TokenEndpoint,
+    TokenOptions,
 };
 pub use crypto::{
     check_signature, decode_aes_key, msg_signature, CryptoOptions, MessageCrypto, ReceiverIdPolicy,

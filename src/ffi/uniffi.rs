@@ -339,6 +339,12 @@ pub struct TokenOptions {
     pub local_max_age_ms: Option<i64>,
 }
 
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CallbackOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_window_seconds: Option<i64>,
+}
+
 pub struct OfficialAccountConfig {
     pub app_id: String,
     pub secret: std::sync::Arc<Secret>,
@@ -567,6 +573,7 @@ pub struct ComponentConfig {
     pub http: Option<HttpOptions>,
     pub tokens: Option<TokenOptions>,
     pub store: Option<StoreConfig>,
+    pub callback: Option<CallbackOptions>,
 }
 
 impl ComponentConfig {
@@ -581,6 +588,7 @@ impl ComponentConfig {
             ("http", self.http.map(|h| serde_json::json!(h))),
             ("tokens", self.tokens.map(|t| serde_json::json!(t))),
             ("store", self.store.map(|s| serde_json::json!(s))),
+            ("callback", self.callback.map(|c| serde_json::json!(c))),
         ];
         set_present(&mut json, fields);
         Ok(crate::ComponentConfig::from_json(&json.to_string())?)
@@ -712,6 +720,7 @@ pub struct SuiteConfig {
     pub http: Option<HttpOptions>,
     pub tokens: Option<TokenOptions>,
     pub store: Option<StoreConfig>,
+    pub callback: Option<CallbackOptions>,
 }
 
 pub struct WorkAccountConfig {
@@ -761,6 +770,10 @@ impl Suite {
             "provider_corp_id": config.provider_corp_id,
         });
         common_fields(&mut json, config.http, config.tokens, config.store);
+        set_present(
+            &mut json,
+            [("callback", config.callback.map(|c| serde_json::json!(c)))],
+        );
         let config = crate::wecom::SuiteConfig::from_json(&json.to_string())?;
         Ok(Self(match host_store(store) {
             None => crate::wecom::Suite::new(config)?,

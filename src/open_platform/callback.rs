@@ -21,8 +21,9 @@ pub struct CallbackRequest {
 /// holds tickets and codes) and the message with its credentials as `***`.
 #[derive(Clone, PartialEq, Serialize)]
 pub struct CallbackResponse {
-    /// HTTP status: 200, 400 (malformed), 403 (signature or receiver check failed), 405,
-    /// or 500 (the lifecycle step failed: WeChat will push again).
+    /// HTTP status: 200, 400 (malformed), 403 (signature, receiver or timestamp check
+    /// failed), 405, 409 (a replayed push, with `callback.replay_window_seconds` on), or 500
+    /// (the lifecycle step failed: WeChat will push again).
     pub status: u16,
     /// The body: `success` on 200, a short reason otherwise.
     pub body: String,
@@ -66,7 +67,9 @@ impl Component {
     /// Handle a request to the authorization event URL: verify, decrypt, parse, apply the
     /// lifecycle (store the ticket; on `authorized` / `updateauthorized` exchange the code and
     /// persist; on `unauthorized` forget the authorizer), and say what to answer. The caller
-    /// then hands `message` to its own handler.
+    /// then hands `message` to its own handler. With `callback.replay_window_seconds` on, a
+    /// push outside the window is a 403 and one already received within it a 409
+    /// ([`crate::CallbackOptions`]).
     pub async fn handle_callback(&self, request: &CallbackRequest) -> CallbackResponse {
         let reply = |status: u16, body: &str| CallbackResponse {
             status,
@@ -102,6 +105,19 @@ impl Component {
                 | Error::ReceiverIdMismatch { .. }),
             ) => return reply(403, &e.to_string()),
             Err(e) => return reply(400, &e.to_string()),
+        };
+        let admitted = match crate::replay::admit(
+            &self.inner.config.callback,
+            &self.inner.tokens,
+            self.app_id(),
+            timestamp,
+            nonce,
+            signature,
+        )
+        .await
+        {
+            Ok(admitted) => admitted,
+            Err(refused) => return refused,
         };
         let step = match &message.event {
             Event::ComponentVerifyTicket { ticket, .. } => self.store_verify_ticket(ticket).await,
@@ -143,12 +159,15 @@ impl Component {
                 message: Some(message),
                 plaintext: Some(plaintext),
             },
-            Err(e) => CallbackResponse {
-                status: 500,
-                body: format!("lifecycle step failed: {e}"),
-                message: Some(message),
-                plaintext: Some(plaintext),
-            },
+            Err(e) => {
+                crate::replay::release(&self.inner.tokens, admitted).await;
+                CallbackResponse {
+                    status: 500,
+                    body: format!("lifecycle step failed: {e}"),
+                    message: Some(message),
+                    plaintext: Some(plaintext),
+                }
+            }
         }
     }
 }

@@ -27,7 +27,13 @@ pub struct FileStore {
     locks_dir: PathBuf,
     held: Mutex<HashMap<String, (String, File)>>,
     counter: AtomicU64,
+    inserts: AtomicU64,
 }
+
+/// Every this many [`Store::set_if_absent`] calls, the expired entries of the key's family
+/// (the key up to its last `:`) are removed: such keys (one per push seen) are never read
+/// again once expired, and files do not expire by themselves.
+const SWEEP_EVERY: u64 = 64;
 
 impl FileStore {
     /// Use `dir`, creating it (and `dir/locks`) if missing.
@@ -44,6 +50,7 @@ impl FileStore {
             locks_dir,
             held: Mutex::new(HashMap::new()),
             counter: AtomicU64::new(0),
+            inserts: AtomicU64::new(0),
         })
     }
 
@@ -54,6 +61,33 @@ impl FileStore {
 
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(file_name(key))
+    }
+
+    /// Remove the expired entries whose keys start with `family` (best effort).
+    fn sweep_expired(&self, family: &str) {
+        let prefix = file_name(family);
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = now_ms();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name.to_str().is_some_and(|n| n.starts_with(&prefix)) {
+                continue;
+            }
+            let path = entry.path();
+            let mut head = [0u8; 24];
+            let expires_ms = File::open(&path)
+                .and_then(|mut f| f.read(&mut head))
+                .ok()
+                .and_then(|n| {
+                    let text = std::str::from_utf8(&head[..n]).ok()?;
+                    text.split_once('\n')?.0.parse::<u64>().ok()
+                });
+            if expires_ms.is_some_and(|ms| ms != 0 && ms <= now) {
+                let _ = fs::remove_file(&path);
+            }
+        }
     }
 
     fn write(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()> {
@@ -153,6 +187,27 @@ impl Store for FileStore {
         }
     }
 
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        lock_key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let sweep = self
+            .inserts
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY);
+        let family = key.rsplit_once(':').map(|(family, _)| format!("{family}:"));
+        // Under the lock every writer of the family takes, so no fresh entry is removed.
+        super::set_if_absent_under_lock(self, key, lock_key, value, ttl, || {
+            if let (true, Some(family)) = (sweep, &family) {
+                self.sweep_expired(family);
+            }
+        })
+        .await
+    }
+
     async fn try_lock(&self, lock_key: &str, _ttl: Duration) -> Result<Option<String>> {
         let path = self.locks_dir.join(file_name(lock_key));
         let file = OpenOptions::new()
@@ -212,6 +267,50 @@ mod tests {
             std::env::temp_dir().join(format!("weixinkit-test-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[tokio::test]
+    async fn set_if_absent_sweeps_the_expired_entries_of_its_family() {
+        let dir = temp_dir("sweep");
+        let store = FileStore::open(&dir).unwrap();
+        let lock = "weixinkit:lock:seen_push:wx1:wx1";
+        store
+            .set(
+                "weixinkit:access_token:wx1:wx1",
+                "t",
+                Some(Duration::from_millis(1)),
+            )
+            .await
+            .unwrap();
+        for i in 0..SWEEP_EVERY {
+            let key = format!("weixinkit:seen_push:wx1:{i}");
+            let ttl = Duration::from_millis(if i == 1 { 60_000 } else { 50 });
+            assert!(store.set_if_absent(&key, lock, "seen", ttl).await.unwrap());
+        }
+        let family = |store: &FileStore| {
+            fs::read_dir(store.dir())
+                .unwrap()
+                .filter(|e| {
+                    let name = e.as_ref().unwrap().file_name();
+                    name.to_str()
+                        .unwrap()
+                        .starts_with("weixinkit:seen_push:wx1:")
+                })
+                .count()
+        };
+        assert_eq!(family(&store), SWEEP_EVERY as usize);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The next sweeping call removes the expired entries of the family, and only those.
+        let key = "weixinkit:seen_push:wx1:fresh";
+        let ttl = Duration::from_secs(60);
+        assert!(store.set_if_absent(key, lock, "seen", ttl).await.unwrap());
+        assert_eq!(family(&store), 2);
+        assert!(!store
+            .set_if_absent("weixinkit:seen_push:wx1:1", lock, "x", ttl)
+            .await
+            .unwrap());
+        assert!(dir.join("weixinkit:access_token:wx1:wx1").exists());
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

@@ -63,6 +63,25 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        _lock_key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let now = Instant::now();
+        let mut values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        if values
+            .get(key)
+            .is_some_and(|(_, deadline)| live(*deadline, now))
+        {
+            return Ok(false);
+        }
+        values.insert(key.to_string(), (value.to_string(), Some(now + ttl)));
+        Ok(true)
+    }
+
     async fn try_lock(&self, lock_key: &str, ttl: Duration) -> Result<Option<String>> {
         let now = Instant::now();
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());

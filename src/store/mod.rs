@@ -47,6 +47,22 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
+    /// Store `value` under `key` for `ttl` only if no live value is there: `true` when it was
+    /// stored, `false` when `key` already held one. Atomic across every process sharing the
+    /// store (Redis: one `SET NX PX`). The default serializes the check and the write through
+    /// the store's lock `lock_key`, so any store with a working lock (file, host) has it.
+    /// Pass one lock key for a whole family of keys (the key up to its last `:`): the file
+    /// store removes the family's expired entries under it.
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        lock_key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        set_if_absent_under_lock(self, key, lock_key, value, ttl, || {}).await
+    }
+
     /// Store `value` only while `fence` still holds `lock_key` (so a refresher whose lock
     /// expired cannot overwrite a newer token). `Ok(false)` when the lock was lost. Stores
     /// that cannot check atomically may just [`set`](Store::set).
@@ -60,6 +76,40 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool> {
         self.set(key, value, ttl).await.map(|_| true)
     }
+}
+
+/// [`Store::set_if_absent`] through the store's lock `lock_key`: take it (waiting up to 5 s),
+/// run `while_locked`, then store `value` unless `key` holds a live value, and release it.
+pub(crate) async fn set_if_absent_under_lock<S: Store + ?Sized>(
+    store: &S,
+    key: &str,
+    lock_key: &str,
+    value: &str,
+    ttl: Duration,
+    while_locked: impl FnOnce() + Send,
+) -> Result<bool> {
+    let lock_ttl = Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + lock_ttl;
+    let fence = loop {
+        if let Some(fence) = store.try_lock(lock_key, lock_ttl).await? {
+            break fence;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(crate::Error::Store(format!(
+                "{lock_key} stayed locked for {} s",
+                lock_ttl.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    while_locked();
+    let result = match store.get(key).await {
+        Ok(Some(_)) => Ok(false),
+        Ok(None) => store.set(key, value, Some(ttl)).await.map(|()| true),
+        Err(e) => Err(e),
+    };
+    store.unlock(lock_key, &fence).await?;
+    result
 }
 
 /// Open the store a configuration names. Redis connects on first use, on the library's
@@ -106,6 +156,13 @@ pub enum Kind {
     SuiteTicket,
     /// Durable: an installing corp's `permanent_code` (owner = the suite, subject = the corp).
     PermanentCode,
+    /// A WeCom install auth code this suite already exchanged (subject = a SHA-1 fingerprint
+    /// of the code, never the code), kept for the code's lifetime so a repeated `create_auth`
+    /// push is answered without asking WeCom again.
+    ExchangedAuthCode,
+    /// A push a callback handler accepted within its replay window (subject = a SHA-1
+    /// fingerprint of its timestamp, nonce and signature), expiring after the window.
+    SeenPush,
 }
 
 impl Kind {
@@ -125,6 +182,8 @@ impl Kind {
             Kind::CorpAccessToken => "corp_access_token",
             Kind::SuiteTicket => "suite_ticket",
             Kind::PermanentCode => "permanent_code",
+            Kind::ExchangedAuthCode => "exchanged_auth_code",
+            Kind::SeenPush => "seen_push",
         }
     }
 
@@ -217,6 +276,16 @@ pub struct StoredFailure {
     pub updated_at: i64,
 }
 
+/// A key part standing for a value that must not appear in keys: 16 hex digits of SHA-1
+/// over it.
+pub(crate) fn fingerprint(value: &str) -> String {
+    use sha1::{Digest, Sha1};
+    Sha1::digest(value.as_bytes())[..8]
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
 /// A random fence value for locks: 128 bits, hex.
 pub(crate) fn new_fence() -> String {
     let mut b = [0u8; 16];
@@ -268,6 +337,22 @@ pub(crate) mod contract {
         let again = store.try_lock(lock, ttl).await.unwrap().expect("released");
         assert_ne!(again, fence);
         store.unlock(lock, &again).await.unwrap();
+        store.delete(key).await.unwrap();
+
+        // Set-if-absent stores once until the value expires, and leaves the lock free.
+        let ttl = Duration::from_millis(1500);
+        assert!(store.set_if_absent(key, lock, "first", ttl).await.unwrap());
+        assert!(!store.set_if_absent(key, lock, "second", ttl).await.unwrap());
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("first"));
+        let free = store
+            .try_lock(lock, ttl)
+            .await
+            .unwrap()
+            .expect("lock left free");
+        store.unlock(lock, &free).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(store.set_if_absent(key, lock, "third", ttl).await.unwrap());
+        assert_eq!(store.get(key).await.unwrap().as_deref(), Some("third"));
         store.delete(key).await.unwrap();
     }
 }

@@ -112,6 +112,28 @@ impl Store for RedisStore {
         Ok(taken.map(|_| fence))
     }
 
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        _lock_key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let mut conn = self.conn.clone();
+        let command = redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms(Some(ttl)))
+            .to_owned();
+        let stored: Option<String> =
+            on_library_runtime(async move { command.query_async(&mut conn).await })
+                .await
+                .map_err(|e| self.error("SET NX", e))?;
+        Ok(stored.is_some())
+    }
+
     async fn unlock(&self, lock_key: &str, fence: &str) -> Result<()> {
         let mut conn = self.conn.clone();
         let (lock_key, fence) = (lock_key.to_owned(), fence.to_owned());

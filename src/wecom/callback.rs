@@ -31,12 +31,17 @@ impl Suite {
     ///   bare plaintext;
     /// - `POST`: verify, decrypt and parse the push, then run its lifecycle step —
     ///   `suite_ticket` is stored; `create_auth` exchanges the auth code (v2) and stores the
-    ///   permanent code; `reset_permanent_code` stores the renewed one; `cancel_auth` forgets
-    ///   the corp's permanent code and token — and answer 200 `success`. Every other push
+    ///   permanent code (a repeated push of an auth code this suite already exchanged, within
+    ///   the code's 10-minute lifetime, is answered `success` and changes nothing);
+    ///   `reset_permanent_code` stores the renewed one; `cancel_auth` forgets the corp's
+    ///   permanent code and token — and answer 200 `success`. Every other push
     ///   (`change_auth`, `change_contact`, …) is only parsed: hand `message` to your handler.
     ///
     /// A bad signature or receiver id is a 403 (and nothing is stored); a malformed request a
-    /// 400; a failed lifecycle step a 500, so that WeCom pushes again.
+    /// 400; a failed lifecycle step a 500, so that WeCom pushes again. With
+    /// `callback.replay_window_seconds` on, a push outside the window is a 403 and one
+    /// already received within it a 409 ([`crate::CallbackOptions`]); URL verification is
+    /// not a push and is not recorded.
     pub async fn handle_callback(&self, request: &CallbackRequest) -> CallbackResponse {
         let param = |name: &str| {
             request
@@ -75,6 +80,19 @@ impl Suite {
             Ok(m) => m,
             Err(e) => return check_failed(e),
         };
+        let admitted = match crate::replay::admit(
+            &self.inner.config.callback,
+            &self.inner.tokens,
+            self.suite_id(),
+            timestamp,
+            nonce,
+            signature,
+        )
+        .await
+        {
+            Ok(admitted) => admitted,
+            Err(refused) => return refused,
+        };
         let step = match &message.event {
             Event::SuiteTicket { suite_id, .. }
             | Event::CreateAuth { suite_id, .. }
@@ -90,11 +108,14 @@ impl Suite {
             }
             Event::SuiteTicket { ticket, .. } => self.store_suite_ticket(ticket).await,
             Event::CreateAuth { auth_code, .. } | Event::ResetPermanentCode { auth_code, .. } => {
-                self.permanent_code_v2(auth_code).await.map(|_| ())
+                self.exchange_pushed_auth_code(auth_code).await
             }
             Event::CancelAuth { auth_corp_id, .. } => self.forget_corp(auth_corp_id).await,
             _ => Ok(()),
         };
+        if step.is_err() {
+            crate::replay::release(&self.inner.tokens, admitted).await;
+        }
         match step {
             Ok(()) => CallbackResponse {
                 status: 200,

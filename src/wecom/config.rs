@@ -6,7 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{parse_config, validate_key_part, HttpOptions, StoreConfig, TokenOptions};
+use crate::config::{
+    parse_config, validate_key_part, CallbackOptions, HttpOptions, StoreConfig, TokenOptions,
+};
 use crate::{Error, Result};
 
 /// A WeCom service provider (服务商): its corp id and provider secret.
@@ -115,6 +117,9 @@ pub struct SuiteConfig {
     /// The store (the suite ticket and permanent codes are durable there).
     #[serde(default)]
     pub store: StoreConfig,
+    /// Callback handler options (the replay window).
+    #[serde(default)]
+    pub callback: CallbackOptions,
 }
 
 impl SuiteConfig {
@@ -151,6 +156,7 @@ impl fmt::Debug for SuiteConfig {
             .field("http", &self.http)
             .field("tokens", &self.tokens)
             .field("store", &self.store)
+            .field("callback", &self.callback)
             .finish()
     }
 }

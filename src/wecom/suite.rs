@@ -20,6 +20,9 @@ use super::{read_credential, write_credential, SuiteConfig, SUITE_TOKEN_ERRORS};
 
 const OPEN_WORK_BASE: &str = "https://open.work.weixin.qq.com";
 const OPEN_BASE: &str = "https://open.weixin.qq.com";
+/// How long a WeCom install auth code lives (C.5, `create_auth`): an exchanged code is
+/// remembered this long, after which WeCom refuses it anyway.
+const AUTH_CODE_LIFETIME_SECS: u64 = 600;
 
 /// What `service/get_permanent_code` (or its v2) granted, after the permanent code was
 /// written durably for the corp.
@@ -480,6 +483,7 @@ impl Suite {
         };
         self.store_permanent_code(&result.corp_id, &result.permanent_code)
             .await?;
+        self.remember_exchanged(auth_code, &result.corp_id).await?;
         if let (Some(token), true) = (&result.access_token, result.expires_in > 0) {
             let key = self.key(Kind::CorpAccessToken, &result.corp_id);
             self.inner
@@ -488,6 +492,56 @@ impl Suite {
                 .await?;
         }
         Ok(result)
+    }
+
+    fn exchanged_key(&self, auth_code: &str) -> Key {
+        self.key(Kind::ExchangedAuthCode, &store::fingerprint(auth_code))
+    }
+
+    /// Remember that `auth_code` was exchanged (for the code's lifetime), so every process on
+    /// the store answers a repeated push of it without asking WeCom again.
+    async fn remember_exchanged(&self, auth_code: &str, corp_id: &str) -> Result<()> {
+        let record = json!({"corp_id": corp_id, "updated_at": self.inner.tokens.clock().now()});
+        self.inner
+            .tokens
+            .store()
+            .set(
+                self.exchanged_key(auth_code).data(),
+                &record.to_string(),
+                Some(std::time::Duration::from_secs(AUTH_CODE_LIFETIME_SECS)),
+            )
+            .await
+    }
+
+    /// Whether this suite already exchanged `auth_code` (within the code's lifetime).
+    pub async fn auth_code_exchanged(&self, auth_code: &str) -> Result<bool> {
+        Ok(self
+            .inner
+            .tokens
+            .store()
+            .get(self.exchanged_key(auth_code).data())
+            .await?
+            .is_some())
+    }
+
+    /// The lifecycle step of a `create_auth` / `reset_permanent_code` push: exchange its auth
+    /// code (v2) and store the permanent code, unless this suite already did. WeCom pushes
+    /// again when an answer is slow or lost, and answers 40029 for a used code; a repeated
+    /// push is answered `success` and changes nothing.
+    pub(super) async fn exchange_pushed_auth_code(&self, auth_code: &str) -> Result<()> {
+        if self.auth_code_exchanged(auth_code).await? {
+            return Ok(());
+        }
+        match self.permanent_code_v2(auth_code).await {
+            Ok(_) => Ok(()),
+            // Another process (or the redirect's exchange) won the race for the same code.
+            Err(Error::Api { errcode: 40029, .. })
+                if self.auth_code_exchanged(auth_code).await? =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The stored permanent code of a corp.

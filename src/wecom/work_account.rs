@@ -65,10 +65,7 @@ impl TokenSource for GetTokenSource<'_> {
 }
 
 fn secret_fingerprint(secret: &str) -> String {
-    use sha1::{Digest, Sha1};
-    let digest = Sha1::digest(secret.as_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("app-{hex}")
+    format!("app-{}", crate::store::fingerprint(secret))
 }
 
 impl WorkAccount {

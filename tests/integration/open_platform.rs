@@ -40,6 +40,7 @@ pub(super) fn config(sim: &RunningSim) -> ComponentConfig {
         },
         tokens: TokenOptions::default(),
         store: StoreConfig::Memory,
+        callback: Default::default(),
     }
 }
 
@@ -727,4 +728,31 @@ async fn an_authorized_push_with_a_malformed_expiry_still_runs_the_lifecycle_ste
         response.body
     );
     assert_eq!(sim.calls("/cgi-bin/component/api_query_auth"), 1);
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_within_the_replay_window() {
+    let sim = sim().await;
+    let mut c = config(&sim);
+    c.callback.replay_window_seconds = 120;
+    // Two clients on one store: two processes sharing it.
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let a = Component::with_store(c.clone(), store.clone(), Arc::new(SystemClock)).unwrap();
+    let b = Component::with_store(c, store, Arc::new(SystemClock)).unwrap();
+    let issued = sim.issue_component_ticket(COMPONENT_APPID).await.unwrap();
+    let push = request(issued.outcome.push.as_ref().unwrap());
+    assert_eq!(a.handle_callback(&push).await.status, 200);
+    for client in [&a, &b] {
+        let again = client.handle_callback(&push).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(again.body.contains("replay"), "{}", again.body);
+    }
+    assert_eq!(
+        b.verify_ticket().await.unwrap().as_deref(),
+        Some(issued.ticket.as_str())
+    );
+    // Off by default: the same push is accepted again.
+    let plain = component(&sim, Arc::new(MemoryStore::new()));
+    assert_eq!(plain.handle_callback(&push).await.status, 200);
+    assert_eq!(plain.handle_callback(&push).await.status, 200);
 }

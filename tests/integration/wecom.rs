@@ -52,6 +52,7 @@ fn suite_config(sim: &RunningSim, second: bool) -> SuiteConfig {
         http: http(sim),
         tokens: TokenOptions::default(),
         store: StoreConfig::Memory,
+        callback: Default::default(),
     }
 }
 
@@ -644,6 +645,199 @@ async fn a_restart_loses_no_ticket_and_no_permanent_code() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// WeCom pushes `create_auth` again when an answer is slow or lost, and answers 40029 for the
+/// used code: a repeated push of a code this suite exchanged (in this process, another one on
+/// the store, or through the redirect's `permanent_code`) is `success` and changes nothing.
+async fn a_repeated_create_auth_push_is_success_and_changes_nothing(
+    sim: &RunningSim,
+    open: OpenStore,
+    prefix: &str,
+) {
+    let mut config = suite_config(sim, false);
+    config.tokens.key_prefix = prefix.to_string();
+    let a = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+    let b = Suite::with_store(config, open(), Arc::new(SystemClock)).unwrap();
+    push_ticket(sim, &a).await;
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP))
+        .await
+        .unwrap();
+    let push = installed.outcome.unwrap().push;
+    let auth_code = installed.auth_code.unwrap();
+    assert!(!b.auth_code_exchanged(&auth_code).await.unwrap());
+    assert_eq!(deliver(&a, &push).await.status, 200);
+    let code = a.stored_permanent_code(CORP).await.unwrap().unwrap();
+    assert!(b.auth_code_exchanged(&auth_code).await.unwrap());
+    for s in [&a, &b, &a] {
+        let again = deliver(s, &push).await;
+        assert_eq!((again.status, again.body.as_str()), (200, "success"));
+        assert!(matches!(
+            again.message.unwrap().event,
+            Event::CreateAuth { .. }
+        ));
+    }
+    assert_eq!(sim.calls("/cgi-bin/service/v2/get_permanent_code"), 1);
+    assert_eq!(b.stored_permanent_code(CORP).await.unwrap(), Some(code));
+
+    // The website flow exchanged the redirect's code first; its push arrives afterwards.
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP2))
+        .await
+        .unwrap();
+    b.permanent_code(&installed.auth_code.unwrap())
+        .await
+        .unwrap();
+    let response = deliver(&a, &installed.outcome.unwrap().push).await;
+    assert_eq!((response.status, response.body.as_str()), (200, "success"));
+    assert_eq!(sim.calls("/cgi-bin/service/v2/get_permanent_code"), 1);
+    assert_eq!(sim.calls("/cgi-bin/service/get_permanent_code"), 1);
+
+    // A used code this suite never exchanged is still a failed step.
+    let mut other = suite_config(sim, false);
+    other.tokens.key_prefix = format!("{prefix}other");
+    let stranger = Suite::with_store(other, open(), Arc::new(SystemClock)).unwrap();
+    push_ticket(sim, &stranger).await;
+    let response = deliver(&stranger, &push).await;
+    assert_eq!(response.status, 500, "{}", response.body);
+    assert!(response.body.contains("40029"), "{}", response.body);
+    assert_eq!(stranger.stored_permanent_code(CORP).await.unwrap(), None);
+    for s in [&a, &stranger] {
+        s.forget_corp(CORP).await.unwrap();
+        s.forget_corp(CORP2).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_create_auth_push_on_the_file_store_is_success() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-again-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.clone();
+    let open: OpenStore = Arc::new(move || Arc::new(FileStore::open(&d).unwrap()));
+    a_repeated_create_auth_push_is_success_and_changes_nothing(&sim, open, "weixinkit").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_repeated_create_auth_push_on_redis_is_success() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let open: OpenStore =
+        Arc::new(move || Arc::new(weixinkit::store::RedisStore::connect(&url).unwrap()));
+    let prefix = format!(
+        "wecomagain{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    a_repeated_create_auth_push_is_success_and_changes_nothing(&sim, open, &prefix).await;
+}
+
+/// With `callback.replay_window_seconds` on, a push already accepted within the window is a
+/// 409 in this client and in another one on the store (another process), and changes
+/// nothing; a timestamp outside the window is a 403; a push whose lifecycle step failed is
+/// accepted again when WeCom retries it.
+async fn a_replayed_push_is_refused(sim: &RunningSim, open: OpenStore, prefix: &str) {
+    let mut config = suite_config(sim, false);
+    config.tokens.key_prefix = prefix.to_string();
+    config.callback.replay_window_seconds = 300;
+    let a = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+    let b = Suite::with_store(config.clone(), open(), Arc::new(SystemClock)).unwrap();
+
+    // A create_auth before any ticket fails (500) and is forgotten: its retry goes through.
+    let installed = sim
+        .wecom_install(InstallRequest::new(SUITE_ID, CORP))
+        .await
+        .unwrap();
+    let install_push = installed.outcome.unwrap().push;
+    assert_eq!(deliver(&a, &install_push).await.status, 500);
+
+    let issued = sim.issue_suite_ticket(SUITE_ID).await.unwrap();
+    let push = issued.outcome.unwrap().push;
+    let first = deliver(&a, &push).await;
+    assert_eq!((first.status, first.body.as_str()), (200, "success"));
+    let ticket = a.suite_ticket().await.unwrap();
+    assert_eq!(ticket, issued.ticket);
+    for s in [&a, &b] {
+        let again = deliver(s, &push).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(again.body.contains("replay"), "{}", again.body);
+        assert!(again.message.is_none());
+    }
+    assert_eq!(b.suite_ticket().await.unwrap(), ticket);
+
+    let retried = deliver(&b, &install_push).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert!(b.stored_permanent_code(CORP).await.unwrap().is_some());
+    assert_eq!(deliver(&a, &install_push).await.status, 409);
+    assert_eq!(sim.calls("/cgi-bin/service/v2/get_permanent_code"), 1);
+
+    // A push from further than the window in the past (or the future) is refused as stale.
+    for skew in [301, -301] {
+        let clock =
+            weixinkit::token::ManualClock::new(weixinkit::token::Clock::now(&SystemClock) + skew);
+        let late = Suite::with_store(config.clone(), open(), Arc::new(clock)).unwrap();
+        let fresh = sim.issue_suite_ticket(SUITE_ID).await.unwrap();
+        let response = deliver(&late, &fresh.outcome.unwrap().push).await;
+        assert_eq!(response.status, 403, "{}", response.body);
+        assert!(response.body.contains("replay window"), "{}", response.body);
+        assert_eq!(late.suite_ticket().await.unwrap(), ticket);
+    }
+
+    // URL verification is not a push: it may be repeated.
+    let check = sim.wecom_verify_url(SUITE_ID, None).unwrap();
+    let get = CallbackRequest {
+        method: "GET".into(),
+        query: check.query.into_iter().collect(),
+        body: String::new(),
+    };
+    assert_eq!(a.handle_callback(&get).await.status, 200);
+    assert_eq!(a.handle_callback(&get).await.status, 200);
+    a.forget_corp(CORP).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_on_the_memory_store() {
+    let sim = sim().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let open: OpenStore = Arc::new(move || store.clone());
+    a_replayed_push_is_refused(&sim, open, "weixinkit").await;
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_on_the_file_store() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.clone();
+    let open: OpenStore = Arc::new(move || Arc::new(FileStore::open(&d).unwrap()));
+    a_replayed_push_is_refused(&sim, open, "weixinkit").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_replayed_push_is_refused_on_redis() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let open: OpenStore =
+        Arc::new(move || Arc::new(weixinkit::store::RedisStore::connect(&url).unwrap()));
+    let prefix = format!(
+        "wecomreplay{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    a_replayed_push_is_refused(&sim, open, &prefix).await;
+}
+
+#[tokio::test]
+async fn the_replay_window_is_off_by_default() {
+    let sim = sim().await;
+    let s = suite(&sim);
+    let issued = sim.issue_suite_ticket(SUITE_ID).await.unwrap();
+    let push = issued.outcome.unwrap().push;
+    assert_eq!(deliver(&s, &push).await.status, 200);
+    assert_eq!(deliver(&s, &push).await.status, 200);
+}
+
 /// A store for one client: each call opens a new connection or file handle, as a separate
 /// process would.
 type OpenStore = Arc<dyn Fn() -> Arc<dyn Store> + Send + Sync>;
@@ -745,6 +939,147 @@ async fn concurrent_cold_suite_and_corp_tokens_on_redis_cost_one_call_each() {
         weixinkit::token::Clock::now(&SystemClock)
     );
     cold_tokens_cost_one_call_each(&sim, open, &prefix).await;
+}
+
+/// The role of a child process of [`cold_from_processes`]: `suite` or `corp`.
+const CHILD_ROLE: &str = "WEIXINKIT_WECOM_COLD_CHILD";
+/// The child's suite configuration (JSON) and its rendezvous directory.
+const CHILD_CONFIG: &str = "WEIXINKIT_WECOM_COLD_CONFIG";
+const CHILD_DIR: &str = "WEIXINKIT_WECOM_COLD_DIR";
+const CHILD_INDEX: &str = "WEIXINKIT_WECOM_COLD_INDEX";
+
+/// Not a test of its own: the body of each child process [`cold_from_processes`] starts (this
+/// binary, run for this test only). Without the role variable it returns at once.
+#[test]
+fn cold_token_child_process() {
+    let Ok(role) = std::env::var(CHILD_ROLE) else {
+        return;
+    };
+    let config: SuiteConfig = serde_json::from_str(&std::env::var(CHILD_CONFIG).unwrap()).unwrap();
+    let dir = std::path::PathBuf::from(std::env::var(CHILD_DIR).unwrap());
+    let index = std::env::var(CHILD_INDEX).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Its own client on its own store handle, then wait until every child is ready.
+    let s = Suite::new(config).unwrap();
+    std::fs::write(dir.join(format!("ready-{index}")), "").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !dir.join("go").exists() {
+        assert!(std::time::Instant::now() < deadline, "never told to go");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let token = rt.block_on(async {
+        match role.as_str() {
+            "suite" => s.suite_access_token().await,
+            "corp" => s.corp(CORP).unwrap().access_token().await,
+            other => panic!("unknown role {other}"),
+        }
+    });
+    std::fs::write(dir.join(format!("token-{index}")), token.unwrap().value).unwrap();
+}
+
+/// `n` OS processes (this test binary, running [`cold_token_child_process`]), each with its
+/// own client on `config`'s store, ask for the same cold token at once; their tokens.
+fn cold_from_processes(n: usize, role: &str, config: &SuiteConfig) -> Vec<String> {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "weixinkit-wecom-rendezvous-{}-{run}-{role}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "wecom::cold_token_child_process",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_ROLE, role)
+                .env(CHILD_CONFIG, serde_json::to_string(config).unwrap())
+                .env(CHILD_DIR, &dir)
+                .env(CHILD_INDEX, i.to_string())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while (0..n).any(|i| !dir.join(format!("ready-{i}")).exists()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "children never got ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::fs::write(dir.join("go"), "").unwrap();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a child process failed");
+    }
+    let tokens = (0..n)
+        .map(|i| std::fs::read_to_string(dir.join(format!("token-{i}"))).unwrap())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    tokens
+}
+
+/// A cold suite token, then a cold corp token, asked for by four OS processes at once: one
+/// upstream call each.
+async fn cold_tokens_from_processes_cost_one_call_each(sim: &RunningSim, config: SuiteConfig) {
+    let first = Suite::new(config.clone()).unwrap();
+    push_ticket(sim, &first).await;
+    for (role, endpoint) in [
+        ("suite", "/cgi-bin/service/get_suite_token"),
+        ("corp", "/cgi-bin/service/get_corp_token"),
+    ] {
+        if role == "corp" {
+            install(sim, &first, CORP).await;
+        }
+        sim.inject(weixinkit_sim::Fault::delay(endpoint, 200));
+        let c = config.clone();
+        let role = role.to_string();
+        let tokens = tokio::task::spawn_blocking(move || cold_from_processes(4, &role, &c))
+            .await
+            .unwrap();
+        assert_eq!(tokens.len(), 4);
+        assert!(!tokens[0].is_empty());
+        assert!(tokens.iter().all(|t| t == &tokens[0]));
+        assert_eq!(sim.calls(endpoint), 1, "{endpoint}");
+    }
+    first.forget_corp(CORP).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_on_cold_suite_and_corp_tokens_on_the_file_store_cost_one_call_each() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("weixinkit-wecom-procs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut config = suite_config(&sim, false);
+    config.store = StoreConfig::File {
+        dir: dir.to_string_lossy().into_owned(),
+    };
+    cold_tokens_from_processes_cost_one_call_each(&sim, config).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_on_cold_suite_and_corp_tokens_on_redis_cost_one_call_each() {
+    let Some(url) = redis_url() else { return };
+    let sim = sim().await;
+    let mut config = suite_config(&sim, false);
+    config.store = StoreConfig::Redis { url };
+    config.tokens.key_prefix = format!(
+        "wecomprocs{}x{}",
+        std::process::id(),
+        weixinkit::token::Clock::now(&SystemClock)
+    );
+    cold_tokens_from_processes_cost_one_call_each(&sim, config).await;
 }
 
 fn redis_url() -> Option<String> {

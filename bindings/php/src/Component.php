@@ -61,11 +61,14 @@ final class Component
      *     'http' => ['timeout_ms' => 5000, 'api_base_uri' => 'https://api.weixin.qq.com', 'retry' => [...]],
      *     'tokens' => ['refresh_margin_secs' => 300, 'key_prefix' => 'weixinkit', ...],
      *     'store' => ['type' => 'file', 'dir' => '/var/lib/weixinkit'],  // default: $WEIXINKIT_STORE_DIR or <tmp>/weixinkit
+     *     'callback' => ['replay_window_seconds' => 300],  // default 0: off
      * ]
      * ```
      *
      * `http`, `tokens` and `store` are the records OfficialAccount takes; unknown options are
-     * refused.
+     * refused. With `callback.replay_window_seconds` on, handleCallback refuses a push whose
+     * timestamp is further than the window from now (403) or whose timestamp, nonce and
+     * signature were already accepted within it (409), in every process sharing the store.
      *
      * @param array<string, mixed> $config
      * @throws ConfigException (-50020) when the configuration cannot be used

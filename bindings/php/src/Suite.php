@@ -40,8 +40,11 @@ final class Suite
     /**
      * `$config`: `['suite_id' => 'ww…', 'suite_secret' => '…', 'token' => '…',
      * 'encoding_aes_key' => '…', 'provider_corp_id' => null, 'http' => [...], 'tokens' => [...],
-     * 'store' => [...]]`. `provider_corp_id`, when given, is also accepted as the receiver id of
-     * URL verification.
+     * 'store' => [...], 'callback' => ['replay_window_seconds' => 300]]`. `provider_corp_id`,
+     * when given, is also accepted as the receiver id of URL verification. With
+     * `callback.replay_window_seconds` on (default 0: off), handleCallback refuses a push
+     * whose timestamp is further than the window from now (403) or whose timestamp, nonce and
+     * signature were already accepted within it (409), in every process sharing the store.
      *
      * @param array<string, mixed> $config
      * @throws ConfigException (-50020) when the configuration cannot be used

@@ -6,11 +6,15 @@ namespace Weixinkit\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Weixinkit\Component;
+use Weixinkit\MessageCrypto;
+use Weixinkit\Suite;
 
 /**
  * examples/php/callback.php for real: PHP's built-in server runs it on a free port, the local
  * WeChat server (wechat-sim) has it as the component's authorization event URL and POSTs its
  * pushes there; the ticket and refresh token must land in the file store the example uses.
+ * examples/php/suite_callback.php likewise receives a suite_ticket push encrypted and signed by
+ * weixinkit's own crypto, as WeCom sends it, and must store the ticket (and not a forged one).
  */
 final class ExampleCallbackTest extends TestCase
 {
@@ -19,6 +23,10 @@ final class ExampleCallbackTest extends TestCase
     private const TOKEN = 'componenttoken';
     private const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
     private const AUTHORIZER = 'wxauthorizer000001';
+    private const SUITE_ID = 'wwsuite00000000001';
+    private const SUITE_SECRET = 'suite-secret';
+    private const SUITE_TOKEN = 'suitetoken';
+    private const SUITE_AES_KEY = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
 
     /** @var WechatSim|null */
     private $sim;
@@ -192,5 +200,95 @@ final class ExampleCallbackTest extends TestCase
         // The genuine push, posted by hand, is taken.
         $this->assertSame([200, 'success'], $this->post("{$base}/", $push['query'], $push['body']));
         $this->assertNotNull($this->storeReader()->verifyTicket());
+    }
+
+    /** Start `php -S 127.0.0.1:PORT examples/php/suite_callback.php`; its URL. */
+    private function startSuiteExample(): string
+    {
+        $example = dirname(__DIR__, 3) . '/examples/php/suite_callback.php';
+        $this->assertFileExists($example);
+        $port = dead_port();
+        $this->server = proc_open(
+            [...php_command(), '-S', "127.0.0.1:{$port}", $example],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', $this->log, 'w']],
+            $pipes,
+            dirname(__DIR__, 3),
+            child_env([
+                'WEIXINKIT_SUITE_ID' => self::SUITE_ID,
+                'WEIXINKIT_SUITE_SECRET' => self::SUITE_SECRET,
+                'WEIXINKIT_SUITE_TOKEN' => self::SUITE_TOKEN,
+                'WEIXINKIT_SUITE_AES_KEY' => self::SUITE_AES_KEY,
+                'WEIXINKIT_STORE_DIR' => $this->dir,
+            ])
+        );
+        $this->assertNotFalse($this->server);
+        $deadline = microtime(true) + 15;
+        while (true) {
+            $socket = @stream_socket_client("tcp://127.0.0.1:{$port}", $errno, $errstr, 1);
+            if ($socket !== false) {
+                fclose($socket);
+                break;
+            }
+            $status = proc_get_status($this->server);
+            if (!$status['running'] || microtime(true) > $deadline) {
+                $this->fail('php -S did not start: ' . file_get_contents($this->log));
+            }
+            usleep(20000);
+        }
+        return "http://127.0.0.1:{$port}/wecom/suite-events";
+    }
+
+    /**
+     * POST a suite_ticket push to the example, built with weixinkit's crypto; [status, body].
+     *
+     * @return array{int, string}
+     */
+    private function pushTicket(string $url, string $ticket, string $nonce, bool $forge = false): array
+    {
+        $timestamp = (string) time();
+        $xml = '<xml><SuiteId><![CDATA[' . self::SUITE_ID . ']]></SuiteId>'
+            . '<InfoType><![CDATA[suite_ticket]]></InfoType>'
+            . "<TimeStamp>{$timestamp}</TimeStamp><SuiteTicket><![CDATA[{$ticket}]]></SuiteTicket></xml>";
+        $body = (new MessageCrypto(self::SUITE_TOKEN, self::SUITE_AES_KEY, self::SUITE_ID))->encryptReply($xml, $timestamp, $nonce);
+        $this->assertSame(1, preg_match('#<MsgSignature><!\[CDATA\[([0-9a-f]{40})\]\]></MsgSignature>#', $body, $m));
+        $query = [
+            'msg_signature' => $forge ? str_repeat('0', 40) : $m[1],
+            'timestamp' => $timestamp,
+            'nonce' => $nonce,
+        ];
+        $context = stream_context_create(['http' => [
+            'method' => 'POST',
+            'header' => "Content-Type: text/xml\r\nConnection: close\r\n",
+            'content' => $body,
+            'ignore_errors' => true,
+            'timeout' => 10,
+        ]]);
+        $answer = file_get_contents($url . '?' . http_build_query($query), false, $context);
+        $this->assertNotFalse($answer);
+        $this->assertSame(1, preg_match('#^HTTP/\S+ (\d{3})#', $http_response_header[0] ?? '', $s));
+        return [(int) $s[1], (string) $answer];
+    }
+
+    public function testTheSuiteExampleStoresAPushedSuiteTicketAndRefusesAForgedOne(): void
+    {
+        $url = $this->startSuiteExample();
+        $store = new Suite([
+            'suite_id' => self::SUITE_ID,
+            'suite_secret' => self::SUITE_SECRET,
+            'token' => self::SUITE_TOKEN,
+            'encoding_aes_key' => self::SUITE_AES_KEY,
+            'store' => ['type' => 'file', 'dir' => $this->dir],
+        ]);
+        $this->assertNull($store->suiteTicket());
+
+        $this->assertSame([200, 'success'], $this->pushTicket($url, 'suiteticket-from-the-test', 'n0nce1'));
+        $this->assertSame('suiteticket-from-the-test', $store->suiteTicket());
+        $this->assertStringContainsString('weixinkit suite push: ', (string) file_get_contents($this->log));
+
+        [$status, $body] = $this->pushTicket($url, 'suiteticket-forged', 'n0nce2', true);
+        $this->assertSame(403, $status);
+        $this->assertNotSame('success', $body);
+        $this->assertSame('suiteticket-from-the-test', $store->suiteTicket());
+        $this->assertStringNotContainsString('suiteticket-from-the-test', (string) file_get_contents($this->log));
     }
 }

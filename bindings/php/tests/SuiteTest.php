@@ -62,9 +62,10 @@ final class SuiteTest extends TestCase
         return ['work_base_uri' => self::$sim->baseUrl, 'timeout_ms' => 3000, 'retry' => ['max_retries' => 2, 'delay_ms' => 1]];
     }
 
-    private function newSuite(): Suite
+    /** @param array<string, mixed> $options added to (or replacing) the test configuration */
+    private function newSuite(array $options = []): Suite
     {
-        return new Suite([
+        return new Suite($options + [
             'suite_id' => self::SUITE,
             'suite_secret' => self::SECRET,
             'token' => self::TOKEN,
@@ -194,6 +195,30 @@ final class SuiteTest extends TestCase
         $this->assertSame(1, self::$sim->calls('/cgi-bin/service/get_suite_token'));
         $this->expectException(InvalidInputException::class);
         $s->corp('ww:bad');
+    }
+
+    public function testAReplayedPushIsRefusedInEveryClientOnTheStore(): void
+    {
+        $dir = temp_dir('replay');
+        $options = ['store' => ['type' => 'file', 'dir' => $dir], 'callback' => ['replay_window_seconds' => 300]];
+        // Two clients on one directory: two PHP workers behind one callback URL.
+        $a = $this->newSuite($options);
+        $b = $this->newSuite($options);
+        $issued = $this->wecom('suite_ticket', ['suite_id' => self::SUITE]);
+        $first = $this->deliver($a, $issued);
+        $this->assertSame([200, 'success'], [$first->status, $first->body]);
+        foreach ([$a, $b] as $s) {
+            $again = $this->deliver($s, $issued);
+            $this->assertSame(409, $again->status, $again->body);
+            $this->assertStringContainsString('replay', $again->body);
+            $this->assertNull($again->message);
+        }
+        $this->assertSame($issued['ticket'], $b->suiteTicket());
+        // Off by default: the same push is accepted again.
+        $plain = $this->newSuite();
+        $this->assertSame(200, $this->deliver($plain, $issued)->status);
+        $this->assertSame(200, $this->deliver($plain, $issued)->status);
+        remove_tree($dir);
     }
 
     public function testTheProviderAndACorpsOwnApp(): void

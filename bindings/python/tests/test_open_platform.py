@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,9 +44,12 @@ from weixinkit import (
     HttpOptions,
     MemoryStore,
     Message,
+    MessageCrypto,
     PlatformToken,
     PreAuthCode,
     RetryPolicy,
+    Suite,
+    SuiteConfig,
     Token,
     WeixinkitError,
     jssdk_signature,
@@ -56,6 +60,10 @@ from services import (
     COMPONENT_SECRET,
     COMPONENT_TOKEN,
     REPO,
+    SUITE_AES_KEY,
+    SUITE_ID,
+    SUITE_SECRET,
+    SUITE_TOKEN,
     TESTS,
     free_port,
     services_required,
@@ -419,6 +427,11 @@ def flask_app(sim, tmp_path):
         WEIXINKIT_COMPONENT_TOKEN=COMPONENT_TOKEN,
         WEIXINKIT_COMPONENT_AES_KEY=COMPONENT_AES_KEY,
         WEIXINKIT_API_BASE_URI=sim.url,
+        WEIXINKIT_SUITE_ID=SUITE_ID,
+        WEIXINKIT_SUITE_SECRET=SUITE_SECRET,
+        WEIXINKIT_SUITE_TOKEN=SUITE_TOKEN,
+        WEIXINKIT_SUITE_AES_KEY=SUITE_AES_KEY,
+        WEIXINKIT_WORK_BASE_URI=sim.url,
         WEIXINKIT_STORE_DIR=str(store),
         PORT=str(port),
     )
@@ -515,6 +528,41 @@ def test_the_flask_example_receives_the_sims_pushes(sim, flask_app):
     assert gone["delivered"] is True and gone.get("response") == "success", gone
     assert observer.refresh_token(AUTHORIZER) is None
     assert f"authorization cancelled by {AUTHORIZER}" in log_path.read_text()
+
+
+def suite_ticket_push(ticket: str, timestamp: str, nonce: str) -> tuple[dict, str]:
+    """A suite_ticket push for SUITE_ID, encrypted and signed by weixinkit's own crypto, as
+    WeCom sends it: the query and the body."""
+    xml = (f"<xml><SuiteId><![CDATA[{SUITE_ID}]]></SuiteId>"
+           "<InfoType><![CDATA[suite_ticket]]></InfoType>"
+           f"<TimeStamp>{timestamp}</TimeStamp>"
+           f"<SuiteTicket><![CDATA[{ticket}]]></SuiteTicket></xml>")
+    envelope = ElementTree.fromstring(
+        MessageCrypto(SUITE_TOKEN, SUITE_AES_KEY, SUITE_ID).encrypt_reply(xml, timestamp, nonce))
+    encrypt = envelope.findtext("Encrypt")
+    body = (f"<xml><ToUserName><![CDATA[{SUITE_ID}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>")
+    query = {"msg_signature": envelope.findtext("MsgSignature"), "timestamp": timestamp,
+             "nonce": nonce}
+    return query, body
+
+
+def test_the_flask_example_stores_a_pushed_suite_ticket(sim, flask_app):
+    base, store, _log_path = flask_app
+    url = base + "/wecom/suite-events"
+    observer = Suite(SuiteConfig(SUITE_ID, SUITE_SECRET, SUITE_TOKEN, SUITE_AES_KEY,
+                                 store=FileStore(str(store))))
+    assert observer.suite_ticket() is None
+    query, body = suite_ticket_push("suiteticket-from-the-test", str(int(time.time())), "n0nce1")
+    status, _, answer = _http(url + "?" + urllib.parse.urlencode(query), body.encode())
+    assert (status, answer) == (200, "success")
+    assert observer.suite_ticket() == "suiteticket-from-the-test"
+    # Forged: 403, nothing stored.
+    query, body = suite_ticket_push("suiteticket-forged", str(int(time.time())), "n0nce2")
+    query["msg_signature"] = "0" * 40
+    status, _, answer = _http(url + "?" + urllib.parse.urlencode(query), body.encode())
+    assert status == 403 and answer != "success"
+    assert observer.suite_ticket() == "suiteticket-from-the-test"
 
 
 # --- the rest of the surface --------------------------------------------------------------------

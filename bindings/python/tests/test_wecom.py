@@ -15,6 +15,7 @@ import pytest
 import weixinkit
 from weixinkit import (
     AsyncSuite,
+    CallbackOptions,
     CallbackResult,
     Corp,
     Event,
@@ -193,6 +194,45 @@ def test_errors_are_typed_and_forgeries_store_nothing(sim, tmp_path):
     again = Suite(suite_config(sim, FileStore(str(tmp_path))))
     assert again.suite_ticket() == s.suite_ticket()
     assert again.stored_permanent_code(CORP) == s.stored_permanent_code(CORP)
+
+
+def test_a_repeated_create_auth_push_is_success_and_exchanges_once(sim, tmp_path):
+    # Two clients on one directory: two worker processes behind one callback URL.
+    a = Suite(suite_config(sim, FileStore(str(tmp_path))))
+    b = Suite(suite_config(sim, FileStore(str(tmp_path))))
+    assert deliver(a, sim.wecom("suite_ticket", suite_id=SUITE_ID)["push"]).ok
+    installed = sim.wecom("install", suite_id=SUITE_ID, corpid=CORP)
+    assert deliver(a, installed["push"]).ok
+    code = a.stored_permanent_code(CORP)
+    for s in (a, b):
+        again = deliver(s, installed["push"])
+        assert (again.status, again.body) == (200, "success")
+    assert sim.calls("/cgi-bin/service/v2/get_permanent_code") == 1
+    assert b.stored_permanent_code(CORP) == code
+
+
+def test_a_replayed_push_is_refused_within_the_replay_window(sim, tmp_path):
+    def config():
+        c = suite_config(sim, FileStore(str(tmp_path)))
+        c.callback = CallbackOptions(replay_window_seconds=300)
+        return c
+
+    assert "replay_window_seconds=300" in repr(config())
+    a, b = Suite(config()), Suite(config())
+    issued = sim.wecom("suite_ticket", suite_id=SUITE_ID)
+    assert deliver(a, issued["push"]).ok
+    ticket = a.suite_ticket()
+    for s in (a, b):
+        again = deliver(s, issued["push"])
+        assert again.status == 409 and again.message is None
+        assert "replay" in again.body
+    assert b.suite_ticket() == ticket
+    # Off by default.
+    plain = Suite(suite_config(sim, MemoryStore()))
+    assert deliver(plain, issued["push"]).ok and deliver(plain, issued["push"]).ok
+    with pytest.raises(TypeError):
+        Suite(SuiteConfig(SUITE_ID, SUITE_SECRET, SUITE_TOKEN, SUITE_AES_KEY,
+                          callback={"replay_window_seconds": 300}))
 
 
 def test_provider_and_a_corps_own_app(sim):

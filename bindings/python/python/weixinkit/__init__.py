@@ -35,6 +35,7 @@ from ._native import Token, disable_logging, enable_logging, jssdk_signature
 from ._account import AsyncOfficialAccount, AsyncWebsiteApp, OAuthState, OfficialAccount, WebsiteApp
 from ._native import MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo
 from ._config import (
+    CallbackOptions,
     ComponentConfig,
     FileStore,
     HttpOptions,
@@ -205,6 +206,7 @@ __all__ = [
     "AuthorizerListItem",
     "CallbackResult",
     "Component",
+    "CallbackOptions",
     "ComponentConfig",
     "Corp",
     "CryptoOptions",

@@ -130,6 +130,22 @@ class TokenOptions:
         return _record(self)
 
 
+@dataclass(kw_only=True)
+class CallbackOptions:
+    """How a callback handler (``Component.handle_callback``, ``Suite.handle_callback``)
+    treats the pushes it receives. ``None`` keeps the core's default (shown)."""
+
+    #: The replay window in seconds; 0 turns it off. When on, a push whose timestamp is
+    #: further than this from now is refused (403), and so is one whose ``(timestamp, nonce,
+    #: msg_signature)`` was already accepted within the window (409), across every process
+    #: sharing the store. Default 0 (off).
+    replay_window_seconds: Optional[int] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this record, unset fields left out."""
+        return _record(self)
+
+
 @dataclass(frozen=True)
 class MemoryStore:
     """Tokens kept in this process only (tests, single-process programs)."""
@@ -208,7 +224,10 @@ def _check_store(owner: str, store: Any) -> None:
 
 
 def _check_options(owner: str, config: Any) -> None:
-    for name, cls in (("http", HttpOptions), ("tokens", TokenOptions)):
+    for name, cls in (("http", HttpOptions), ("tokens", TokenOptions),
+                      ("callback", CallbackOptions)):
+        if not hasattr(config, name):
+            continue
         value = getattr(config, name)
         if value is not None and not isinstance(value, cls):
             raise TypeError(f"{owner}.{name} must be a {cls.__name__} or None")
@@ -313,6 +332,8 @@ class ComponentConfig:
     tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
     #: Where the ticket, the refresh tokens and the access tokens are kept.
     store: StoreOption = field(default=None, kw_only=True)
+    #: Callback handler options (the replay window).
+    callback: Optional[CallbackOptions] = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         for name in ("component_app_id", "component_secret", "token", "encoding_aes_key"):
@@ -325,7 +346,8 @@ class ComponentConfig:
         return (
             f"ComponentConfig(component_app_id={self.component_app_id!r}, "
             "component_secret='***', token='***', encoding_aes_key='***', "
-            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r})"
+            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r}, "
+            f"callback={self.callback!r})"
         )
 
     __str__ = __repr__
@@ -430,6 +452,8 @@ class SuiteConfig:
     tokens: Optional[TokenOptions] = field(default=None, kw_only=True)
     #: Where the ticket, the permanent codes and the tokens are kept.
     store: StoreOption = field(default=None, kw_only=True)
+    #: Callback handler options (the replay window).
+    callback: Optional[CallbackOptions] = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         for name in ("suite_id", "suite_secret", "token", "encoding_aes_key"):
@@ -444,7 +468,8 @@ class SuiteConfig:
         return (
             f"SuiteConfig(suite_id={self.suite_id!r}, suite_secret='***', token='***', "
             f"encoding_aes_key='***', provider_corp_id={self.provider_corp_id!r}, "
-            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r})"
+            f"http={self.http!r}, tokens={self.tokens!r}, store={self.store!r}, "
+            f"callback={self.callback!r})"
         )
 
     __str__ = __repr__

@@ -55,6 +55,11 @@ class CallbackServerTest : WithSim() {
             put("WEIXINKIT_COMPONENT_TOKEN", Platform.TOKEN)
             put("WEIXINKIT_COMPONENT_AES_KEY", Platform.AES_KEY)
             put("WEIXINKIT_API_BASE_URI", sim.baseUrl)
+            put("WEIXINKIT_SUITE_ID", WeCom.SUITE_ID)
+            put("WEIXINKIT_SUITE_SECRET", WeCom.SUITE_SECRET)
+            put("WEIXINKIT_SUITE_TOKEN", WeCom.SUITE_TOKEN)
+            put("WEIXINKIT_SUITE_AES_KEY", WeCom.SUITE_AES_KEY)
+            put("WEIXINKIT_WORK_BASE_URI", sim.baseUrl)
             put("WEIXINKIT_STORE_DIR", dir.path)
             put("PORT", "0")
         }
@@ -132,5 +137,36 @@ class CallbackServerTest : WithSim() {
         // The next line the handler prints is the next genuine push's: the forged one printed nothing.
         assertDelivered(sim.authorize(Platform.OTHER))
         assertEquals("push: authorized ${Platform.OTHER}", printed.next())
+    }
+
+    @Test
+    fun `the example's suite route stores a pushed suite_ticket`() {
+        val dir = Files.createTempDirectory("weixinkit-kt-example-suite-").toFile().also { storeDir = it }
+        val (url, printed) = startExample(dir)
+        val suiteUrl = url.removeSuffix("/wechat/callback") + "/wecom/suite"
+        fun post(ticket: String, nonce: String, forge: Boolean = false): HttpResponse<String> {
+            val timestamp = (System.currentTimeMillis() / 1000).toString()
+            val xml = "<xml><SuiteId><![CDATA[${WeCom.SUITE_ID}]]></SuiteId><InfoType><![CDATA[suite_ticket]]></InfoType>" +
+                "<TimeStamp>$timestamp</TimeStamp><SuiteTicket><![CDATA[$ticket]]></SuiteTicket></xml>"
+            // Encrypted and signed by weixinkit's own crypto, as WeCom sends a push.
+            val body = MessageCrypto(WeCom.SUITE_TOKEN, WeCom.SUITE_AES_KEY, WeCom.SUITE_ID).use {
+                it.encryptReply(xml, timestamp, nonce)
+            }
+            val signature = if (forge) "0".repeat(40) else xmlText(body, "MsgSignature")
+            return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("$suiteUrl?msg_signature=$signature&timestamp=$timestamp&nonce=$nonce"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString(),
+            )
+        }
+        val answered = post("suiteticket-from-the-test", "n0nce1")
+        assertEquals(200 to "success", answered.statusCode() to answered.body())
+        assertEquals("suite push: SuiteTicket", printed.next())
+        Suite(WeCom.suiteConfig(sim.baseUrl).copy(store = StoreConfig.File(dir.path)), null).use { s ->
+            assertEquals("suiteticket-from-the-test", s.suiteTicket())
+            val forged = post("suiteticket-forged", "n0nce2", forge = true)
+            assertEquals(403, forged.statusCode())
+            assertEquals("suiteticket-from-the-test", s.suiteTicket())
+        }
     }
 }

@@ -163,4 +163,48 @@ class WeComTest : WithSim() {
             assertEquals(WeCom.CORP, login.getJSONObject("corp_info").getString("corpid"))
         }
     }
+
+    @Test
+    fun `a replayed push is refused in every client on the store, a repeated create_auth is success`() {
+        val dir = java.nio.file.Files.createTempDirectory("weixinkit-kt-replay-").toFile()
+        fun open(window: Long?) = Suite(
+            WeCom.suiteConfig(sim.baseUrl).copy(
+                store = StoreConfig.File(dir.path),
+                callback = window?.let { CallbackOptions(replayWindowSeconds = it) },
+            ),
+            null,
+        )
+        try {
+            open(300L).use { a ->
+                open(300L).use { b ->
+                    val issued = sim.wecom("suite_ticket", "suite_id" to WeCom.SUITE_ID)
+                    assertEquals(200 to "success", a.deliver(issued).let { it.status to it.body })
+                    for (s in listOf(a, b)) {
+                        val again = s.deliver(issued)
+                        assertEquals(409, again.status, again.body)
+                        assertTrue(again.body.contains("replay"), again.body)
+                        assertNull(again.message)
+                    }
+                    assertEquals(issued.getString("ticket"), b.suiteTicket())
+                }
+            }
+            // Without the window, a repeated create_auth push (its code already exchanged,
+            // WeCom answering 40029 for it) is success and exchanges nothing more.
+            open(null).use { a ->
+                open(null).use { b ->
+                    val installed = sim.wecom("install", "suite_id" to WeCom.SUITE_ID, "corpid" to WeCom.CORP)
+                    assertEquals(200, a.deliver(installed).status)
+                    val code = a.storedPermanentCode(WeCom.CORP)
+                    assertNotNull(code)
+                    for (s in listOf(a, b)) {
+                        assertEquals(200 to "success", s.deliver(installed).let { it.status to it.body })
+                    }
+                    assertEquals(1, sim.calls("/cgi-bin/service/v2/get_permanent_code"))
+                    assertEquals(code, b.storedPermanentCode(WeCom.CORP))
+                }
+            }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
 }
