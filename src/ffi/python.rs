@@ -1433,6 +1433,12 @@ macro_rules! python_component {
             format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
         }
 
+        /// Central-control mode: keep the component access token fresh from a background
+        /// task until the returned handle's `stop()` (or its garbage collection).
+        fn keep_fresh(&self) -> BackgroundRefresh {
+            BackgroundRefresh(self.0.keep_fresh())
+        }
+
         /// The authorizer whose refresh token is stored: its token is refreshed automatically.
         fn authorizer(&self, py: Python<'_>, authorizer_appid: &str) -> PyResult<$Authorizer> {
             self.0.authorizer(authorizer_appid).map($Authorizer).or_raise(py)
@@ -1467,6 +1473,12 @@ macro_rules! python_authorizer {
 
         fn __repr__(&self) -> String {
             format!("{}(app_id={:?})", stringify!($Class), self.0.app_id())
+        }
+
+        /// Central-control mode: keep this authorizer's access token fresh from a background
+        /// task until the returned handle's `stop()` (or its garbage collection).
+        fn keep_fresh(&self) -> BackgroundRefresh {
+            BackgroundRefresh(self.0.keep_fresh())
         }
         } });
     };

@@ -626,10 +626,22 @@ impl Authorizer {
     pub fn app_id(&self) -> String {
         self.0.app_id().to_string()
     }
+
+    /// Central-control mode: keep this authorizer's access token fresh from a background task
+    /// until the returned handle's `stop()` (or its destruction).
+    pub fn keep_fresh(&self) -> std::sync::Arc<BackgroundRefresh> {
+        std::sync::Arc::new(BackgroundRefresh(self.0.keep_fresh()))
+    }
 }
 
 #[::uniffi::export]
 impl Component {
+    /// Central-control mode: keep the component access token fresh from a background task
+    /// until the returned handle's `stop()` (or its destruction).
+    pub fn keep_fresh(&self) -> std::sync::Arc<BackgroundRefresh> {
+        std::sync::Arc::new(BackgroundRefresh(self.0.keep_fresh()))
+    }
+
     /// A client for an authorizer whose refresh token is stored: its token is refreshed
     /// automatically.
     pub fn authorizer(&self, authorizer_appid: String) -> R<std::sync::Arc<Authorizer>> {

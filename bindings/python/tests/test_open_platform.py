@@ -1116,3 +1116,31 @@ def test_a_malformed_expiry_does_not_refuse_the_authorized_push(sim):
     # What the step needs is still required.
     broken = deliver(c, encrypted_push(plaintext.replace("AuthorizerAppid>", "Appid>")))
     assert broken.status == 400 and "AuthorizerAppid" in broken.body
+
+
+def test_keep_fresh_refreshes_the_component_and_an_authorizer_token_ahead_of_expiry(sim, tmp_path):
+    # Tokens live 4 s. The reader never fetches (read_only), so only the background tasks of
+    # the refreshing client can replace both tokens before the reader would see them stale.
+    sim.configure(expires_in=4)
+    store = FileStore(tmp_path / "store")
+    c = Component(config(sim, store))
+    push_ticket(sim, c)
+    authorize(sim, c, AUTHORIZER)
+    reader = Component(ComponentConfig(
+        COMPONENT_APPID, COMPONENT_SECRET, COMPONENT_TOKEN, COMPONENT_AES_KEY,
+        http=HttpOptions(api_base_uri=sim.url),
+        tokens=weixinkit.TokenOptions(read_only=True, lock_wait_ms=3000), store=store))
+    first_component = reader.component_access_token()
+    first_authorizer = reader.authorizer(AUTHORIZER).access_token()
+    handles = [c.keep_fresh(), c.authorizer(AUTHORIZER).keep_fresh()]
+    try:
+        deadline = time.monotonic() + 10
+        while (reader.component_access_token().value == first_component.value
+               or reader.authorizer(AUTHORIZER).access_token().value == first_authorizer.value):
+            assert time.monotonic() < deadline, "no background refresh"
+            time.sleep(0.1)
+    finally:
+        for handle in handles:
+            handle.stop()
+    assert 2 <= sim.calls(COMPONENT_TOKEN_PATH) <= 3
+    assert 1 <= sim.calls(AUTHORIZER_TOKEN_PATH) <= 2

@@ -571,4 +571,41 @@ class OpenPlatformTest : WithSim() {
             assertEquals("authorized", authorized.message!!.field("InfoType"))
         }
     }
+
+    @Test
+    fun `keepFresh refreshes the component and an authorizer token ahead of expiry`() {
+        // Tokens live 4 s. The reader never fetches (readOnly), so only the refreshing client's
+        // background tasks can replace both tokens before the reader would see them stale.
+        sim.post("/_sim/config", JSONObject().put("expires_in", 4))
+        val dir = Files.createTempDirectory("weixinkit-kt-fresh-").toFile()
+        val prefix = Services.uniquePrefix("fresh")
+        try {
+            component("fresh", StoreConfig.File(dir.path), prefix).use { c ->
+                pushTicket(c)
+                authorize(c, AUTHORIZER)
+                val base = Platform.config(sim.baseUrl, prefix, StoreConfig.File(dir.path))
+                val readerConfig = base.copy(tokens = TokenOptions(keyPrefix = prefix, readOnly = true, lockWaitMs = 3_000L))
+                Component(readerConfig, null).use { reader ->
+                    val firstComponent = reader.componentAccessToken().value
+                    val firstAuthorizer = reader.authorizer(AUTHORIZER).accessToken().value
+                    val handles = listOf(c.keepFresh(), c.authorizer(AUTHORIZER).keepFresh())
+                    try {
+                        val deadline = System.nanoTime() + 10_000_000_000L
+                        while (reader.componentAccessToken().value == firstComponent ||
+                            reader.authorizer(AUTHORIZER).accessToken().value == firstAuthorizer
+                        ) {
+                            assertTrue(System.nanoTime() < deadline, "no background refresh")
+                            Thread.sleep(100)
+                        }
+                    } finally {
+                        handles.forEach { it.stop() }
+                    }
+                }
+            }
+            assertTrue(sim.calls(COMPONENT_TOKEN) in 2..3, "${sim.calls(COMPONENT_TOKEN)}")
+            assertTrue(sim.calls(AUTHORIZER_TOKEN) in 1..2, "${sim.calls(AUTHORIZER_TOKEN)}")
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
 }
