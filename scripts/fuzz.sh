@@ -40,7 +40,7 @@ cd "$repo/fuzz"
 for target in ${FUZZ_TARGETS:-decrypt parse callback}; do
     echo "== fuzzing $target for ${secs}s"
     cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=4096 \
-        -timeout=5 -print_final_stats=1 2>&1 | grep -E '^#[0-9]+ +(INITED|DONE)|^stat::|ERROR|SUMMARY|Done'
+        -timeout=5 -print_final_stats=1 2>&1 | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|Done'
     # Keep the corpus small: only inputs that add coverage.
     cargo +nightly fuzz cmin "$target" "corpus/$target" >/dev/null 2>&1
     echo "   corpus: $(ls "corpus/$target" | wc -l) inputs"
