@@ -233,8 +233,40 @@ def _check_options(owner: str, config: Any) -> None:
             raise TypeError(f"{owner}.{name} must be a {cls.__name__} or None")
 
 
+class _Record:
+    """What every client configuration shares: its JSON record, the one every binding's core
+    parses. It holds secrets: do not log it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict`` (unset options left out). It holds secrets: do
+        not log it."""
+        return _record(self)
+
+    def to_json(self) -> str:
+        """The shared JSON record, as every binding's core parses it. Holds secrets."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+class _StoredRecord(_Record):
+    """A client configuration with a ``store``: a host store object is not part of the JSON
+    record."""
+
+    store: StoreOption
+
+    @property
+    def host_store(self) -> Optional[StoreLike]:
+        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
+        store = self.store
+        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shared JSON record as a ``dict`` (unset options and host stores left out). It
+        holds secrets: do not log it."""
+        return _record(self, skip=("store",) if self.host_store is not None else ())
+
+
 @dataclass
-class OfficialAccountConfig:
+class OfficialAccountConfig(_StoredRecord):
     """An Official Account (or mini program) with its own AppSecret.
 
     ``store`` is ``MemoryStore()``, ``FileStore(dir)``, ``RedisStore(url)`` or a host store
@@ -285,24 +317,9 @@ class OfficialAccountConfig:
 
     __str__ = __repr__
 
-    @property
-    def host_store(self) -> Optional[StoreLike]:
-        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
-        store = self.store
-        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shared JSON record as a ``dict`` (unset options and host stores left out).
-        It holds the secret: do not log it."""
-        return _record(self, skip=("store",) if self.host_store is not None else ())
-
-    def to_json(self) -> str:
-        """The shared JSON record, as every binding's core parses it. Holds the secret."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
 
 @dataclass
-class ComponentConfig:
+class ComponentConfig(_StoredRecord):
     """An Open Platform third-party platform (开放平台第三方平台): its AppID and AppSecret, and
     the Token and EncodingAESKey of its authorization event URL (授权事件接收URL).
 
@@ -352,24 +369,9 @@ class ComponentConfig:
 
     __str__ = __repr__
 
-    @property
-    def host_store(self) -> Optional[StoreLike]:
-        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
-        store = self.store
-        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shared JSON record as a ``dict`` (unset options and host stores left out).
-        It holds the secrets: do not log it."""
-        return _record(self, skip=("store",) if self.host_store is not None else ())
-
-    def to_json(self) -> str:
-        """The shared JSON record, as every binding's core parses it. Holds the secrets."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
 
 @dataclass
-class ProviderConfig:
+class ProviderConfig(_StoredRecord):
     """A WeCom service provider (服务商): its corp id and provider secret.
 
     ``to_json()`` is the record the core parses (``wecom::ProviderConfig::from_json``):
@@ -406,23 +408,9 @@ class ProviderConfig:
 
     __str__ = __repr__
 
-    @property
-    def host_store(self) -> Optional[StoreLike]:
-        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
-        store = self.store
-        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
-        return _record(self, skip=("store",) if self.host_store is not None else ())
-
-    def to_json(self) -> str:
-        """The shared JSON record, as every binding's core parses it. Holds the secret."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
 
 @dataclass
-class SuiteConfig:
+class SuiteConfig(_StoredRecord):
     """A WeCom third-party app (第三方应用, a "suite"): its id and secret, and the Token and
     EncodingAESKey of its data/command callback URL. URL verification accepts the suite id as
     the receiver id, and ``provider_corp_id`` too when given.
@@ -474,23 +462,9 @@ class SuiteConfig:
 
     __str__ = __repr__
 
-    @property
-    def host_store(self) -> Optional[StoreLike]:
-        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
-        store = self.store
-        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shared JSON record as a ``dict``. It holds the secrets: do not log it."""
-        return _record(self, skip=("store",) if self.host_store is not None else ())
-
-    def to_json(self) -> str:
-        """The shared JSON record, as every binding's core parses it. Holds the secrets."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
 
 @dataclass
-class WorkAccountConfig:
+class WorkAccountConfig(_StoredRecord):
     """A WeCom corp's own (self-built) app: the corp id and the app's secret
     (``cgi-bin/gettoken``).
 
@@ -524,23 +498,9 @@ class WorkAccountConfig:
 
     __str__ = __repr__
 
-    @property
-    def host_store(self) -> Optional[StoreLike]:
-        """The host store object, when ``store`` is one (it is not part of the JSON record)."""
-        store = self.store
-        return None if store is None or isinstance(store, _BUILTIN_STORES) else store
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
-        return _record(self, skip=("store",) if self.host_store is not None else ())
-
-    def to_json(self) -> str:
-        """The shared JSON record, as every binding's core parses it. Holds the secret."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
 
 @dataclass
-class WebsiteAppConfig:
+class WebsiteAppConfig(_Record):
     """An Open Platform website app ("log in with WeChat" on a PC site): its own AppID and
     AppSecret. It caches nothing, so it has no store.
 
@@ -566,11 +526,3 @@ class WebsiteAppConfig:
         return f"WebsiteAppConfig(app_id={self.app_id!r}, secret='***', http={self.http!r})"
 
     __str__ = __repr__
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shared JSON record as a ``dict``. It holds the secret: do not log it."""
-        return _record(self)
-
-    def to_json(self) -> str:
-        """The shared JSON record, as every binding's core parses it. Holds the secret."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
