@@ -123,7 +123,8 @@ impl HttpClient {
             }) {
                 return Ok(client.clone());
             }
-            // Pools of clients that are gone are dropped; their address may be reused.
+            // Pools of clients that are gone are dropped (until then the Weak keeps their
+            // address from being reused, so the identity check above cannot be fooled).
             pools.retain(|(owner, _)| owner.strong_count() > 0);
             let client = build_client(&self.options)?;
             pools.push((std::sync::Arc::downgrade(&self.options), client.clone()));
