@@ -10,13 +10,14 @@
  * PHP API (namespace Weixinkit\Ext; the classes in bindings/php/src wrap it, see
  * weixinkit.stub.php):
  *   final class Crypto   create(), withOptions(), decrypt(), decryptBody(), decryptMessage(),
- *                        verifyUrl(), encryptReply(), encryptReplyJson()
+ *                        decryptMessageObject(), verifyUrl(), encryptReply(), encryptReplyJson()
+ *   final class Fields   toArray(): a message's fields, kept native until Message reads them
  *   final class Client   officialAccount(), component(), call()
  *   final class HostStore  register(), id(): a store written in PHP, called back on PHP's
  *                        thread inside client calls
- *   functions            version(), parse_message(), parse_fields(), check_signature(),
- *                        msg_signature(), decode_aes_key(), text_reply(), image_reply(),
- *                        news_reply(), log_enable(), log_disable(), log_drain()
+ *   functions            version(), parse_message(), parse_message_object(), parse_fields(),
+ *                        check_signature(), msg_signature(), decode_aes_key(), text_reply(),
+ *                        image_reply(), news_reply(), log_enable(), log_disable(), log_drain()
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -158,24 +159,22 @@ static zval *wxk_insert(zval *parent, const WxkItem *item, zval *value)
 }
 
 /*
- * Build `[event, fields]` in `return_value` from a message's items (see wxk_message_items):
- * the event as the array json_decode would make of its JSON, the fields grouped by path
- * (`['InfoType' => ['component_verify_ticket'], ...]`) in order of first appearance.
+ * The event of a message's items (`items[0]` an Object, up to its matching End) in `event`, as
+ * the array json_decode would make of its JSON. Returns the index of the item after it, or 0
+ * with an exception thrown (and `event` left undefined).
  */
-static void wxk_return_message(zval *return_value, const WxkMessage *message)
+static size_t wxk_build_event(zval *event, const WxkItem *items, size_t count)
 {
-	size_t count = 0, i = 0;
-	const WxkItem *items = wxk_message_items(message, &count);
-	zval event, fields;
+	size_t i;
 	zval *stack[WXK_MAX_DEPTH];
 	int depth = 0;
 
 	if (items == NULL || count == 0 || items[0].kind != WxkItemKind_Object) {
 		zend_throw_exception(spl_ce_RuntimeException, "weixinkit returned a message without an event", WXK_INTERNAL);
-		return;
+		return 0;
 	}
-	array_init(&event);
-	stack[depth++] = &event;
+	array_init(event);
+	stack[depth++] = event;
 	for (i = 1; i < count && depth > 0; i++) {
 		const WxkItem *item = &items[i];
 		zval value, *inserted;
@@ -206,34 +205,212 @@ static void wxk_return_message(zval *return_value, const WxkMessage *message)
 		inserted = wxk_insert(stack[depth - 1], item, &value);
 		if ((item->kind == WxkItemKind_Object || item->kind == WxkItemKind_List)) {
 			if (depth == WXK_MAX_DEPTH) {
-				zval_ptr_dtor(&event);
+				zval_ptr_dtor(event);
+				ZVAL_UNDEF(event);
 				zend_throw_exception(spl_ce_RuntimeException, "weixinkit returned an event nested too deeply", WXK_INTERNAL);
-				return;
+				return 0;
 			}
 			stack[depth++] = inserted;
 		}
 	}
+	return i;
+}
 
-	array_init_size(&fields, (uint32_t) (count - i));
-	for (; i < count; i++) {
+/* The Field items from `from` on in `fields`, grouped by path in order of first appearance. */
+static void wxk_build_fields(zval *fields, const WxkItem *items, size_t from, size_t count)
+{
+	size_t i;
+
+	array_init_size(fields, (uint32_t) (count > from ? count - from : 0));
+	for (i = from; i < count; i++) {
 		const WxkItem *item = &items[i];
 		zval *list, text;
 		if (item->kind != WxkItemKind_Field) {
 			continue;
 		}
-		list = zend_symtable_str_find(Z_ARRVAL(fields), item->key, item->key_len);
+		list = zend_symtable_str_find(Z_ARRVAL_P(fields), item->key, item->key_len);
 		if (list == NULL) {
 			zval fresh;
 			array_init_size(&fresh, 1);
-			list = zend_symtable_str_update(Z_ARRVAL(fields), item->key, item->key_len, &fresh);
+			list = zend_symtable_str_update(Z_ARRVAL_P(fields), item->key, item->key_len, &fresh);
 		}
 		ZVAL_STRINGL_FAST(&text, item->str, item->str_len);
 		zend_hash_next_index_insert_new(Z_ARRVAL_P(list), &text);
 	}
+}
 
+/*
+ * Build `[event, fields]` in `return_value` from a message's items (see wxk_message_items):
+ * the event as the array json_decode would make of its JSON, the fields grouped by path
+ * (`['InfoType' => ['component_verify_ticket'], ...]`) in order of first appearance.
+ */
+static void wxk_return_message(zval *return_value, const WxkMessage *message)
+{
+	size_t count = 0, next;
+	const WxkItem *items = wxk_message_items(message, &count);
+	zval event, fields;
+
+	next = wxk_build_event(&event, items, count);
+	if (next == 0) {
+		return;
+	}
+	wxk_build_fields(&fields, items, next, count);
 	array_init_size(return_value, 2);
 	zend_hash_next_index_insert_new(Z_ARRVAL_P(return_value), &event);
 	zend_hash_next_index_insert_new(Z_ARRVAL_P(return_value), &fields);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Weixinkit\Ext\Fields: a parsed message's fields, kept native until first read            */
+
+typedef struct {
+	WxkMessage *message;
+	size_t from; /* the first item after the event */
+	zend_object std;
+} wxk_fields_object;
+
+static zend_class_entry *wxk_fields_ce;
+static zend_object_handlers wxk_fields_handlers;
+
+static inline wxk_fields_object *wxk_fields_from(zend_object *obj)
+{
+	return (wxk_fields_object *) ((char *) obj - XtOffsetOf(wxk_fields_object, std));
+}
+
+static zend_object *wxk_fields_create(zend_class_entry *ce)
+{
+	wxk_fields_object *intern = zend_object_alloc(sizeof(wxk_fields_object), ce);
+	intern->message = NULL;
+	intern->from = 0;
+	zend_object_std_init(&intern->std, ce);
+	object_properties_init(&intern->std, ce);
+	intern->std.handlers = &wxk_fields_handlers;
+	return &intern->std;
+}
+
+static void wxk_fields_free_obj(zend_object *obj)
+{
+	wxk_fields_object *intern = wxk_fields_from(obj);
+	wxk_message_free(intern->message);
+	intern->message = NULL;
+	zend_object_std_dtor(obj);
+}
+
+/* {{{ Fields::__construct(): only the extension makes these */
+PHP_METHOD(Weixinkit_Ext_Fields, __construct)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+}
+/* }}} */
+
+/* {{{ Fields::toArray(): array<string, list<string>> */
+PHP_METHOD(Weixinkit_Ext_Fields, toArray)
+{
+	wxk_fields_object *intern = wxk_fields_from(Z_OBJ_P(ZEND_THIS));
+	size_t count = 0;
+	const WxkItem *items;
+
+	ZEND_PARSE_PARAMETERS_NONE();
+	if (intern->message == NULL) {
+		zend_throw_error(NULL, "Weixinkit\\Ext\\Fields holds no message");
+		return;
+	}
+	items = wxk_message_items(intern->message, &count);
+	wxk_build_fields(return_value, items, intern->from, count);
+}
+/* }}} */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Parsed messages as the package's Weixinkit\Message                                       */
+
+/* Interned at MINIT: the class's lower-case name and the properties written here. */
+static zend_string *wxk_message_class_name, *wxk_message_class_lc;
+static zend_string *wxk_prop_type, *wxk_prop_event, *wxk_prop_fields, *wxk_prop_pending;
+
+/* The package's Weixinkit\Message (autoloaded), or NULL with an exception thrown. */
+static zend_class_entry *wxk_message_class(void)
+{
+	zend_class_entry *ce = zend_hash_find_ptr(EG(class_table), wxk_message_class_lc);
+	if (ce == NULL) {
+		ce = zend_lookup_class(wxk_message_class_name);
+	}
+	if (ce == NULL && !EG(exception)) {
+		zend_throw_exception(spl_ce_RuntimeException,
+			"Weixinkit\\Message is not loaded: the message methods need the PHP package", WXK_INTERNAL);
+	}
+	return ce;
+}
+
+/* The property table slot of `name` in `obj`, or NULL when the class has no such property. */
+static zval *wxk_prop_slot(zend_object *obj, zend_string *name)
+{
+	zend_property_info *info = zend_hash_find_ptr(&obj->ce->properties_info, name);
+	if (info == NULL || (info->flags & ZEND_ACC_STATIC)) {
+		return NULL;
+	}
+	return OBJ_PROP(obj, info->offset);
+}
+
+/*
+ * A Weixinkit\Message in `return_value` made from `message` (released here on every path):
+ * `type` and `event` set, `fields` left unset with the items kept in a Weixinkit\Ext\Fields
+ * in `pending`, which Message::__get turns into the array on first read. No constructor runs,
+ * as with newInstanceWithoutConstructor.
+ */
+static void wxk_return_message_object(zval *return_value, WxkMessage *message)
+{
+	size_t count = 0, next;
+	const WxkItem *items = wxk_message_items(message, &count);
+	zend_class_entry *ce = wxk_message_class();
+	zval event, *type, *slot_type, *slot_event, *slot_fields, *slot_pending;
+	zend_object *obj;
+	wxk_fields_object *fields;
+
+	if (ce == NULL) {
+		wxk_message_free(message);
+		return;
+	}
+	next = wxk_build_event(&event, items, count);
+	if (next == 0) {
+		wxk_message_free(message);
+		return;
+	}
+	if (object_init_ex(return_value, ce) != SUCCESS) {
+		zval_ptr_dtor(&event);
+		wxk_message_free(message);
+		return;
+	}
+	obj = Z_OBJ_P(return_value);
+	slot_type = wxk_prop_slot(obj, wxk_prop_type);
+	slot_event = wxk_prop_slot(obj, wxk_prop_event);
+	slot_fields = wxk_prop_slot(obj, wxk_prop_fields);
+	slot_pending = wxk_prop_slot(obj, wxk_prop_pending);
+	if (slot_type == NULL || slot_event == NULL || slot_fields == NULL || slot_pending == NULL
+			|| Z_TYPE_P(slot_type) != IS_UNDEF || Z_TYPE_P(slot_event) != IS_UNDEF
+			|| Z_TYPE_P(slot_fields) != IS_UNDEF) {
+		zval_ptr_dtor(&event);
+		wxk_message_free(message);
+		zval_ptr_dtor(return_value);
+		ZVAL_UNDEF(return_value);
+		zend_throw_exception(spl_ce_RuntimeException,
+			"Weixinkit\\Message does not have the typed properties this extension fills in (type, event, fields, pending)",
+			WXK_INTERNAL);
+		return;
+	}
+	type = zend_hash_find(Z_ARRVAL(event), wxk_prop_type);
+	if (type != NULL && Z_TYPE_P(type) == IS_STRING) {
+		ZVAL_STR_COPY(slot_type, Z_STR_P(type));
+	} else {
+		ZVAL_EMPTY_STRING(slot_type);
+	}
+	ZVAL_COPY_VALUE(slot_event, &event);
+	/* Unset, not uninitialized: reading it calls __get (what unset() does to a typed property). */
+	Z_PROP_FLAG_P(slot_fields) &= ~IS_PROP_UNINIT;
+	zval_ptr_dtor(slot_pending);
+	ZVAL_OBJ(slot_pending, wxk_fields_create(wxk_fields_ce));
+	fields = wxk_fields_from(Z_OBJ_P(slot_pending));
+	fields->message = message;
+	fields->from = next;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -412,6 +589,33 @@ PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessage)
 	wxk_string_free(error);
 	wxk_return_message(return_value, message);
 	wxk_message_free(message);
+}
+/* }}} */
+
+/* {{{ Crypto::decryptMessageObject(string $msgSignature, string $timestamp, string $nonce, string $body): \Weixinkit\Message */
+PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessageObject)
+{
+	char *sig, *ts, *nonce, *body;
+	size_t sig_len, ts_len, nonce_len, body_len;
+	WxkMessage *message = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(4, 4)
+		Z_PARAM_STRING(sig, sig_len)
+		Z_PARAM_STRING(ts, ts_len)
+		Z_PARAM_STRING(nonce, nonce_len)
+		Z_PARAM_STRING(body, body_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_crypto_decrypt_message_items(WXK_THIS_CRYPTO, sig, sig_len, ts, ts_len,
+		nonce, nonce_len, body, body_len, &message, &error);
+	if (status != 0) {
+		wxk_message_free(message);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	wxk_return_message_object(return_value, message);
 }
 /* }}} */
 
@@ -762,6 +966,29 @@ PHP_FUNCTION(Weixinkit_Ext_parse_message)
 }
 /* }}} */
 
+/* {{{ parse_message_object(string $xmlOrJson): \Weixinkit\Message */
+PHP_FUNCTION(Weixinkit_Ext_parse_message_object)
+{
+	char *doc;
+	size_t doc_len;
+	WxkMessage *message = NULL;
+	char *error = NULL;
+
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STRING(doc, doc_len)
+	ZEND_PARSE_PARAMETERS_END();
+
+	int32_t status = wxk_parse_message_items(doc, doc_len, &message, &error);
+	if (status != 0) {
+		wxk_message_free(message);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	wxk_return_message_object(return_value, message);
+}
+/* }}} */
+
 /* {{{ parse_fields(string $xmlOrJson): array */
 PHP_FUNCTION(Weixinkit_Ext_parse_fields)
 {
@@ -922,6 +1149,23 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_crypto_decrypt_message, 0, 4, IS
 	ZEND_ARG_TYPE_INFO(0, body, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_crypto_decrypt_message_object, 0, 4, Weixinkit\\Message, 0)
+	ZEND_ARG_TYPE_INFO(0, msgSignature, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, nonce, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, body, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_parse_object, 0, 1, Weixinkit\\Message, 0)
+	ZEND_ARG_TYPE_INFO(0, xmlOrJson, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_INFO_EX(arginfo_fields_construct, 0, 0, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_fields_to_array, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_crypto_encrypt, 0, 3, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, plaintext, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, timestamp, IS_STRING, 0)
@@ -992,6 +1236,7 @@ static const zend_function_entry wxk_crypto_methods[] = {
 	PHP_ME(Weixinkit_Ext_Crypto, decrypt, arginfo_crypto_decrypt, ZEND_ACC_PUBLIC)
 	PHP_ME(Weixinkit_Ext_Crypto, decryptBody, arginfo_crypto_decrypt, ZEND_ACC_PUBLIC)
 	PHP_ME(Weixinkit_Ext_Crypto, decryptMessage, arginfo_crypto_decrypt_message, ZEND_ACC_PUBLIC)
+	PHP_ME(Weixinkit_Ext_Crypto, decryptMessageObject, arginfo_crypto_decrypt_message_object, ZEND_ACC_PUBLIC)
 	PHP_ME(Weixinkit_Ext_Crypto, verifyUrl, arginfo_crypto_decrypt, ZEND_ACC_PUBLIC)
 	PHP_ME(Weixinkit_Ext_Crypto, encryptReply, arginfo_crypto_encrypt, ZEND_ACC_PUBLIC)
 	PHP_ME(Weixinkit_Ext_Crypto, encryptReplyJson, arginfo_crypto_encrypt, ZEND_ACC_PUBLIC)
@@ -1019,6 +1264,7 @@ static const zend_function_entry wxk_host_store_methods[] = {
 static const zend_function_entry wxk_functions[] = {
 	ZEND_NS_FALIAS("Weixinkit\\Ext", version, Weixinkit_Ext_version, arginfo_version)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", parse_message, Weixinkit_Ext_parse_message, arginfo_parse)
+	ZEND_NS_FALIAS("Weixinkit\\Ext", parse_message_object, Weixinkit_Ext_parse_message_object, arginfo_parse_object)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", parse_fields, Weixinkit_Ext_parse_fields, arginfo_parse)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", check_signature, Weixinkit_Ext_check_signature, arginfo_check_signature)
 	ZEND_NS_FALIAS("Weixinkit\\Ext", msg_signature, Weixinkit_Ext_msg_signature, arginfo_msg_signature)
@@ -1037,6 +1283,12 @@ static const zend_function_entry wxk_functions[] = {
 
 /* Mark parameter `n` of `fn` (in `table`) #[\SensitiveParameter]: tokens, keys, configurations
  * with secrets never show in stack traces. */
+static const zend_function_entry wxk_fields_methods[] = {
+	PHP_ME(Weixinkit_Ext_Fields, __construct, arginfo_fields_construct, ZEND_ACC_PRIVATE)
+	PHP_ME(Weixinkit_Ext_Fields, toArray, arginfo_fields_to_array, ZEND_ACC_PUBLIC)
+	PHP_FE_END
+};
+
 static void wxk_sensitive(HashTable *table, const char *fn, uint32_t n)
 {
 	zend_function *f = zend_hash_str_find_ptr(table, fn, strlen(fn));
@@ -1066,6 +1318,22 @@ PHP_MINIT_FUNCTION(weixinkit)
 	wxk_client_handlers.offset = XtOffsetOf(wxk_client_object, std);
 	wxk_client_handlers.free_obj = wxk_client_free_obj;
 	wxk_client_handlers.clone_obj = NULL;
+
+	INIT_NS_CLASS_ENTRY(ce, "Weixinkit\\Ext", "Fields", wxk_fields_methods);
+	wxk_fields_ce = zend_register_internal_class(&ce);
+	wxk_fields_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+	wxk_fields_ce->create_object = wxk_fields_create;
+	memcpy(&wxk_fields_handlers, zend_get_std_object_handlers(), sizeof(zend_object_handlers));
+	wxk_fields_handlers.offset = XtOffsetOf(wxk_fields_object, std);
+	wxk_fields_handlers.free_obj = wxk_fields_free_obj;
+	wxk_fields_handlers.clone_obj = NULL;
+
+	wxk_message_class_name = zend_string_init_interned("Weixinkit\\Message", sizeof("Weixinkit\\Message") - 1, 1);
+	wxk_message_class_lc = zend_string_init_interned("weixinkit\\message", sizeof("weixinkit\\message") - 1, 1);
+	wxk_prop_type = zend_string_init_interned("type", 4, 1);
+	wxk_prop_event = zend_string_init_interned("event", 5, 1);
+	wxk_prop_fields = zend_string_init_interned("fields", 6, 1);
+	wxk_prop_pending = zend_string_init_interned("pending", 7, 1);
 
 	INIT_NS_CLASS_ENTRY(ce, "Weixinkit\\Ext", "HostStore", wxk_host_store_methods);
 	wxk_host_store_ce = zend_register_internal_class(&ce);

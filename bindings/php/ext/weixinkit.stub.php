@@ -19,6 +19,9 @@ function version(): string {}
 /** @return array{0: array<string, mixed>, 1: array<string, list<string>>} [event, fields] */
 function parse_message(string $xmlOrJson): array {}
 
+/** parse_message as the package's `Weixinkit\Message` (which must be loadable); `$fields` stays native until first read. */
+function parse_message_object(string $xmlOrJson): \Weixinkit\Message {}
+
 /** @return array<string, list<string>> */
 function parse_fields(string $xmlOrJson): array {}
 
@@ -62,6 +65,12 @@ final class Crypto
     /** @return array{0: array<string, mixed>, 1: array<string, list<string>>} [event, fields] */
     public function decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): array {}
 
+    /**
+     * The same as decryptMessage, as the package's `Weixinkit\Message` (which must be loadable):
+     * `$fields` stays native until first read.
+     */
+    public function decryptMessageObject(string $msgSignature, string $timestamp, string $nonce, string $body): \Weixinkit\Message {}
+
     public function verifyUrl(string $msgSignature, string $timestamp, string $nonce, string $text): string {}
 
     public function encryptReply(string $plaintext, string $timestamp, string $nonce): string {}
@@ -88,6 +97,18 @@ final class Client
 
     /** `wxk_client_call`: the method's arguments and its result as JSON. */
     public function call(string $method, string $argsJson): string {}
+}
+
+/**
+ * A parsed message's fields, kept native (no PHP values built) until `Weixinkit\Message` first
+ * reads `$fields`. Made by decryptMessageObject and parse_message_object only.
+ */
+final class Fields
+{
+    private function __construct() {}
+
+    /** @return array<string, list<string>> by path, in order of first appearance */
+    public function toArray(): array {}
 }
 
 /**

@@ -18,8 +18,9 @@ namespace Weixinkit;
  *   in document order: `['InfoType' => ['component_verify_ticket'],
  *   'ExtraInfo/AuthOpenKfIdList/OpenKfId' => ['wk1', 'wk2']]`.
  *
- * Messages from the library decode `$fields` on first use (most handlers only need `$type` and
- * `$event`); this is invisible apart from the time saved.
+ * Messages from the library build `$fields` on first use (most handlers only need `$type` and
+ * `$event`): from the library's JSON through FFI, from the items the extension keeps native
+ * otherwise. This is invisible apart from the time saved.
  */
 final class Message
 {
@@ -31,8 +32,13 @@ final class Message
     /** @var array<string, list<string>> */
     public readonly array $fields;
 
-    /** @var string|null the JSON of `$fields` until it is decoded */
-    private $fieldsJson;
+    /**
+     * `$fields` until it is first read: its JSON (FFI), or the extension's native copy (an
+     * `Ext\Fields`, filled in by the extension, which sets this property by name).
+     *
+     * @var string|Ext\Fields|null
+     */
+    private $pending;
 
     /** @var Message|null an uninitialized instance to clone (see fromJson) */
     private static $blank;
@@ -64,7 +70,7 @@ final class Message
                 $message = clone (self::$blank ??= (new \ReflectionClass(self::class))->newInstanceWithoutConstructor());
                 $message->type = (string) ($event['type'] ?? '');
                 $message->event = $event;
-                $message->fieldsJson = substr($json, $cut + 10, -1);
+                $message->pending = substr($json, $cut + 10, -1);
                 unset($message->fields);
                 return $message;
             }
@@ -73,12 +79,15 @@ final class Message
         return new self($data['event'], $data['fields']);
     }
 
-    /** Decodes `$fields` on first use. */
+    /** Builds `$fields` on first use. */
     public function __get(string $name)
     {
-        if ($name === 'fields' && $this->fieldsJson !== null) {
-            $this->fields = json_decode($this->fieldsJson, true, 8, JSON_THROW_ON_ERROR);
-            $this->fieldsJson = null;
+        if ($name === 'fields' && $this->pending !== null) {
+            $pending = $this->pending;
+            $this->fields = is_string($pending)
+                ? json_decode($pending, true, 8, JSON_THROW_ON_ERROR)
+                : $pending->toArray();
+            $this->pending = null;
             return $this->fields;
         }
         throw new \Error('Undefined property: ' . self::class . '::$' . $name);
@@ -86,7 +95,7 @@ final class Message
 
     public function __isset(string $name): bool
     {
-        return $name === 'fields' && $this->fieldsJson !== null;
+        return $name === 'fields' && $this->pending !== null;
     }
 
     /** The first text at `$path` (`'InfoType'`, `'ExtraInfo/AuthOpenKfIdList/OpenKfId'`), or null. */

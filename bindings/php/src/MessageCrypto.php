@@ -174,8 +174,7 @@ final class MessageCrypto
     public function decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): Message
     {
         if ($this->ext !== null) {
-            [$event, $fields] = $this->ext->decryptMessage($msgSignature, $timestamp, $nonce, $body);
-            return new Message($event, $fields);
+            return $this->ext->decryptMessageObject($msgSignature, $timestamp, $nonce, $body);
         }
         $json = Native::take($this->ffi->wxk_crypto_decrypt_message(
             $this->handle,

@@ -75,8 +75,7 @@ final class Weixinkit
     public static function parseMessage(string $xmlOrJson): Message
     {
         if (Native::ext()) {
-            [$event, $fields] = Ext\parse_message($xmlOrJson);
-            return new Message($event, $fields);
+            return Ext\parse_message_object($xmlOrJson);
         }
         $ffi = Native::ffi();
         $json = Native::take($ffi->wxk_parse_message($xmlOrJson, strlen($xmlOrJson), Native::$out, Native::$outLen));

@@ -20,6 +20,8 @@ $c = Ext\Crypto::create(WXK_TOKEN, WXK_KEY, WXK_APPID);
 $calls = function (int $n) use ($c, $sig, $ts, $nonce, $body): void {
     for ($i = 0; $i < $n; $i++) {
         [$event] = $c->decryptMessage($sig, $ts, $nonce, $body);
+        $c->decryptMessageObject($sig, $ts, $nonce, $body)->fields;
+        $c->decryptMessageObject($sig, $ts, $nonce, $body);
         $c->encryptReply('<xml/>', $ts, $nonce);
         try {
             $c->decryptMessage('bad', $ts, $nonce, $body);
