@@ -139,6 +139,29 @@ pub struct Message {
     pub fields: HashMap<String, Vec<String>>,
 }
 
+/// Like [`crate::Message`]'s: the event's and the fields' credentials (see
+/// [`crate::message::is_credential_field`]) print as `***`; fields in path order.
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: std::collections::BTreeMap<&str, Vec<&str>> = self
+            .fields
+            .iter()
+            .map(|(path, texts)| {
+                let shown = if crate::message::is_credential_field(path) {
+                    vec!["***"; texts.len()]
+                } else {
+                    texts.iter().map(String::as_str).collect()
+                };
+                (path.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Message")
+            .field("event", &self.event)
+            .field("fields", &fields)
+            .finish()
+    }
+}
+
 impl From<crate::Message> for Message {
     fn from(m: crate::Message) -> Self {
         Message {
@@ -1019,3 +1042,46 @@ website_app_endpoints!(uniffi_methods { WebsiteApp });
 oauth_state_endpoints!(uniffi_methods { OAuthState });
 
 uniffi::include_scaffolding!("weixinkit");
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_message, Message};
+
+    #[test]
+    fn a_printed_message_hides_credentials_in_the_event_and_the_fields() {
+        let m: Message = parse_message(
+            "<xml><AppId>wx0c1a</AppId><CreateTime>1413192605</CreateTime>\
+             <InfoType>component_verify_ticket</InfoType>\
+             <ComponentVerifyTicket>ticket@@@5f3a</ComponentVerifyTicket></xml>",
+        )
+        .unwrap();
+        let shown = format!("{m:?}");
+        assert!(!shown.contains("ticket@@@5f3a"), "{shown}");
+        assert!(shown.contains(r#""ticket":"***""#), "{shown}");
+        assert!(
+            shown.contains(r#""ComponentVerifyTicket": ["***"]"#),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("wx0c1a") && shown.contains("1413192605"),
+            "{shown}"
+        );
+        // Display, which uniffi also exports for the event, is the same redacted form.
+        assert_eq!(m.event.to_string(), format!("{:?}", m.event));
+
+        let m = parse_message(
+            "<xml><AppId>wx0c1a</AppId><InfoType>authorized</InfoType>\
+             <AuthorizerAppid>wxauth1</AuthorizerAppid>\
+             <AuthorizationCode>queryauthcode@@@b7</AuthorizationCode>\
+             <PreAuthCode>preauthcode@@@c9</PreAuthCode></xml>",
+        )
+        .unwrap();
+        let shown = format!("{m:?}");
+        for secret in ["queryauthcode@@@b7", "preauthcode@@@c9"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("wxauth1"), "{shown}");
+        // The values themselves are intact.
+        assert_eq!(m.fields["AuthorizationCode"], ["queryauthcode@@@b7"]);
+    }
+}

@@ -579,6 +579,15 @@ impl std::fmt::Debug for Event {
     }
 }
 
+/// The same redacted form as `Debug`: what a log line or a Kotlin `toString()` shows (uniffi's
+/// UDL scaffolding exports `Display` whenever an enum asks for `Debug`, and the foreign
+/// `toString` prefers it).
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::message::{parse_message, Event};

@@ -49,6 +49,45 @@ class PrintingTest {
     }
 
     @Test
+    fun `a parsed ticket push prints its app id but not the ticket`() {
+        val ticket = "ticket@@@Gx9kq2Lm7VtR"
+        val m = parseMessage(
+            "<xml><AppId>wx0c1a7b2e</AppId><CreateTime>1413192605</CreateTime>" +
+                "<InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>$ticket</ComponentVerifyTicket></xml>",
+        )
+        val event = m.event as Event.ComponentVerifyTicket
+        for (shown in listOf(m.toString(), "$m", listOf(m).toString(), event.toString(), listOf(event).toString())) {
+            assertFalse(ticket in shown, "the ticket leaked into: $shown")
+            assertTrue("***" in shown && "wx0c1a7b2e" in shown && "1413192605" in shown, shown)
+        }
+        assertTrue("component_verify_ticket" in event.toString(), event.toString())
+        // Still plain values: the fields themselves, equality and copies are unchanged.
+        assertEquals(ticket, event.ticket)
+        assertEquals(listOf(ticket), m.fields["ComponentVerifyTicket"])
+        assertEquals(Event.ComponentVerifyTicket("wx0c1a7b2e", 1413192605L, ticket), event)
+        assertNotEquals(event.copy(ticket = "other"), event)
+    }
+
+    @Test
+    fun `a parsed authorized push prints the authorizer but not the codes`() {
+        val code = "queryauthcode@@@Qm4Hs8"
+        val preAuth = "preauthcode@@@Zc1Wy5"
+        val m = parseMessage(
+            "<xml><AppId>wx0c1a7b2e</AppId><CreateTime>1413192760</CreateTime><InfoType>authorized</InfoType>" +
+                "<AuthorizerAppid>wxauthorizer01</AuthorizerAppid><AuthorizationCode>$code</AuthorizationCode>" +
+                "<AuthorizationCodeExpiredTime>1413196360</AuthorizationCodeExpiredTime>" +
+                "<PreAuthCode>$preAuth</PreAuthCode></xml>",
+        )
+        val notice = (m.event as Event.Authorized).notice
+        for (shown in listOf(m.toString(), m.event.toString(), notice.toString())) {
+            assertFalse(code in shown || preAuth in shown, "a code leaked into: $shown")
+            assertTrue("wxauthorizer01" in shown && "1413196360" in shown, shown)
+        }
+        assertEquals(code, notice.authorizationCode)
+        assertEquals(preAuth, notice.preAuthCode)
+    }
+
+    @Test
     fun `a MessageCrypto prints neither its token nor its key`() {
         val key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
         MessageCrypto("push-token-71c", key, "wx1").use { c ->
