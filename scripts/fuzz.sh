@@ -37,10 +37,33 @@ for v in json.loads((vectors / "crypto.json").read_text()):
 PY
 
 cd "$repo/fuzz"
+mkdir -p logs
 for target in ${FUZZ_TARGETS:-decrypt parse callback}; do
     echo "== fuzzing $target for ${secs}s"
+    log="logs/$target.log"
     cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=4096 \
-        -timeout=5 -print_final_stats=1 2>&1 | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|Done'
+        -timeout=5 -print_final_stats=1 >"$log" 2>&1 || status=$?
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|Done' "$log" || true
+    # Plateau: coverage (cov, the edges reached) at half, three quarters and the end of the run's
+    # executions, and when it last grew. Growth well under 1% over the last quarter is a
+    # plateau; more means a longer run would still find code.
+    python3 - "$log" <<'PY2'
+import re, sys
+points = []
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+)", line)
+    if m:
+        points.append((int(m[1]), int(m[2])))
+if points:
+    execs, cov = points[-1]
+    at = lambda share: max(c for n, c in points if n <= share * execs or n == points[0][0])
+    last = next(n for n, c in points if c == cov)
+    half, three_q = at(0.5), at(0.75)
+    print(f"   coverage: {half} edges at 50% of {execs:,} execs, {three_q} at 75%, {cov} at the end "
+          f"(+{100 * (cov - three_q) / three_q:.2f}% over the last quarter); last grew at "
+          f"{100 * last / execs:.0f}% of the run")
+PY2
+    [ "${status:-0}" -eq 0 ] || { echo "fuzz.sh: $target failed (see fuzz/$log)" >&2; exit 1; }
     # Keep the corpus small: only inputs that add coverage.
     cargo +nightly fuzz cmin "$target" "corpus/$target" >/dev/null 2>&1
     echo "   corpus: $(ls "corpus/$target" | wc -l) inputs"
