@@ -13,6 +13,7 @@ use crate::api::TokenCall;
 use crate::config::{OfficialAccountConfig, TokenEndpoint};
 use crate::http::{Host, HttpClient, Method, Request};
 use crate::oauth::{MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo};
+use crate::replay::Admitted;
 use crate::store::{self, Key, Kind, Store};
 use crate::token::{Clock, Fetched, SystemClock, Token, TokenManager, TokenSource};
 use crate::{CallbackRequest, CallbackResponse, Reply};
@@ -507,14 +508,41 @@ impl OfficialAccount {
     /// `encrypt_type=aes` (safe or compatible mode) and parses the message. 200 with
     /// `success` and the message; 400 malformed, 403 forged (nothing parsed), 405, 500 when
     /// the configuration lacks the `token` (or the `encoding_aes_key` an encrypted message
-    /// needs). Answer a message with [`reply`](Self::reply), or use
+    /// needs). With `callback.replay_window_seconds` on, a `POST` whose timestamp is further
+    /// than the window from now is a 403 and one already received within it a 409
+    /// ([`crate::CallbackOptions`]; the owner is the account's app id); URL verification
+    /// (`GET`) is not recorded. Answer a message with [`reply`](Self::reply), or use
     /// [`handle_message_with`](Self::handle_message_with).
-    pub fn handle_message(&self, request: &CallbackRequest) -> CallbackResponse {
-        let answer = |status: u16, body: &str| CallbackResponse {
-            status,
-            body: body.to_string(),
-            message: None,
-            plaintext: None,
+    ///
+    /// ```
+    /// # async fn demo(account: &weixinkit::OfficialAccount) {
+    /// let request = weixinkit::CallbackRequest {
+    ///     method: "POST".into(),
+    ///     query: vec![("timestamp".into(), "1700000000".into())],
+    ///     body: "<xml/>".into(),
+    /// };
+    /// let response = account.handle_message(&request).await;
+    /// assert_ne!(response.status, 200); // unsigned: refused, nothing parsed
+    /// assert!(response.message.is_none());
+    /// # }
+    /// ```
+    pub async fn handle_message(&self, request: &CallbackRequest) -> CallbackResponse {
+        self.handle(request).await.0
+    }
+
+    /// [`handle_message`](Self::handle_message), with the push's replay-window record (to
+    /// forget when it is not answered 200).
+    async fn handle(&self, request: &CallbackRequest) -> (CallbackResponse, Admitted) {
+        let answer = |status: u16, body: &str| {
+            (
+                CallbackResponse {
+                    status,
+                    body: body.to_string(),
+                    message: None,
+                    plaintext: None,
+                },
+                Admitted::none(),
+            )
         };
         let param = |name: &str| {
             request
@@ -544,7 +572,8 @@ impl OfficialAccount {
                 None => answer(400, "echostr is required"),
             };
         }
-        let plaintext = if param("encrypt_type") == Some("aes") {
+        // The signature the push is recognised by: the one over its content when encrypted.
+        let (plaintext, signed) = if param("encrypt_type") == Some("aes") {
             let crypto = match self.message_crypto() {
                 Ok(Some(c)) => c,
                 Ok(None) => {
@@ -556,7 +585,7 @@ impl OfficialAccount {
                 return answer(400, "msg_signature is required with encrypt_type=aes");
             };
             match crypto.decrypt_body(msg_signature, timestamp, nonce, &request.body) {
-                Ok(plain) => plain,
+                Ok(plain) => (plain, msg_signature),
                 Err(
                     e @ (Error::InvalidSignature
                     | Error::StaleTimestamp(_)
@@ -565,16 +594,36 @@ impl OfficialAccount {
                 Err(e) => return answer(400, &e.to_string()),
             }
         } else {
-            request.body.clone()
+            (request.body.clone(), signature)
+        };
+        let admitted = match crate::replay::admit(
+            &self.inner.config.callback,
+            &self.inner.tokens,
+            self.app_id(),
+            timestamp,
+            nonce,
+            signed,
+        )
+        .await
+        {
+            Ok(admitted) => admitted,
+            Err(refused) => return (refused, Admitted::none()),
         };
         match crate::parse_message(&plaintext) {
-            Ok(message) => CallbackResponse {
-                status: 200,
-                body: "success".into(),
-                message: Some(message),
-                plaintext: Some(plaintext),
-            },
-            Err(e) => answer(400, &e.to_string()),
+            Ok(message) => (
+                CallbackResponse {
+                    status: 200,
+                    body: "success".into(),
+                    message: Some(message),
+                    plaintext: Some(plaintext),
+                },
+                admitted,
+            ),
+            Err(e) => {
+                // Not handled: WeChat's retry is answered for itself, not as a replay.
+                crate::replay::release(&self.inner.tokens, admitted).await;
+                answer(400, &e.to_string())
+            }
         }
     }
 
@@ -611,13 +660,14 @@ impl OfficialAccount {
 
     /// [`handle_message`](Self::handle_message), then `handler` on the message (200 only);
     /// its reply, if any, becomes the body (encrypted when the request was). A reply that
-    /// cannot be built answers 500 (WeChat retries) with the reason.
-    pub fn handle_message_with(
+    /// cannot be built answers 500 (WeChat retries) with the reason; with the replay window
+    /// on, the push is forgotten again so that retry is handled.
+    pub async fn handle_message_with(
         &self,
         request: &CallbackRequest,
         handler: impl FnOnce(&crate::Message) -> Option<Reply>,
     ) -> CallbackResponse {
-        let mut response = self.handle_message(request);
+        let (mut response, admitted) = self.handle(request).await;
         if response.status != 200 {
             return response;
         }
@@ -628,6 +678,7 @@ impl OfficialAccount {
             match self.reply(request, message, &reply) {
                 Ok(body) => response.body = body,
                 Err(e) => {
+                    crate::replay::release(&self.inner.tokens, admitted).await;
                     response.status = 500;
                     response.body = format!("the reply could not be built: {e}");
                 }
