@@ -515,16 +515,33 @@ impl OfficialAccount {
     /// [`handle_message_with`](Self::handle_message_with).
     ///
     /// ```
-    /// # async fn demo(account: &weixinkit::OfficialAccount) {
-    /// let request = weixinkit::CallbackRequest {
+    /// use weixinkit::{CallbackRequest, OfficialAccount, OfficialAccountConfig, StoreConfig};
+    /// let mut config = OfficialAccountConfig::new("wx1", "secret");
+    /// config.token = Some("token".into());
+    /// config.store = StoreConfig::Memory; // a fleet shares Redis instead
+    /// config.callback.replay_window_seconds = 300;
+    /// let account = OfficialAccount::new(config)?;
+    /// # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    /// # let (ts, nonce) = (now.as_secs().to_string(), "n1".to_string());
+    /// // As WeChat sends it: a plain-mode message signed over token, timestamp and nonce.
+    /// let request = CallbackRequest {
     ///     method: "POST".into(),
-    ///     query: vec![("timestamp".into(), "1700000000".into())],
-    ///     body: "<xml/>".into(),
+    ///     query: vec![
+    ///         ("signature".into(), weixinkit::msg_signature("token", &ts, &nonce, "")),
+    ///         ("timestamp".into(), ts),
+    ///         ("nonce".into(), nonce),
+    ///     ],
+    ///     body: "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName>\
+    ///            <CreateTime>1700000000</CreateTime><MsgType>text</MsgType>\
+    ///            <Content>hi</Content><MsgId>1</MsgId></xml>"
+    ///         .into(),
     /// };
-    /// let response = account.handle_message(&request).await;
-    /// assert_ne!(response.status, 200); // unsigned: refused, nothing parsed
-    /// assert!(response.message.is_none());
-    /// # }
+    /// let runtime = weixinkit::runtime::runtime();
+    /// assert_eq!(runtime.block_on(account.handle_message(&request)).status, 200);
+    /// let again = runtime.block_on(account.handle_message(&request));
+    /// assert_eq!(again.status, 409); // a replay: nothing parsed
+    /// assert!(again.message.is_none());
+    /// # Ok::<(), weixinkit::Error>(())
     /// ```
     pub async fn handle_message(&self, request: &CallbackRequest) -> CallbackResponse {
         self.handle(request).await.0
