@@ -233,9 +233,10 @@ pub struct CallbackOptions {
     /// triple is recorded in the store (`{prefix}:seen_push:{owner}:{fingerprint}`, expiring
     /// after the window) with an atomic set-if-absent, so every process sharing the store
     /// refuses it. A push whose lifecycle step failed (500) is forgotten again, so WeChat's
-    /// retry of it goes through. An Official Account's plain-mode message is recognised by
-    /// its `signature` (`msg_signature` when encrypted); one that could not be parsed (400)
-    /// or answered (500) is forgotten again too. URL verification (`GET`) is never recorded.
+    /// retry of it goes through. An Official Account's message is recognised by its
+    /// `signature` (over timestamp and nonce, present in every mode); one that could not be
+    /// parsed (400) or answered (500) is forgotten again too. URL verification (`GET`) is
+    /// never recorded.
     pub replay_window_seconds: u64,
 }
 

@@ -589,8 +589,7 @@ impl OfficialAccount {
                 None => answer(400, "echostr is required"),
             };
         }
-        // The signature the push is recognised by: the one over its content when encrypted.
-        let (plaintext, signed) = if param("encrypt_type") == Some("aes") {
+        let plaintext = if param("encrypt_type") == Some("aes") {
             let crypto = match self.message_crypto() {
                 Ok(Some(c)) => c,
                 Ok(None) => {
@@ -602,7 +601,7 @@ impl OfficialAccount {
                 return answer(400, "msg_signature is required with encrypt_type=aes");
             };
             match crypto.decrypt_body(msg_signature, timestamp, nonce, &request.body) {
-                Ok(plain) => (plain, msg_signature),
+                Ok(plain) => plain,
                 Err(
                     e @ (Error::InvalidSignature
                     | Error::StaleTimestamp(_)
@@ -611,15 +610,18 @@ impl OfficialAccount {
                 Err(e) => return answer(400, &e.to_string()),
             }
         } else {
-            (request.body.clone(), signature)
+            request.body.clone()
         };
+        // The push is recognised by `signature`, which every POST carries and which was checked
+        // above: keyed by `msg_signature` instead, a compatible-mode push (plaintext beside
+        // `Encrypt`) replayed without `encrypt_type=aes` would count as a new one.
         let admitted = match crate::replay::admit(
             &self.inner.config.callback,
             &self.inner.tokens,
             self.app_id(),
             timestamp,
             nonce,
-            signed,
+            signature,
         )
         .await
         {

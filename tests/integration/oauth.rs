@@ -600,6 +600,15 @@ async fn official_account_refuses_a_replayed_message(open: OpenStore, prefix: &s
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.body.contains("replay"), "{}", again.body);
     assert_eq!(runs, 1);
+    // Compatible mode carries the plaintext beside `Encrypt`: the same push with `encrypt_type`
+    // and `msg_signature` dropped is still the same push.
+    let mut stripped = push.clone();
+    stripped
+        .query
+        .retain(|(k, _)| k != "encrypt_type" && k != "msg_signature");
+    stripped.body = TEXT.into();
+    let r = a.handle_message(&stripped).await;
+    assert_eq!(r.status, 409, "{}", r.body);
 
     // Outside the window, in the past or the future: 403, whatever the signature says.
     for skew in [-301, 301] {

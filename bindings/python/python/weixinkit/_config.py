@@ -138,7 +138,7 @@ class CallbackOptions:
 
     #: The replay window in seconds; 0 turns it off. When on, a push whose timestamp is
     #: further than this from now is refused (403), and so is one whose ``(timestamp, nonce,
-    #: msg_signature)`` (an Official Account's plain-mode ``signature``) was already accepted
+    #: msg_signature)`` (an Official Account's ``signature``) was already accepted
     #: within the window (409), across every process sharing the store. URL verification
     #: (GET) is never recorded. Default 0 (off).
     replay_window_seconds: Optional[int] = None
