@@ -211,13 +211,16 @@ impl Default for TokenOptions {
 }
 
 /// How a callback handler (the Open Platform's authorization event URL, a WeCom suite's
-/// callback URL) treats the pushes it receives.
+/// callback URL, an Official Account's server URL) treats the pushes it receives.
 ///
 /// ```
 /// let c = weixinkit::ComponentConfig::from_json(r#"{"component_app_id":"wx1",
 ///     "component_secret":"s","token":"t","encoding_aes_key":"k",
 ///     "callback":{"replay_window_seconds":300}}"#)?;
 /// assert_eq!(c.callback.replay_window_seconds, 300);
+/// let oa = weixinkit::OfficialAccountConfig::from_json(
+///     r#"{"app_id":"wx1","secret":"s","callback":{"replay_window_seconds":300}}"#)?;
+/// assert_eq!(oa.callback.replay_window_seconds, 300);
 /// assert_eq!(weixinkit::CallbackOptions::default().replay_window_seconds, 0);
 /// # Ok::<(), weixinkit::Error>(())
 /// ```
@@ -230,7 +233,10 @@ pub struct CallbackOptions {
     /// triple is recorded in the store (`{prefix}:seen_push:{owner}:{fingerprint}`, expiring
     /// after the window) with an atomic set-if-absent, so every process sharing the store
     /// refuses it. A push whose lifecycle step failed (500) is forgotten again, so WeChat's
-    /// retry of it goes through.
+    /// retry of it goes through. An Official Account's message is recognised by its
+    /// `signature` (over timestamp and nonce, present in every mode); one that could not be
+    /// parsed (400) or answered (500) is forgotten again too. URL verification (`GET`) is
+    /// never recorded.
     pub replay_window_seconds: u64,
 }
 
@@ -266,6 +272,9 @@ pub struct OfficialAccountConfig {
     /// The store.
     #[serde(default)]
     pub store: StoreConfig,
+    /// Server URL options (the replay window of pushed messages).
+    #[serde(default)]
+    pub callback: CallbackOptions,
 }
 
 impl OfficialAccountConfig {
@@ -280,6 +289,7 @@ impl OfficialAccountConfig {
             http: HttpOptions::default(),
             tokens: TokenOptions::default(),
             store: StoreConfig::default(),
+            callback: CallbackOptions::default(),
         }
     }
 
@@ -324,6 +334,7 @@ impl fmt::Debug for OfficialAccountConfig {
             .field("http", &self.http)
             .field("tokens", &self.tokens)
             .field("store", &self.store)
+            .field("callback", &self.callback)
             .finish()
     }
 }

@@ -13,6 +13,7 @@ use crate::api::TokenCall;
 use crate::config::{OfficialAccountConfig, TokenEndpoint};
 use crate::http::{Host, HttpClient, Method, Request};
 use crate::oauth::{MiniProgramSession, OAuthUserInfo, UserAccessToken, UserInfo};
+use crate::replay::Admitted;
 use crate::store::{self, Key, Kind, Store};
 use crate::token::{Clock, Fetched, SystemClock, Token, TokenManager, TokenSource};
 use crate::{CallbackRequest, CallbackResponse, Reply};
@@ -507,14 +508,58 @@ impl OfficialAccount {
     /// `encrypt_type=aes` (safe or compatible mode) and parses the message. 200 with
     /// `success` and the message; 400 malformed, 403 forged (nothing parsed), 405, 500 when
     /// the configuration lacks the `token` (or the `encoding_aes_key` an encrypted message
-    /// needs). Answer a message with [`reply`](Self::reply), or use
+    /// needs). With `callback.replay_window_seconds` on, a `POST` whose timestamp is further
+    /// than the window from now is a 403 and one already received within it a 409
+    /// ([`crate::CallbackOptions`]; the owner is the account's app id); URL verification
+    /// (`GET`) is not recorded. Answer a message with [`reply`](Self::reply), or use
     /// [`handle_message_with`](Self::handle_message_with).
-    pub fn handle_message(&self, request: &CallbackRequest) -> CallbackResponse {
-        let answer = |status: u16, body: &str| CallbackResponse {
-            status,
-            body: body.to_string(),
-            message: None,
-            plaintext: None,
+    ///
+    /// ```
+    /// use weixinkit::{CallbackRequest, OfficialAccount, OfficialAccountConfig, StoreConfig};
+    /// let mut config = OfficialAccountConfig::new("wx1", "secret");
+    /// config.token = Some("token".into());
+    /// config.store = StoreConfig::Memory; // a fleet shares Redis instead
+    /// config.callback.replay_window_seconds = 300;
+    /// let account = OfficialAccount::new(config)?;
+    /// # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    /// # let (ts, nonce) = (now.as_secs().to_string(), "n1".to_string());
+    /// // As WeChat sends it: a plain-mode message signed over token, timestamp and nonce.
+    /// let request = CallbackRequest {
+    ///     method: "POST".into(),
+    ///     query: vec![
+    ///         ("signature".into(), weixinkit::msg_signature("token", &ts, &nonce, "")),
+    ///         ("timestamp".into(), ts),
+    ///         ("nonce".into(), nonce),
+    ///     ],
+    ///     body: "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName>\
+    ///            <CreateTime>1700000000</CreateTime><MsgType>text</MsgType>\
+    ///            <Content>hi</Content><MsgId>1</MsgId></xml>"
+    ///         .into(),
+    /// };
+    /// let runtime = weixinkit::runtime::runtime();
+    /// assert_eq!(runtime.block_on(account.handle_message(&request)).status, 200);
+    /// let again = runtime.block_on(account.handle_message(&request));
+    /// assert_eq!(again.status, 409); // a replay: nothing parsed
+    /// assert!(again.message.is_none());
+    /// # Ok::<(), weixinkit::Error>(())
+    /// ```
+    pub async fn handle_message(&self, request: &CallbackRequest) -> CallbackResponse {
+        self.handle(request).await.0
+    }
+
+    /// [`handle_message`](Self::handle_message), with the push's replay-window record (to
+    /// forget when it is not answered 200).
+    async fn handle(&self, request: &CallbackRequest) -> (CallbackResponse, Admitted) {
+        let answer = |status: u16, body: &str| {
+            (
+                CallbackResponse {
+                    status,
+                    body: body.to_string(),
+                    message: None,
+                    plaintext: None,
+                },
+                Admitted::none(),
+            )
         };
         let param = |name: &str| {
             request
@@ -567,14 +612,37 @@ impl OfficialAccount {
         } else {
             request.body.clone()
         };
+        // The push is recognised by `signature`, which every POST carries and which was checked
+        // above: keyed by `msg_signature` instead, a compatible-mode push (plaintext beside
+        // `Encrypt`) replayed without `encrypt_type=aes` would count as a new one.
+        let admitted = match crate::replay::admit(
+            &self.inner.config.callback,
+            &self.inner.tokens,
+            self.app_id(),
+            timestamp,
+            nonce,
+            signature,
+        )
+        .await
+        {
+            Ok(admitted) => admitted,
+            Err(refused) => return (refused, Admitted::none()),
+        };
         match crate::parse_message(&plaintext) {
-            Ok(message) => CallbackResponse {
-                status: 200,
-                body: "success".into(),
-                message: Some(message),
-                plaintext: Some(plaintext),
-            },
-            Err(e) => answer(400, &e.to_string()),
+            Ok(message) => (
+                CallbackResponse {
+                    status: 200,
+                    body: "success".into(),
+                    message: Some(message),
+                    plaintext: Some(plaintext),
+                },
+                admitted,
+            ),
+            Err(e) => {
+                // Not handled: WeChat's retry is answered for itself, not as a replay.
+                crate::replay::release(&self.inner.tokens, admitted).await;
+                answer(400, &e.to_string())
+            }
         }
     }
 
@@ -611,13 +679,14 @@ impl OfficialAccount {
 
     /// [`handle_message`](Self::handle_message), then `handler` on the message (200 only);
     /// its reply, if any, becomes the body (encrypted when the request was). A reply that
-    /// cannot be built answers 500 (WeChat retries) with the reason.
-    pub fn handle_message_with(
+    /// cannot be built answers 500 (WeChat retries) with the reason; with the replay window
+    /// on, the push is forgotten again so that retry is handled.
+    pub async fn handle_message_with(
         &self,
         request: &CallbackRequest,
         handler: impl FnOnce(&crate::Message) -> Option<Reply>,
     ) -> CallbackResponse {
-        let mut response = self.handle_message(request);
+        let (mut response, admitted) = self.handle(request).await;
         if response.status != 200 {
             return response;
         }
@@ -628,6 +697,7 @@ impl OfficialAccount {
             match self.reply(request, message, &reply) {
                 Ok(body) => response.body = body,
                 Err(e) => {
+                    crate::replay::release(&self.inner.tokens, admitted).await;
                     response.status = 500;
                     response.body = format!("the reply could not be built: {e}");
                 }

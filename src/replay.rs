@@ -12,6 +12,13 @@ use crate::CallbackResponse;
 /// A push admitted through the window: its record, to forget if its lifecycle step fails.
 pub(crate) struct Admitted(Option<Key>);
 
+impl Admitted {
+    /// Nothing recorded (the window is off, or the request was refused before it).
+    pub(crate) fn none() -> Self {
+        Admitted(None)
+    }
+}
+
 fn refuse(status: u16, body: String) -> CallbackResponse {
     CallbackResponse {
         status,
@@ -35,7 +42,7 @@ pub(crate) async fn admit(
 ) -> Result<Admitted, CallbackResponse> {
     let window = options.replay_window_seconds;
     if window == 0 {
-        return Ok(Admitted(None));
+        return Ok(Admitted::none());
     }
     let now = tokens.clock().now();
     let Ok(ts) = timestamp.parse::<i64>() else {
@@ -86,7 +93,8 @@ pub(crate) async fn admit(
     }
 }
 
-/// Forget an admitted push whose lifecycle step failed, so that WeChat's retry is admitted.
+/// Forget an admitted push that was not handled (its lifecycle step failed, or an Official
+/// Account's message could not be parsed or answered), so that WeChat's retry is admitted.
 pub(crate) async fn release(tokens: &TokenManager, admitted: Admitted) {
     if let Some(key) = admitted.0 {
         // Best effort: if the store is down, the retry is refused until the window ends.

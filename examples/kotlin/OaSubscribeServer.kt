@@ -23,6 +23,7 @@ package weixinkit.examples
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import org.json.JSONObject
+import weixinkit.CallbackOptions
 import weixinkit.HttpOptions
 import weixinkit.OAuthState
 import weixinkit.OfficialAccount
@@ -72,6 +73,9 @@ fun main() {
             encodingAesKey = env("WEIXINKIT_OA_AES_KEY")?.let { Secret(it) },
             http = env("WEIXINKIT_API_BASE_URI")?.let { HttpOptions(apiBaseUri = it) },
             store = env("WEIXINKIT_STORE_DIR")?.let { StoreConfig.File(it) }, // null: the default file store
+            // A replayed push (same timestamp, nonce and signature) within 5 minutes answers 409,
+            // an older or forged-date one 403.
+            callback = CallbackOptions(replayWindowSeconds = 300L),
         ),
         null,
     )

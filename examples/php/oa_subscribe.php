@@ -31,6 +31,9 @@ $config = [
     'secret' => (string) getenv('WEIXINKIT_OA_SECRET'),
     'token' => (string) getenv('WEIXINKIT_OA_TOKEN'),
     // No 'store': the file store in $WEIXINKIT_STORE_DIR (else <temp dir>/weixinkit).
+    // A replayed push (same timestamp, nonce and signature) within 5 minutes answers 409, an
+    // older or forged-date one 403, across every worker sharing the store.
+    'callback' => ['replay_window_seconds' => 300],
 ];
 if ((string) getenv('WEIXINKIT_OA_AES_KEY') !== '') {
     $config['encoding_aes_key'] = getenv('WEIXINKIT_OA_AES_KEY');

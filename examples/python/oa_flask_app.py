@@ -30,6 +30,9 @@ account = weixinkit.OfficialAccount(weixinkit.OfficialAccountConfig(
     encoding_aes_key=os.environ.get("WEIXINKIT_OA_AES_KEY"),
     http=weixinkit.HttpOptions(api_base_uri=os.environ.get("WEIXINKIT_API_BASE_URI")),
     store=weixinkit.MemoryStore(),
+    # A replayed push (same timestamp, nonce and signature) within 5 minutes answers 409, an
+    # older or forged-date one 403.
+    callback=weixinkit.CallbackOptions(replay_window_seconds=300),
 ))
 # The state ties WeChat's redirect to the visitor's session: an HMAC with this key (at least
 # 16 bytes, shared by every worker), expiring after 10 minutes.

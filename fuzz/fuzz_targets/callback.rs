@@ -119,7 +119,7 @@ fuzz_target!(|data: &[u8]| {
                 ),
                 body: envelope(&encrypt),
             };
-            let _ = t.account.handle_message(&request);
+            let _ = weixinkit::runtime::runtime().block_on(t.account.handle_message(&request));
         }
         _ => {
             // A plain-mode Official Account push: the body is the input itself, signed over
@@ -134,7 +134,7 @@ fuzz_target!(|data: &[u8]| {
                 ],
                 body: plain.into_owned(),
             };
-            let _ = t.account.handle_message(&request);
+            let _ = weixinkit::runtime::runtime().block_on(t.account.handle_message(&request));
         }
     }
 });

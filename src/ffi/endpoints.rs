@@ -516,6 +516,22 @@ macro_rules! official_account_endpoints {
                 fn jscode2session / jscode2session_async (a, js_code: String) -> MiniProgramSession {
                     a.jscode2session(&js_code).await
                 }
+                /// Handle a request to the account's server URL: the GET signature check
+                /// (answering `echostr`), or a POST message verified, decrypted when
+                /// `encrypt_type=aes`, admitted through the replay window (403 outside it, 409
+                /// when already received, with `callback.replay_window_seconds` on) and parsed
+                /// (never raises).
+                fn handle_message / handle_message_async (
+                    a, method: String, query: Query, body: Body
+                ) -> CallbackResponse {
+                    Ok::<_, crate::Error>(match body.0 {
+                        Some(body) => {
+                            let request = crate::CallbackRequest { method, query: query.0, body };
+                            a.handle_message(&request).await
+                        }
+                        None => crate::CallbackResponse::not_utf8(),
+                    })
+                }
             }
             pure {
                 /// The web authorization page (`snsapi_base` when `scope` is unset, or
@@ -528,18 +544,6 @@ macro_rules! official_account_endpoints {
                         scope.as_deref().unwrap_or("snsapi_base"),
                         state.as_deref().unwrap_or(""),
                     )
-                }
-                /// Handle a request to the account's server URL: the GET signature check
-                /// (answering `echostr`), or a POST message verified, decrypted when
-                /// `encrypt_type=aes`, and parsed (never raises).
-                fn handle_message (a, method: String, query: Query, body: Body) -> CallbackResponse {
-                    Ok::<_, crate::Error>(match body.0 {
-                        Some(body) => {
-                            let request = crate::CallbackRequest { method, query: query.0, body };
-                            a.handle_message(&request)
-                        }
-                        None => crate::CallbackResponse::not_utf8(),
-                    })
                 }
                 /// The body answering the message whose XML (`plaintext` of `handle_message`)
                 /// came with `query`: `reply` (`{"type":"text","content":…}`, image, voice,

@@ -377,6 +377,7 @@ pub struct OfficialAccountConfig {
     pub http: Option<HttpOptions>,
     pub tokens: Option<TokenOptions>,
     pub store: Option<StoreConfig>,
+    pub callback: Option<CallbackOptions>,
 }
 
 impl OfficialAccountConfig {
@@ -398,6 +399,7 @@ impl OfficialAccountConfig {
             ("http", self.http.map(|h| serde_json::json!(h))),
             ("tokens", self.tokens.map(|t| serde_json::json!(t))),
             ("store", self.store.map(|s| serde_json::json!(s))),
+            ("callback", self.callback.map(|c| serde_json::json!(c))),
         ];
         set_present(&mut json, fields);
         Ok(crate::OfficialAccountConfig::from_json(&json.to_string())?)
@@ -947,8 +949,9 @@ impl OAuthState {
 #[derive(::uniffi::Record)]
 #[uniffi::export(Debug)]
 pub struct CallbackResponse {
-    /// 200, 400 (malformed), 403 (signature or receiver check failed), 405, or 500 (the
-    /// lifecycle step failed: WeChat will push again).
+    /// 200, 400 (malformed), 403 (signature, receiver or timestamp check failed), 405, 409
+    /// (a replayed push, with `callback.replay_window_seconds` on), or 500 (the lifecycle
+    /// step failed: WeChat will push again).
     pub status: i32,
     /// `success` on 200, a short reason otherwise.
     pub body: String,

@@ -344,7 +344,10 @@ const TEXT: &str = "<xml><ToUserName><![CDATA[gh_account]]></ToUserName>\
     <MsgId>1234567890</MsgId></xml>";
 
 fn plain_post(body: &str) -> CallbackRequest {
-    let (ts, nonce) = ("1700000000", "n1");
+    plain_post_at(body, "1700000000", "n1")
+}
+
+fn plain_post_at(body: &str, ts: &str, nonce: &str) -> CallbackRequest {
     CallbackRequest {
         method: "POST".into(),
         query: query(&[
@@ -358,7 +361,10 @@ fn plain_post(body: &str) -> CallbackRequest {
 }
 
 fn encrypted_post(body: &str) -> CallbackRequest {
-    let (ts, nonce) = ("1700000001", "n2");
+    encrypted_post_at(body, "1700000001", "n2")
+}
+
+fn encrypted_post_at(body: &str, ts: &str, nonce: &str) -> CallbackRequest {
     let crypto = MessageCrypto::new(TOKEN, AES_KEY, OA_APPID).unwrap();
     let encrypt = crypto.encrypt(body).unwrap();
     let msg_signature = weixinkit::msg_signature(TOKEN, ts, nonce, &encrypt);
@@ -404,28 +410,28 @@ async fn the_server_url_checks_get_and_answers_messages_in_every_mode() {
         ]),
         body: String::new(),
     };
-    let r = a.handle_message(&get);
+    let r = a.handle_message(&get).await;
     assert_eq!((r.status, r.body.as_str()), (200, "echo-123"));
     get.query[0].1 = "0".repeat(40);
-    let r = a.handle_message(&get);
+    let r = a.handle_message(&get).await;
     assert_eq!(r.status, 403);
     assert_ne!(r.body, "echo-123");
 
     // Plain mode: the reply comes back as XML addressed to the user.
-    let r = a.handle_message_with(&plain_post(TEXT), echo_text);
+    let r = a.handle_message_with(&plain_post(TEXT), echo_text).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let reply = weixinkit::parse_message(&r.body).unwrap();
     assert_eq!(reply.field("ToUserName"), Some("o-user-1"));
     assert_eq!(reply.field("FromUserName"), Some("gh_account"));
     assert_eq!(reply.field("Content"), Some("you said hello"));
     // No reply: `success`.
-    let r = a.handle_message_with(&plain_post(TEXT), |_| None);
+    let r = a.handle_message_with(&plain_post(TEXT), |_| None).await;
     assert_eq!((r.status, r.body.as_str()), (200, "success"));
     assert!(matches!(r.message.unwrap().event, Event::Text { .. }));
 
     // Safe mode: decrypted, and the reply encrypted with a fresh signature.
     let request = encrypted_post(TEXT);
-    let r = a.handle_message_with(&request, echo_text);
+    let r = a.handle_message_with(&request, echo_text).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(!r.body.contains("you said"), "{}", r.body);
     let envelope = weixinkit::message::parse_fields(&r.body).unwrap();
@@ -443,9 +449,11 @@ async fn the_server_url_checks_get_and_answers_messages_in_every_mode() {
     assert_eq!(reply.field("ToUserName"), Some("o-user-1"));
 
     // Compatible mode sends both; the encrypted part is what counts. A transfer reply.
-    let r = a.handle_message_with(&request, |_| {
-        Some(Reply::TransferCustomerService { kf_account: None })
-    });
+    let r = a
+        .handle_message_with(&request, |_| {
+            Some(Reply::TransferCustomerService { kf_account: None })
+        })
+        .await;
     let envelope = weixinkit::message::parse_fields(&r.body).unwrap();
     let plain = crypto
         .decrypt_body(
@@ -473,27 +481,33 @@ async fn forged_or_malformed_requests_are_refused_and_the_handler_never_runs() {
             ran = true;
             None
         })
+        .await
         .status,
         403
     );
     let mut forged = encrypted_post(TEXT);
     let last = forged.query.len() - 1;
     forged.query[last].1 = "0".repeat(40);
-    let r = a.handle_message_with(&forged, |_| {
-        ran = true;
-        None
-    });
+    let r = a
+        .handle_message_with(&forged, |_| {
+            ran = true;
+            None
+        })
+        .await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.message.is_none());
     assert!(!ran);
 
     let mut missing = plain_post(TEXT);
     missing.query.retain(|(k, _)| k != "nonce");
-    assert_eq!(a.handle_message(&missing).status, 400);
-    assert_eq!(a.handle_message(&plain_post("<xml><broken")).status, 400);
+    assert_eq!(a.handle_message(&missing).await.status, 400);
+    assert_eq!(
+        a.handle_message(&plain_post("<xml><broken")).await.status,
+        400
+    );
     let mut put = plain_post(TEXT);
     put.method = "PUT".into();
-    assert_eq!(a.handle_message(&put).status, 405);
+    assert_eq!(a.handle_message(&put).await.status, 405);
 
     // Without a token nothing can be checked: 500, nothing parsed.
     let bare = OfficialAccount::with_store(
@@ -505,16 +519,184 @@ async fn forged_or_malformed_requests_are_refused_and_the_handler_never_runs() {
         Arc::new(SystemClock),
     )
     .unwrap();
-    let r = bare.handle_message(&plain_post(TEXT));
+    let r = bare.handle_message(&plain_post(TEXT)).await;
     assert_eq!(r.status, 500);
     assert!(r.message.is_none());
 
     // A reply that cannot be built is a 500 with the reason (WeChat tries again).
-    let r = a.handle_message_with(&plain_post(TEXT), |_| {
-        Some(Reply::News { articles: vec![] })
-    });
+    let r = a
+        .handle_message_with(&plain_post(TEXT), |_| {
+            Some(Reply::News { articles: vec![] })
+        })
+        .await;
     assert_eq!(r.status, 500);
     assert!(r.body.contains("articles"), "{}", r.body);
+}
+
+/// A store for one client: each call opens a new connection, as a separate process would.
+type OpenStore = Arc<dyn Fn() -> Arc<dyn weixinkit::store::Store> + Send + Sync>;
+
+fn windowed_account(
+    sim: &RunningSim,
+    store: Arc<dyn weixinkit::store::Store>,
+    prefix: &str,
+    window: u64,
+) -> OfficialAccount {
+    let mut config = OfficialAccountConfig {
+        token: Some(TOKEN.into()),
+        encoding_aes_key: Some(AES_KEY.into()),
+        http: http(sim),
+        store: StoreConfig::Memory,
+        ..OfficialAccountConfig::new(OA_APPID, OA_SECRET)
+    };
+    config.tokens.key_prefix = prefix.into();
+    config.callback.replay_window_seconds = window;
+    OfficialAccount::with_store(config, store, Arc::new(SystemClock)).unwrap()
+}
+
+fn now() -> i64 {
+    weixinkit::token::Clock::now(&SystemClock)
+}
+
+async fn official_account_refuses_a_replayed_message(open: OpenStore, prefix: &str) {
+    let sim = sim().await;
+    // Two processes behind one server URL, sharing the store.
+    let a = windowed_account(&sim, open(), prefix, 300);
+    let b = windowed_account(&sim, open(), prefix, 300);
+    let ts = now().to_string();
+
+    // Plain mode: recognised by its signature.
+    let push = plain_post_at(TEXT, &ts, "replay-plain");
+    let first = a.handle_message(&push).await;
+    assert_eq!((first.status, first.body.as_str()), (200, "success"));
+    for account in [&a, &b] {
+        let again = account.handle_message(&push).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(again.body.contains("replay"), "{}", again.body);
+        assert!(again.message.is_none() && again.plaintext.is_none());
+    }
+    // A forgery of the same timestamp and nonce is a forgery, not a replay.
+    let mut forged = push.clone();
+    forged.query[0].1 = "f".repeat(40);
+    assert_eq!(a.handle_message(&forged).await.status, 403);
+
+    // Safe mode: recognised by its msg_signature; the handler never sees the replay.
+    let push = encrypted_post_at(TEXT, &ts, "replay-aes");
+    let mut runs = 0;
+    let first = a
+        .handle_message_with(&push, |m| {
+            runs += 1;
+            echo_text(m)
+        })
+        .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body.contains("<Encrypt>"), "{}", first.body);
+    let again = b
+        .handle_message_with(&push, |m| {
+            runs += 1;
+            echo_text(m)
+        })
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("replay"), "{}", again.body);
+    assert_eq!(runs, 1);
+    // Compatible mode carries the plaintext beside `Encrypt`: the same push with `encrypt_type`
+    // and `msg_signature` dropped is still the same push.
+    let mut stripped = push.clone();
+    stripped
+        .query
+        .retain(|(k, _)| k != "encrypt_type" && k != "msg_signature");
+    stripped.body = TEXT.into();
+    let r = a.handle_message(&stripped).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+
+    // Outside the window, in the past or the future: 403, whatever the signature says.
+    for skew in [-301, 301] {
+        let stale = plain_post_at(TEXT, &(now() + skew).to_string(), "replay-stale");
+        let r = a.handle_message(&stale).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(r.body.contains("replay window"), "{}", r.body);
+        assert!(r.message.is_none());
+    }
+
+    // A reply that cannot be built (500) forgets the push: WeChat's retry is handled.
+    let push = plain_post_at(TEXT, &ts, "replay-retry");
+    let failed = a
+        .handle_message_with(&push, |_| Some(Reply::News { articles: vec![] }))
+        .await;
+    assert_eq!(failed.status, 500, "{}", failed.body);
+    let retried = b.handle_message_with(&push, echo_text).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert!(retried.body.contains("you said hello"), "{}", retried.body);
+    assert_eq!(a.handle_message(&push).await.status, 409);
+
+    // So does a message that cannot be parsed: its retry is a 400 again, not a replay.
+    let broken = plain_post_at("<xml><broken", &ts, "replay-broken");
+    assert_eq!(a.handle_message(&broken).await.status, 400);
+    assert_eq!(b.handle_message(&broken).await.status, 400);
+
+    // URL verification is not a push: it may be repeated.
+    let get = CallbackRequest {
+        method: "GET".into(),
+        query: query(&[
+            ("signature", &plain_signature(&ts, "replay-get")),
+            ("timestamp", &ts),
+            ("nonce", "replay-get"),
+            ("echostr", "echo-1"),
+        ]),
+        body: String::new(),
+    };
+    for _ in 0..2 {
+        let r = a.handle_message(&get).await;
+        assert_eq!((r.status, r.body.as_str()), (200, "echo-1"));
+    }
+}
+
+#[tokio::test]
+async fn official_account_refuses_a_replayed_message_on_the_memory_store() {
+    let store: Arc<dyn weixinkit::store::Store> = Arc::new(MemoryStore::new());
+    official_account_refuses_a_replayed_message(Arc::new(move || store.clone()), "weixinkit").await;
+}
+
+#[tokio::test]
+async fn official_account_refuses_a_replayed_message_on_redis() {
+    let Ok(url) = std::env::var("WEIXINKIT_REDIS_URL") else {
+        assert!(
+            std::env::var_os("WEIXINKIT_REQUIRE_SERVICES").is_none(),
+            "WEIXINKIT_REDIS_URL must be set when services are required"
+        );
+        eprintln!("WEIXINKIT_REDIS_URL unset: `source scripts/services.sh` to run this test");
+        return;
+    };
+    let open: OpenStore =
+        Arc::new(move || Arc::new(weixinkit::store::RedisStore::connect(&url).unwrap()));
+    let prefix = format!("oareplay{}x{}", std::process::id(), now());
+    official_account_refuses_a_replayed_message(open, &prefix).await;
+}
+
+#[tokio::test]
+async fn official_account_replay_window_off_never_touches_the_store() {
+    let sim = sim().await;
+    // A store that cannot be reached: any access would answer 500.
+    let unreachable = || -> Arc<dyn weixinkit::store::Store> {
+        Arc::new(weixinkit::store::RedisStore::connect("redis://127.0.0.1:1/0").unwrap())
+    };
+    let off = windowed_account(&sim, unreachable(), "weixinkit", 0);
+    let push = plain_post_at(TEXT, &now().to_string(), "off");
+    for _ in 0..2 {
+        let r = off.handle_message(&push).await;
+        assert_eq!((r.status, r.body.as_str()), (200, "success"));
+        assert!(r.message.is_some());
+    }
+    // Stale timestamps are not checked either when the window is off.
+    let old = plain_post_at(TEXT, "1700000000", "off-old");
+    assert_eq!(off.handle_message(&old).await.status, 200);
+    // With the window on, the same store failing is a 500 (WeChat pushes again).
+    let on = windowed_account(&sim, unreachable(), "weixinkit", 300);
+    let r = on.handle_message(&push).await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(r.body.contains("replay window"), "{}", r.body);
+    assert!(r.message.is_none());
 }
 
 // --- authorizers on par -------------------------------------------------------------------

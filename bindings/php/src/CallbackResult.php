@@ -5,15 +5,17 @@ declare(strict_types=1);
 namespace Weixinkit;
 
 /**
- * What Component::handleCallback() made of a request to the authorization event URL: the
- * HTTP answer to give WeChat, and the push that arrived.
+ * What Component::handleCallback() made of a request to the authorization event URL (or
+ * Suite::handleCallback() and OfficialAccount::handleMessage() of one to theirs): the HTTP
+ * answer to give WeChat, and the push that arrived.
  *
  * | `$status` | `$body` | when |
  * |---|---|---|
  * | 200 | `success` | verified, decrypted, and the lifecycle step done (ticket stored, code exchanged, authorizer forgotten) |
  * | 400 | a reason | `msg_signature` / `timestamp` / `nonce` missing, or a malformed push |
- * | 403 | a reason | the signature (or receiver id) check failed: nothing was stored |
+ * | 403 | a reason | the signature (or receiver id) check failed, or the timestamp is outside `callback.replay_window_seconds`: nothing was stored |
  * | 405 | a reason | not a POST |
+ * | 409 | a reason | a push already received within `callback.replay_window_seconds` (a replay): nothing was done |
  * | 500 | a reason | the lifecycle step failed (e.g. the code exchange): WeChat will push again |
  *
  * `$message` is the verified, decrypted push (on 200 and 500), else null. Answer with

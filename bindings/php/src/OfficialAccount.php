@@ -61,6 +61,7 @@ final class OfficialAccount
      *         'local_max_age_ms' => 30000],
      *     'store' => ['type' => 'file', 'dir' => '/var/lib/weixinkit'],  // the default: $WEIXINKIT_STORE_DIR or <tmp>/weixinkit
      *              // ['type' => 'redis', 'url' => 'redis://[:password@]host:port[/db]'] | ['type' => 'memory']
+     *     'callback' => ['replay_window_seconds' => 0],           // handleMessage's replay window (0: off)
      * ]
      * ```
      *
@@ -306,7 +307,10 @@ final class OfficialAccount
      * When the handler returns a reply (`['type' => 'text', 'content' => …]`, or `image`,
      * `voice`, `video`, `music`, `news`, `transfer_customer_service`) it becomes the body,
      * encrypted when the request was; otherwise the body is `success`. A forged request
-     * answers 403 and never reaches the handler.
+     * answers 403 and never reaches the handler. With `callback.replay_window_seconds` set, a
+     * POST whose timestamp is further than the window from now answers 403 and one already
+     * received within it 409 (every worker sharing the store agrees); neither reaches the
+     * handler. URL verification (GET) is never recorded.
      *
      * @param array<string, mixed> $query the URL's query parameters (`$_GET`)
      * @param callable(Message): (array<string, mixed>|null)|null $handler

@@ -215,6 +215,10 @@ final class ExampleOaSubscribeTest extends TestCase
         // Forged: 403. The URL check: echostr.
         [$status] = $this->request('POST', '/wechat', ['msg_signature' => str_repeat('0', 40)] + $query, $body);
         $this->assertSame(403, $status);
+        // The example turns the replay window on: the same push again is refused, by whichever
+        // worker gets it (they share the file store).
+        [$status, , $again] = $this->request('POST', '/wechat', $query, $body);
+        $this->assertSame(409, $status, $again);
         [$status, , $echo] = $this->request('GET', '/wechat', ['signature' => $signature, 'timestamp' => $ts, 'nonce' => $nonce, 'echostr' => 'e-1']);
         $this->assertSame([200, 'e-1'], [$status, $echo]);
         $this->assertStringNotContainsString(self::SECRET, (string) file_get_contents($this->log));

@@ -215,6 +215,53 @@ final class OAuthTest extends TestCase
         $this->assertSame('success', $a->handleMessage('POST', $plainQuery, self::TEXT, fn () => null)->body);
     }
 
+    public function testTheServerUrlRefusesAReplayedMessageWithinTheWindow(): void
+    {
+        // Two workers behind one server URL, sharing Redis.
+        $config = [
+            'app_id' => self::APP_ID,
+            'secret' => self::SECRET,
+            'token' => self::TOKEN,
+            'http' => ['api_base_uri' => self::$sim->baseUrl],
+            'tokens' => ['key_prefix' => unique_prefix('oareplay')],
+            'store' => ['type' => 'redis', 'url' => redis_url()],
+            'callback' => ['replay_window_seconds' => 300],
+        ];
+        [$a, $b] = [new OfficialAccount($config), new OfficialAccount($config)];
+        [$ts, $nonce] = [(string) time(), 'php-replay'];
+        $query = ['signature' => self::signature($ts, $nonce), 'timestamp' => $ts, 'nonce' => $nonce];
+        $seen = 0;
+        $handler = function (Message $message) use (&$seen): array {
+            $seen++;
+            return ['type' => 'text', 'content' => 'you said ' . $message->field('Content')];
+        };
+        $first = $a->handleMessage('POST', $query, self::TEXT, $handler);
+        $this->assertSame(200, $first->status, $first->body);
+        $this->assertStringContainsString('you said hello', $first->body);
+        foreach ([$a, $b] as $worker) {
+            $again = $worker->handleMessage('POST', $query, self::TEXT, $handler);
+            $this->assertSame(409, $again->status, $again->body);
+            $this->assertStringContainsString('replay', $again->body);
+            $this->assertNull($again->message);
+        }
+        $this->assertSame(1, $seen);
+
+        // Outside the window: 403. URL verification is never recorded.
+        $old = (string) (time() - 301);
+        $stale = $a->handleMessage('POST', ['signature' => self::signature($old, 'php-old'), 'timestamp' => $old, 'nonce' => 'php-old'], self::TEXT);
+        $this->assertSame(403, $stale->status, $stale->body);
+        $this->assertStringContainsString('replay window', $stale->body);
+        $check = $query + ['echostr' => 'e-1'];
+        $this->assertSame([200, 200], [$a->handleMessage('GET', $check, '')->status, $b->handleMessage('GET', $check, '')->status]);
+
+        // Off (the default): the same push is handled every time.
+        $off = $this->account();
+        $this->assertSame([200, 200], [
+            $off->handleMessage('POST', $query, self::TEXT)->status,
+            $off->handleMessage('POST', $query, self::TEXT)->status,
+        ]);
+    }
+
     private function website(): WebsiteApp
     {
         self::$sim->request('POST', '/_sim/apps', [

@@ -13,11 +13,14 @@ import pytest
 import weixinkit
 from weixinkit import (
     AsyncOfficialAccount,
+    CallbackOptions,
     HttpOptions,
     MemoryStore,
     MessageCrypto,
     OfficialAccount,
     OfficialAccountConfig,
+    RedisStore,
+    TokenOptions,
     WeixinkitError,
 )
 
@@ -230,8 +233,8 @@ def _element(xml: str, tag: str) -> str:
     return m.group(1)
 
 
-def _encrypted(text: str):
-    ts, nonce = "1700000001", "n2"
+def _encrypted(text: str, ts: str = "1700000001"):
+    nonce = "n2"
     # What WeChat sends has the same Encrypt element as a passive reply's envelope.
     body = MessageCrypto(TOKEN, AES_KEY, OA_APPID).encrypt_reply(text, ts, nonce)
     msg_signature = _element(body, "MsgSignature")
@@ -275,6 +278,64 @@ def test_the_server_url_answers_with_an_encrypted_reply(sim):
     assert len(seen) == count
     with pytest.raises(WeixinkitError.InvalidInput):
         a.handle_message("POST", plain_query, TEXT, lambda m: {"type": "sticker"})
+
+
+def test_the_server_url_refuses_a_replayed_message_within_the_window(sim, redis_url, prefix):
+    # Redis: the blocking and the async client below are two processes' worth of clients.
+    config = _config(sim)
+    config.store = RedisStore(redis_url)
+    config.tokens = TokenOptions(key_prefix=prefix)
+    config.callback = CallbackOptions(replay_window_seconds=300)
+    assert config.to_dict()["callback"] == {"replay_window_seconds": 300}
+    assert "callback=CallbackOptions(replay_window_seconds=300)" in repr(config)
+    a = OfficialAccount(config)
+    ts, nonce = str(int(time.time())), "py-replay"
+    query = {"signature": _signature(ts, nonce), "timestamp": ts, "nonce": nonce}
+    seen = []
+
+    def handler(message):
+        seen.append(message)
+        return "hi"
+
+    first = a.handle_message("POST", query, TEXT, handler)
+    assert first.status == 200 and "hi" in first.body
+    again = a.handle_message("POST", query, TEXT, handler)
+    assert again.status == 409 and "replay" in again.body
+    assert again.message is None and len(seen) == 1
+    # Outside the window: 403.
+    old = str(int(time.time()) - 301)
+    stale = a.handle_message("POST", {"signature": _signature(old, nonce), "timestamp": old,
+                                      "nonce": nonce}, TEXT, handler)
+    assert stale.status == 403 and "replay window" in stale.body
+    # URL verification is not recorded.
+    check = dict(query, echostr="e-1")
+    assert [a.handle_message("GET", check, "").status for _ in range(2)] == [200, 200]
+
+    # The async face, a second client on the same store: the same push is a replay there
+    # too, and a new one goes through once.
+    async def main():
+        b = AsyncOfficialAccount(config)
+        replayed = await b.handle_message("POST", query, TEXT, handler)
+        assert replayed.status == 409 and "replay" in replayed.body
+        fresh = dict(query, nonce="py-replay-async",
+                     signature=_signature(ts, "py-replay-async"))
+
+        async def async_handler(message):
+            return {"type": "text", "content": "async " + message.fields["Content"][0]}
+
+        answered = await b.handle_message("POST", fresh, TEXT, async_handler)
+        assert answered.status == 200 and "async hello" in answered.body
+        assert (await b.handle_message("POST", fresh, TEXT, async_handler)).status == 409
+        assert a.handle_message("POST", fresh, TEXT).status == 409
+    asyncio.run(main())
+    assert len(seen) == 1
+
+
+def test_the_server_url_handles_a_repeated_message_with_the_window_off(sim):
+    a = OfficialAccount(_config(sim))
+    ts, nonce = str(int(time.time())), "py-off"
+    query = {"signature": _signature(ts, nonce), "timestamp": ts, "nonce": nonce}
+    assert [a.handle_message("POST", query, TEXT).status for _ in range(2)] == [200, 200]
 
 
 # --- the example app (examples/python/oa_flask_app.py), driven through Flask's test client --
@@ -322,7 +383,7 @@ def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monke
     assert refused.status_code == 400 and "session" in refused.get_data(as_text=True)
     assert sim.calls("/sns/oauth2/access_token") == before
 
-    query, body = _encrypted(TEXT)
+    query, body = _encrypted(TEXT, str(int(time.time())))
     answer = client.post("/wechat", query_string=query, data=body)
     assert answer.status_code == 200
     text = answer.get_data(as_text=True)
@@ -332,3 +393,6 @@ def test_the_example_app_checks_the_subscription_and_answers_messages(sim, monke
     assert weixinkit.parse_message(plain).fields["Content"] == ["you said hello"]
     forged = client.post("/wechat", query_string=dict(query, msg_signature="0" * 40), data=body)
     assert forged.status_code == 403
+    # The example turns the replay window on: the same push again is refused.
+    replayed = client.post("/wechat", query_string=query, data=body)
+    assert replayed.status_code == 409 and "replay" in replayed.get_data(as_text=True)

@@ -124,8 +124,11 @@ class OfficialAccount(_native.OfficialAccount):
         ``signature`` and answers ``echostr``; POST checks the signature, decrypts when
         ``encrypt_type=aes`` and parses the message; on status 200, ``handler(message)`` may
         return a reply, which becomes the body (encrypted when the request was); otherwise the
-        body is ``success``. Forged requests answer 403 and never reach the handler. A
-        coroutine handler is a ``TypeError`` (use ``AsyncOfficialAccount``)."""
+        body is ``success``. Forged requests answer 403 and never reach the handler. With
+        ``callback=CallbackOptions(replay_window_seconds=…)`` in the configuration, a POST
+        outside the window answers 403 and one already received within it 409 (every process
+        sharing the store agrees). A coroutine handler is a ``TypeError`` (use
+        ``AsyncOfficialAccount``)."""
         pairs = _query_strings(query)
         result = super().handle_message(method, pairs, "" if body is None else body)
         if handler is None or not result.ok or result.message is None or result.plaintext is None:
@@ -145,7 +148,8 @@ class OfficialAccount(_native.OfficialAccount):
 
 class AsyncOfficialAccount(_native.AsyncOfficialAccount):
     """``OfficialAccount`` for asyncio: the same methods, returning awaitables (``app_id``,
-    ``oauth_url``, ``handle_message`` and ``keep_fresh`` do no network I/O and stay plain).
+    ``oauth_url``, ``reply_body`` and ``keep_fresh`` do no network I/O and stay plain;
+    ``handle_message`` is a coroutine, as its replay window may read the store).
     The I/O runs on weixinkit's own runtime, never on the event loop's thread; fifty tasks
     asking for a cold token cause one fetch."""
 
@@ -162,7 +166,7 @@ class AsyncOfficialAccount(_native.AsyncOfficialAccount):
         """See ``OfficialAccount.get``."""
         return await super().get(path, _pairs(query))
 
-    async def handle_message(  # type: ignore[override]
+    async def handle_message(
         self,
         method: str,
         query: Any,
@@ -171,7 +175,7 @@ class AsyncOfficialAccount(_native.AsyncOfficialAccount):
     ) -> _native.CallbackResponse:
         """See ``OfficialAccount.handle_message``; ``handler`` may be a coroutine function."""
         pairs = _query_strings(query)
-        result = super().handle_message(method, pairs, "" if body is None else body)
+        result = await super().handle_message(method, pairs, "" if body is None else body)
         if handler is None or not result.ok or result.message is None or result.plaintext is None:
             return result
         reply = handler(result.message)

@@ -132,13 +132,15 @@ class TokenOptions:
 
 @dataclass(kw_only=True)
 class CallbackOptions:
-    """How a callback handler (``Component.handle_callback``, ``Suite.handle_callback``)
-    treats the pushes it receives. ``None`` keeps the core's default (shown)."""
+    """How a callback handler (``Component.handle_callback``, ``Suite.handle_callback``,
+    ``OfficialAccount.handle_message``) treats the pushes it receives. ``None`` keeps the
+    core's default (shown)."""
 
     #: The replay window in seconds; 0 turns it off. When on, a push whose timestamp is
     #: further than this from now is refused (403), and so is one whose ``(timestamp, nonce,
-    #: msg_signature)`` was already accepted within the window (409), across every process
-    #: sharing the store. Default 0 (off).
+    #: msg_signature)`` (an Official Account's ``signature``) was already accepted
+    #: within the window (409), across every process sharing the store. URL verification
+    #: (GET) is never recorded. Default 0 (off).
     replay_window_seconds: Optional[int] = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -296,6 +298,8 @@ class OfficialAccountConfig(_StoredRecord):
     store: Union[MemoryStore, FileStore, RedisStore, StoreLike, None] = field(
         default=None, kw_only=True
     )
+    #: Server URL options (the replay window of pushed messages).
+    callback: Optional[CallbackOptions] = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         for name in ("app_id", "secret"):
@@ -312,7 +316,7 @@ class OfficialAccountConfig(_StoredRecord):
             f"OfficialAccountConfig(app_id={self.app_id!r}, secret='***', "
             f"token={hidden(self.token)!r}, encoding_aes_key={hidden(self.encoding_aes_key)!r}, "
             f"token_endpoint={self.token_endpoint!r}, http={self.http!r}, "
-            f"tokens={self.tokens!r}, store={self.store!r})"
+            f"tokens={self.tokens!r}, store={self.store!r}, callback={self.callback!r})"
         )
 
     __str__ = __repr__

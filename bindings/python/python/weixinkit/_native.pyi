@@ -684,11 +684,11 @@ class OfficialAccount:
     def jscode2session(self, js_code: str) -> MiniProgramSession:
         """`sns/jscode2session` with this app's own secret (a mini program): a `wx.login` code for the openid and session key."""
         ...
+    def handle_message(self, method: str, query: _Query, body: Union[str, bytes]) -> CallbackResponse:
+        """Handle a request to the account's server URL: the GET signature check (answering `echostr`), or a POST message verified, decrypted when `encrypt_type=aes`, admitted through the replay window (403 outside it, 409 when already received, with `callback.replay_window_seconds` on) and parsed (never raises)."""
+        ...
     def oauth_url(self, redirect_uri: str, scope: Optional[str] = ..., state: Optional[str] = ...) -> str:
         """The web authorization page (`snsapi_base` when `scope` is unset, or `snsapi_userinfo`), parameters in WeChat's order, with `#wechat_redirect`."""
-        ...
-    def handle_message(self, method: str, query: _Query, body: Union[str, bytes]) -> CallbackResponse:
-        """Handle a request to the account's server URL: the GET signature check (answering `echostr`), or a POST message verified, decrypted when `encrypt_type=aes`, and parsed (never raises)."""
         ...
     def reply_body(self, query: _Query, plaintext: str, reply: _Json) -> str:
         """The body answering the message whose XML (`plaintext` of `handle_message`) came with `query`: `reply` (`{"type":"text","content":…}`, image, voice, video, music, news, transfer_customer_service) addressed back, encrypted when the request was."""
@@ -742,11 +742,11 @@ class AsyncOfficialAccount:
     def jscode2session(self, js_code: str) -> Awaitable[MiniProgramSession]:
         """`sns/jscode2session` with this app's own secret (a mini program): a `wx.login` code for the openid and session key."""
         ...
+    def handle_message(self, method: str, query: _Query, body: Union[str, bytes]) -> Awaitable[CallbackResponse]:
+        """Handle a request to the account's server URL: the GET signature check (answering `echostr`), or a POST message verified, decrypted when `encrypt_type=aes`, admitted through the replay window (403 outside it, 409 when already received, with `callback.replay_window_seconds` on) and parsed (never raises)."""
+        ...
     def oauth_url(self, redirect_uri: str, scope: Optional[str] = ..., state: Optional[str] = ...) -> str:
         """The web authorization page (`snsapi_base` when `scope` is unset, or `snsapi_userinfo`), parameters in WeChat's order, with `#wechat_redirect`."""
-        ...
-    def handle_message(self, method: str, query: _Query, body: Union[str, bytes]) -> CallbackResponse:
-        """Handle a request to the account's server URL: the GET signature check (answering `echostr`), or a POST message verified, decrypted when `encrypt_type=aes`, and parsed (never raises)."""
         ...
     def reply_body(self, query: _Query, plaintext: str, reply: _Json) -> str:
         """The body answering the message whose XML (`plaintext` of `handle_message`) came with `query`: `reply` (`{"type":"text","content":…}`, image, voice, video, music, news, transfer_customer_service) addressed back, encrypted when the request was."""

@@ -103,7 +103,8 @@ fun Message.field(path: String): String? = fields[path]?.firstOrNull()
  * (`{"type":"text","content":"…"}`, or `image`, `voice`, `video`, `music`, `news`,
  * `transfer_customer_service`), or null to answer `success`. The reply is addressed back to
  * the user and encrypted when the request was. Forged requests answer 403 and never reach
- * [handler].
+ * [handler]; with `callback.replayWindowSeconds` configured, a push outside the window answers
+ * 403 and one already received within it 409, without reaching [handler] either.
  */
 fun OfficialAccount.handleMessage(
     method: String,
@@ -112,6 +113,25 @@ fun OfficialAccount.handleMessage(
     handler: (Message) -> String?,
 ): CallbackResponse {
     val result = handleMessage(method, query, body)
+    val message = result.message ?: return result
+    val plaintext = result.plaintext ?: return result
+    if (result.status != 200) return result
+    val reply = handler(message) ?: return result
+    return result.copy(body = replyBody(query, plaintext, reply))
+}
+
+/**
+ * [handleMessage] without blocking the caller's thread: the request is checked (and admitted
+ * through the replay window, which may read the store) on weixinkit's runtime, and [handler]
+ * may suspend.
+ */
+suspend fun OfficialAccount.handleMessageAsync(
+    method: String,
+    query: Map<String, String>,
+    body: String,
+    handler: suspend (Message) -> String?,
+): CallbackResponse {
+    val result = handleMessageAsync(method, query, body)
     val message = result.message ?: return result
     val plaintext = result.plaintext ?: return result
     if (result.status != 200) return result

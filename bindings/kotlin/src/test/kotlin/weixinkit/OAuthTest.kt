@@ -142,6 +142,41 @@ class OAuthTest : WithSim() {
         }
     }
 
+    @Test
+    fun `the server URL refuses a replayed message within the replay window`(): Unit = runBlocking {
+        val text = "<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o-user-1]]></FromUserName>" +
+            "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><MsgId>1</MsgId></xml>"
+        val config = Services.config(sim.baseUrl, Services.uniquePrefix("oareplay"))
+            .copy(token = Secret(token), encodingAesKey = Secret(aesKey), callback = CallbackOptions(replayWindowSeconds = 300L))
+        OfficialAccount(config, null).use { a ->
+            val ts = (System.currentTimeMillis() / 1000).toString()
+            val query = mapOf("signature" to signature(ts, "kt-replay"), "timestamp" to ts, "nonce" to "kt-replay")
+            var seen = 0
+            val first = a.handleMessage("POST", query, text) { seen++; null }
+            assertEquals(200 to "success", first.status to first.body)
+            val again = a.handleMessage("POST", query, text) { seen++; null }
+            assertEquals(409, again.status, again.body)
+            assertTrue(again.body.contains("replay"), again.body)
+            assertEquals(null, again.message)
+            // The suspend face shares the same window.
+            val replayed = a.handleMessageAsync("POST", query, text) { seen++; null }
+            assertEquals(409, replayed.status, replayed.body)
+            assertEquals(1, seen)
+            val fresh = mapOf("signature" to signature(ts, "kt-replay-2"), "timestamp" to ts, "nonce" to "kt-replay-2")
+            val answered = a.handleMessageAsync("POST", fresh, text) {
+                JSONObject().put("type", "text").put("content", "you said " + it.field("Content")).toString()
+            }
+            assertEquals(200, answered.status, answered.body)
+            assertTrue(answered.body.contains("you said hello"), answered.body)
+            assertEquals(409, a.handleMessage("POST", fresh, text) { null }.status)
+            // Outside the window: 403.
+            val old = (System.currentTimeMillis() / 1000 - 301).toString()
+            val stale = a.handleMessage("POST", mapOf("signature" to signature(old, "kt-old"), "timestamp" to old, "nonce" to "kt-old"), text) { null }
+            assertEquals(403, stale.status, stale.body)
+            assertTrue(stale.body.contains("replay window"), stale.body)
+        }
+    }
+
     private val webAppId = "wxweb0000000000001"
     private val webSecret = "web-secret"
     private val stateKey = "a state key of at least 16 bytes"

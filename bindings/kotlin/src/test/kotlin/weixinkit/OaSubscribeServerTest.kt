@@ -168,6 +168,9 @@ class OaSubscribeServerTest : WithSim() {
             assertEquals("o-user-1", reply.field("ToUserName"))
             val forged = send("POST", "$base/wechat?" + encode(query + ("msg_signature" to "0".repeat(40))), body)
             assertEquals(403, forged.statusCode())
+            // The example turns the replay window on: the same push again is refused.
+            val replayed = send("POST", "$base/wechat?" + encode(query), body)
+            assertEquals(409, replayed.statusCode(), replayed.body())
             val check = send("GET", "$base/wechat?" + encode(mapOf("signature" to signature(ts, nonce), "timestamp" to ts, "nonce" to nonce, "echostr" to "e-1")))
             assertNotNull(check)
             assertEquals(200 to "e-1", check.statusCode() to check.body())
