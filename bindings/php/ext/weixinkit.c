@@ -564,8 +564,28 @@ PHP_METHOD(Weixinkit_Ext_Crypto, verifyUrl)
 }
 /* }}} */
 
-/* {{{ Crypto::decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): array */
-PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessage)
+/*
+ * The result of a call returning a message (released here): the exception it describes, or
+ * the message as `[event, fields]` arrays, or as the package's Weixinkit\Message (`object`).
+ */
+static void wxk_return_message_result(zval *return_value, int32_t status, WxkMessage *message, char *error, bool object)
+{
+	if (status != 0) {
+		wxk_message_free(message);
+		wxk_throw(status, error);
+		return;
+	}
+	wxk_string_free(error);
+	if (object) {
+		wxk_return_message_object(return_value, message);
+		return;
+	}
+	wxk_return_message(return_value, message);
+	wxk_message_free(message);
+}
+
+/* decryptMessage and decryptMessageObject: verify, decrypt and parse a POST body. */
+static void wxk_decrypt_message_as(INTERNAL_FUNCTION_PARAMETERS, bool object)
 {
 	char *sig, *ts, *nonce, *body;
 	size_t sig_len, ts_len, nonce_len, body_len;
@@ -581,41 +601,20 @@ PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessage)
 
 	int32_t status = wxk_crypto_decrypt_message_items(WXK_THIS_CRYPTO, sig, sig_len, ts, ts_len,
 		nonce, nonce_len, body, body_len, &message, &error);
-	if (status != 0) {
-		wxk_message_free(message);
-		wxk_throw(status, error);
-		return;
-	}
-	wxk_string_free(error);
-	wxk_return_message(return_value, message);
-	wxk_message_free(message);
+	wxk_return_message_result(return_value, status, message, error, object);
+}
+
+/* {{{ Crypto::decryptMessage(string $msgSignature, string $timestamp, string $nonce, string $body): array */
+PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessage)
+{
+	wxk_decrypt_message_as(INTERNAL_FUNCTION_PARAM_PASSTHRU, false);
 }
 /* }}} */
 
 /* {{{ Crypto::decryptMessageObject(string $msgSignature, string $timestamp, string $nonce, string $body): \Weixinkit\Message */
 PHP_METHOD(Weixinkit_Ext_Crypto, decryptMessageObject)
 {
-	char *sig, *ts, *nonce, *body;
-	size_t sig_len, ts_len, nonce_len, body_len;
-	WxkMessage *message = NULL;
-	char *error = NULL;
-
-	ZEND_PARSE_PARAMETERS_START(4, 4)
-		Z_PARAM_STRING(sig, sig_len)
-		Z_PARAM_STRING(ts, ts_len)
-		Z_PARAM_STRING(nonce, nonce_len)
-		Z_PARAM_STRING(body, body_len)
-	ZEND_PARSE_PARAMETERS_END();
-
-	int32_t status = wxk_crypto_decrypt_message_items(WXK_THIS_CRYPTO, sig, sig_len, ts, ts_len,
-		nonce, nonce_len, body, body_len, &message, &error);
-	if (status != 0) {
-		wxk_message_free(message);
-		wxk_throw(status, error);
-		return;
-	}
-	wxk_string_free(error);
-	wxk_return_message_object(return_value, message);
+	wxk_decrypt_message_as(INTERNAL_FUNCTION_PARAM_PASSTHRU, true);
 }
 /* }}} */
 
@@ -942,8 +941,8 @@ PHP_FUNCTION(Weixinkit_Ext_log_drain)
 }
 /* }}} */
 
-/* {{{ parse_message(string $xmlOrJson): array [event, fields] */
-PHP_FUNCTION(Weixinkit_Ext_parse_message)
+/* parse_message and parse_message_object. */
+static void wxk_parse_message_as(INTERNAL_FUNCTION_PARAMETERS, bool object)
 {
 	char *doc;
 	size_t doc_len;
@@ -955,37 +954,20 @@ PHP_FUNCTION(Weixinkit_Ext_parse_message)
 	ZEND_PARSE_PARAMETERS_END();
 
 	int32_t status = wxk_parse_message_items(doc, doc_len, &message, &error);
-	if (status != 0) {
-		wxk_message_free(message);
-		wxk_throw(status, error);
-		return;
-	}
-	wxk_string_free(error);
-	wxk_return_message(return_value, message);
-	wxk_message_free(message);
+	wxk_return_message_result(return_value, status, message, error, object);
+}
+
+/* {{{ parse_message(string $xmlOrJson): array [event, fields] */
+PHP_FUNCTION(Weixinkit_Ext_parse_message)
+{
+	wxk_parse_message_as(INTERNAL_FUNCTION_PARAM_PASSTHRU, false);
 }
 /* }}} */
 
 /* {{{ parse_message_object(string $xmlOrJson): \Weixinkit\Message */
 PHP_FUNCTION(Weixinkit_Ext_parse_message_object)
 {
-	char *doc;
-	size_t doc_len;
-	WxkMessage *message = NULL;
-	char *error = NULL;
-
-	ZEND_PARSE_PARAMETERS_START(1, 1)
-		Z_PARAM_STRING(doc, doc_len)
-	ZEND_PARSE_PARAMETERS_END();
-
-	int32_t status = wxk_parse_message_items(doc, doc_len, &message, &error);
-	if (status != 0) {
-		wxk_message_free(message);
-		wxk_throw(status, error);
-		return;
-	}
-	wxk_string_free(error);
-	wxk_return_message_object(return_value, message);
+	wxk_parse_message_as(INTERNAL_FUNCTION_PARAM_PASSTHRU, true);
 }
 /* }}} */
 
