@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.Timeout
 import org.slf4j.Logger
-import java.lang.reflect.Proxy
 import java.util.Collections
 import java.util.concurrent.TimeUnit
 
@@ -21,20 +20,7 @@ class LoggingTest : WithSim() {
 
     /** SLF4J loggers that keep what they are given, every level enabled. */
     private fun capturing(name: String): Logger =
-        Proxy.newProxyInstance(Logger::class.java.classLoader, arrayOf(Logger::class.java)) { _, method, args ->
-            when {
-                method.name.startsWith("is") && method.name.endsWith("Enabled") -> true
-                method.name == "getName" -> name
-                method.name in setOf("trace", "debug", "info", "warn", "error") && args?.size == 1 && args[0] is String -> {
-                    records.add(Captured(method.name, name, args[0] as String))
-                    null
-                }
-                method.name == "hashCode" -> System.identityHashCode(this)
-                method.name == "equals" -> false
-                method.name == "toString" -> "capturing($name)"
-                else -> null
-            }
-        } as Logger
+        capturingLogger(name) { level, logger, message -> records.add(Captured(level, logger, message)) }
 
     @AfterEach
     fun off() = disableLogging()

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.Timeout
 import org.slf4j.Logger
-import java.lang.reflect.Proxy
 import java.util.Collections
 import java.util.concurrent.TimeUnit
 import weixinkit.Platform.AUTHORIZER
@@ -29,20 +28,7 @@ class SecretsTest : WithSim() {
     private val lines: MutableList<String> = Collections.synchronizedList(mutableListOf())
 
     private fun capturing(name: String): Logger =
-        Proxy.newProxyInstance(Logger::class.java.classLoader, arrayOf(Logger::class.java)) { _, method, args ->
-            when {
-                method.name.startsWith("is") && method.name.endsWith("Enabled") -> true
-                method.name == "getName" -> name
-                method.name in setOf("trace", "debug", "info", "warn", "error") && args?.size == 1 && args[0] is String -> {
-                    lines.add("$name ${method.name} ${args[0]}")
-                    null
-                }
-                method.name == "hashCode" -> System.identityHashCode(this)
-                method.name == "equals" -> false
-                method.name == "toString" -> "capturing($name)"
-                else -> null
-            }
-        } as Logger
+        capturingLogger(name) { level, logger, message -> lines.add("$logger $level $message") }
 
     @AfterEach
     fun off() = disableLogging()
