@@ -8,7 +8,7 @@ use quick_xml::Reader;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{codes, Error, Result};
-use crate::message::xml::{cdata, text_of};
+use crate::message::xml::{push_cdata, text_of};
 
 /// Find the one `Encrypt` value in a POST body (XML or JSON, chosen by the first character).
 pub(crate) fn extract_encrypt(body: &str) -> Result<Cow<'_, str>> {
@@ -73,14 +73,22 @@ pub(crate) fn xml_reply(
     timestamp: &str,
     nonce: &str,
 ) -> Result<String> {
-    // Base64 and hex never contain "]]>"; the caller's timestamp and nonce might.
-    Ok(format!(
-        "<xml><Encrypt>{}</Encrypt><MsgSignature>{}</MsgSignature><TimeStamp>{}</TimeStamp><Nonce>{}</Nonce></xml>",
-        cdata(encrypt),
-        cdata(signature),
-        cdata(timestamp),
-        cdata(nonce),
-    ))
+    // Base64 and hex never contain "]]>", so they go in as they are (the reply is on every
+    // passive answer's path); the caller's timestamp and nonce might, and are escaped.
+    debug_assert!(!encrypt.contains("]]>") && !signature.contains("]]>"));
+    let mut out = String::with_capacity(
+        encrypt.len() + signature.len() + timestamp.len() + nonce.len() + 160,
+    );
+    out.push_str("<xml><Encrypt><![CDATA[");
+    out.push_str(encrypt);
+    out.push_str("]]></Encrypt><MsgSignature><![CDATA[");
+    out.push_str(signature);
+    out.push_str("]]></MsgSignature><TimeStamp>");
+    push_cdata(&mut out, timestamp);
+    out.push_str("</TimeStamp><Nonce>");
+    push_cdata(&mut out, nonce);
+    out.push_str("</Nonce></xml>");
+    Ok(out)
 }
 
 #[derive(Serialize)]

@@ -15,6 +15,7 @@
 mod cipher;
 mod envelope;
 mod key;
+mod random;
 mod signature;
 
 use std::fmt;
@@ -361,8 +362,7 @@ impl MessageCrypto {
     /// # Ok::<(), weixinkit::Error>(())
     /// ```
     pub fn encrypt(&self, plaintext: &str) -> Result<String> {
-        let mut random = [0u8; 16];
-        getrandom::fill(&mut random).map_err(|_| Error::InvalidInput {
+        let random = random::prefix().map_err(|_| Error::InvalidInput {
             code: codes::ENCRYPT_AES,
             reason: "the operating system's random source failed".into(),
         })?;

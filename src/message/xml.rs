@@ -136,10 +136,21 @@ pub(crate) fn text_of<'a>(reader: &mut Reader<&'a [u8]>, name: QName<'_>) -> Res
 /// `<![CDATA[…]]>` around `s`, splitting any `]]>` inside it.
 pub(crate) fn cdata(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 12);
-    out.push_str("<![CDATA[");
-    out.push_str(&s.replace("]]>", "]]]]><![CDATA[>"));
-    out.push_str("]]>");
+    push_cdata(&mut out, s);
     out
+}
+
+/// Append `s` as a CDATA section; a `]]>` inside is split across two sections.
+pub(crate) fn push_cdata(out: &mut String, s: &str) {
+    out.push_str("<![CDATA[");
+    let mut rest = s;
+    while let Some(i) = rest.find("]]>") {
+        out.push_str(&rest[..i]);
+        out.push_str("]]]]><![CDATA[>");
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out.push_str("]]>");
 }
 
 struct Open<'a> {
