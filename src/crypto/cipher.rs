@@ -81,7 +81,14 @@ pub(crate) fn decrypt(
     String::from_utf8(buf).map_err(|_| Error::InvalidBuffer("message is not UTF-8"))
 }
 
-pub(crate) fn encrypt(cipher: &Cipher, msg: &[u8], receiver_id: &[u8], random: [u8; 16]) -> String {
+/// The base64 ciphertext, appended to `out`.
+pub(crate) fn encrypt_append(
+    cipher: &Cipher,
+    msg: &[u8],
+    receiver_id: &[u8],
+    random: [u8; 16],
+    out: &mut String,
+) {
     let body = 16 + 4 + msg.len() + receiver_id.len();
     let pad = BLOCK - body % BLOCK; // 1..=32
     let mut buf = Vec::with_capacity(body + pad);
@@ -97,7 +104,13 @@ pub(crate) fn encrypt(cipher: &Cipher, msg: &[u8], receiver_id: &[u8], random: [
         .encryptor()
         .encrypt_padded_mut::<NoPadding>(&mut buf, total)
         .expect("buffer is a whole number of blocks");
-    STANDARD.encode_to_string(&buf)
+    STANDARD.encode_append(&buf, out);
+}
+
+pub(crate) fn encrypt(cipher: &Cipher, msg: &[u8], receiver_id: &[u8], random: [u8; 16]) -> String {
+    let mut out = String::new();
+    encrypt_append(cipher, msg, receiver_id, random, &mut out);
+    out
 }
 
 #[cfg(test)]

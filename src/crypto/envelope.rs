@@ -67,28 +67,28 @@ fn from_xml(body: &str) -> Result<Cow<'_, str>> {
     found.ok_or_else(|| Error::parse("XML envelope has no <Encrypt> element"))
 }
 
-pub(crate) fn xml_reply(
-    encrypt: &str,
-    signature: &str,
+/// The XML reply envelope, appended to `out`: `encrypt` appends the base64 ciphertext inside
+/// its CDATA section, and `sign` signs it there. Base64 and hex never contain "]]>", so they
+/// go in as they are; the caller's timestamp and nonce might, and are escaped.
+pub(crate) fn xml_reply_into(
+    out: &mut String,
+    encrypt: impl FnOnce(&mut String),
+    sign: impl FnOnce(&str) -> String,
     timestamp: &str,
     nonce: &str,
-) -> Result<String> {
-    // Base64 and hex never contain "]]>", so they go in as they are (the reply is on every
-    // passive answer's path); the caller's timestamp and nonce might, and are escaped.
-    debug_assert!(!encrypt.contains("]]>") && !signature.contains("]]>"));
-    let mut out = String::with_capacity(
-        encrypt.len() + signature.len() + timestamp.len() + nonce.len() + 160,
-    );
+) {
     out.push_str("<xml><Encrypt><![CDATA[");
-    out.push_str(encrypt);
+    let start = out.len();
+    encrypt(out);
+    let signature = sign(&out[start..]);
+    debug_assert!(!out[start..].contains("]]>") && !signature.contains("]]>"));
     out.push_str("]]></Encrypt><MsgSignature><![CDATA[");
-    out.push_str(signature);
+    out.push_str(&signature);
     out.push_str("]]></MsgSignature><TimeStamp>");
-    push_cdata(&mut out, timestamp);
+    push_cdata(out, timestamp);
     out.push_str("</TimeStamp><Nonce>");
-    push_cdata(&mut out, nonce);
+    push_cdata(out, nonce);
     out.push_str("</Nonce></xml>");
-    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -169,8 +169,13 @@ mod tests {
 
     #[test]
     fn replies_round_trip_through_the_extractor() {
-        let xml = xml_reply("ZW5j", "sig", "1", "n]]>x").unwrap();
+        let mut xml = String::new();
+        let sign = |encrypt: &str| format!("sig-of-{encrypt}");
+        xml_reply_into(&mut xml, |o| o.push_str("ZW5j"), sign, "1", "n]]>x");
         assert_eq!(extract_encrypt(&xml).unwrap(), "ZW5j");
+        let fields = crate::message::parse_fields(&xml).unwrap();
+        assert_eq!(fields.get("MsgSignature"), Some("sig-of-ZW5j"));
+        assert_eq!(fields.get("Nonce"), Some("n]]>x"));
         let json = json_reply("ZW5j", "sig", "1", "n\"").unwrap();
         assert_eq!(extract_encrypt(&json).unwrap(), "ZW5j");
     }

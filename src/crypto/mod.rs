@@ -27,6 +27,14 @@ pub use signature::{check_signature, msg_signature};
 use crate::error::{codes, Error, Result};
 use crate::message::{parse_message, Message};
 
+/// A random prefix for one encrypted message.
+fn fresh_prefix() -> Result<[u8; 16]> {
+    random::prefix().map_err(|_| Error::InvalidInput {
+        code: codes::ENCRYPT_AES,
+        reason: "the operating system's random source failed".into(),
+    })
+}
+
 /// How the receiver id that follows the decrypted message is checked.
 ///
 /// ```
@@ -362,11 +370,7 @@ impl MessageCrypto {
     /// # Ok::<(), weixinkit::Error>(())
     /// ```
     pub fn encrypt(&self, plaintext: &str) -> Result<String> {
-        let random = random::prefix().map_err(|_| Error::InvalidInput {
-            code: codes::ENCRYPT_AES,
-            reason: "the operating system's random source failed".into(),
-        })?;
-        self.encrypt_with_random(plaintext, random)
+        self.encrypt_with_random(plaintext, fresh_prefix()?)
     }
 
     /// Encrypt with a given 16-byte random prefix. Only for reproducing test vectors: a
@@ -394,9 +398,43 @@ impl MessageCrypto {
     /// # Ok::<(), weixinkit::Error>(())
     /// ```
     pub fn encrypt_reply(&self, plaintext: &str, timestamp: &str, nonce: &str) -> Result<String> {
-        let encrypt = self.encrypt(plaintext)?;
-        let signature = msg_signature(&self.token, timestamp, nonce, &encrypt);
-        envelope::xml_reply(&encrypt, &signature, timestamp, nonce)
+        let mut out = String::new();
+        self.encrypt_reply_into(&mut out, plaintext, timestamp, nonce)?;
+        Ok(out)
+    }
+
+    /// [`encrypt_reply`](Self::encrypt_reply), appended to `out`: the ciphertext is encoded
+    /// straight into the envelope, which is every passive answer's path (the C ABI hands `out`
+    /// over without a copy).
+    pub(crate) fn encrypt_reply_into(
+        &self,
+        out: &mut String,
+        plaintext: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<()> {
+        let id = self.receiver_id.reply_id()?;
+        let random = fresh_prefix()?;
+        let body = 20 + plaintext.len() + id.len();
+        let encrypted_len = (body / cipher::BLOCK + 1) * cipher::BLOCK;
+        // The envelope's own text is 187 bytes with the signature; one more for a C caller's NUL.
+        out.reserve(encrypted_len.div_ceil(3) * 4 + timestamp.len() + nonce.len() + 200);
+        envelope::xml_reply_into(
+            out,
+            |out| {
+                cipher::encrypt_append(
+                    &self.cipher,
+                    plaintext.as_bytes(),
+                    id.as_bytes(),
+                    random,
+                    out,
+                )
+            },
+            |encrypt| msg_signature(&self.token, timestamp, nonce, encrypt),
+            timestamp,
+            nonce,
+        );
+        Ok(())
     }
 
     /// Encrypt a passive reply into the JSON envelope

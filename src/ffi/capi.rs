@@ -59,6 +59,20 @@ impl OutBuf {
         OutBuf(buf)
     }
 
+    /// A `String` to write a result into that becomes an `OutBuf` without a copy
+    /// ([`from_header_string`](Self::from_header_string)): the header's room is reserved at its
+    /// start, as NULs (valid UTF-8).
+    fn header_string() -> String {
+        let mut s = String::new();
+        s.push_str(&"\0\0\0\0\0\0\0\0"[..HEADER]);
+        s
+    }
+
+    fn from_header_string(s: String) -> Self {
+        debug_assert!(s.as_bytes()[..HEADER].iter().all(|&b| b == 0));
+        OutBuf(s.into_bytes())
+    }
+
     fn from_str(s: &str) -> Self {
         let mut out = Self::with_capacity(s.len());
         out.0.extend_from_slice(s.as_bytes());
@@ -533,12 +547,15 @@ pub unsafe extern "C" fn wxk_crypto_encrypt_reply(
     out_len: *mut usize,
 ) -> i32 {
     call(out, out_len, || {
-        let reply = crypto_arg(crypto)?.encrypt_reply(
+        // Written in place: the reply is handed over without a copy.
+        let mut reply = OutBuf::header_string();
+        crypto_arg(crypto)?.encrypt_reply_into(
+            &mut reply,
             str_arg(plaintext, plaintext_len, "plaintext")?,
             str_arg(timestamp, timestamp_len, "timestamp")?,
             str_arg(nonce, nonce_len, "nonce")?,
         )?;
-        Ok(Some(reply.into()))
+        Ok(Some(OutBuf::from_header_string(reply)))
     })
 }
 

@@ -143,6 +143,12 @@ pub(crate) fn cdata(s: &str) -> String {
 /// Append `s` as a CDATA section; a `]]>` inside is split across two sections.
 pub(crate) fn push_cdata(out: &mut String, s: &str) {
     out.push_str("<![CDATA[");
+    if !s.as_bytes().contains(&b']') {
+        // The usual case, without a substring search.
+        out.push_str(s);
+        out.push_str("]]>");
+        return;
+    }
     let mut rest = s;
     while let Some(i) = rest.find("]]>") {
         out.push_str(&rest[..i]);
