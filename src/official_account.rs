@@ -646,6 +646,24 @@ impl OfficialAccount {
         }
     }
 
+    /// Forget a push that [`handle_message`](Self::handle_message) answered 200 when your own
+    /// handling of it then failed (your handler raised): with
+    /// `callback.replay_window_seconds` on, WeChat's retry of it is then handled instead of
+    /// refused with 409. `query` is the request's query, as it was handled. Nothing to do with
+    /// the window off; a store failure is returned, and the retry is then refused until the
+    /// window ends.
+    pub async fn forget_push(&self, query: &[(String, String)]) -> Result<()> {
+        let callback = &self.inner.config.callback;
+        crate::replay::forget(
+            callback,
+            &self.inner.tokens,
+            self.app_id(),
+            query,
+            "signature",
+        )
+        .await
+    }
+
     /// The body answering `message` (from [`handle_message`](Self::handle_message) on
     /// `request`) with `reply`: addressed back to the sender, and encrypted when the request
     /// was (`encrypt_type=aes`).

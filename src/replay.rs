@@ -28,6 +28,18 @@ fn refuse(status: u16, body: String) -> CallbackResponse {
     }
 }
 
+/// The record of one push to one account.
+fn seen_key(
+    tokens: &TokenManager,
+    owner: &str,
+    timestamp: &str,
+    nonce: &str,
+    signature: &str,
+) -> Key {
+    let seen = store::fingerprint(&format!("{timestamp}\n{nonce}\n{signature}"));
+    Key::new(&tokens.options().key_prefix, Kind::SeenPush, owner, &seen)
+}
+
 /// Admit a push whose signature was verified: with the window on, a timestamp further than
 /// the window from now is a 403, and a `(timestamp, nonce, signature)` already admitted
 /// within the window a 409; the store failing is a 500 (WeChat pushes again). `owner` is the
@@ -62,9 +74,8 @@ pub(crate) async fn admit(
             .to_string(),
         ));
     }
-    let seen = store::fingerprint(&format!("{timestamp}\n{nonce}\n{signature}"));
+    let key = seen_key(tokens, owner, timestamp, nonce, signature);
     let prefix = &tokens.options().key_prefix;
-    let key = Key::new(prefix, Kind::SeenPush, owner, &seen);
     // One lock per account rather than per push: stores whose locks are files keep one.
     let lock = Key::new(prefix, Kind::SeenPush, owner, owner);
     let record = serde_json::json!({"timestamp": ts, "seen_at": now}).to_string();
@@ -100,4 +111,40 @@ pub(crate) async fn release(tokens: &TokenManager, admitted: Admitted) {
         // Best effort: if the store is down, the retry is refused until the window ends.
         let _ = tokens.store().delete(key.data()).await;
     }
+}
+
+/// Forget the record of a push that was answered 200 but whose handling then failed in the
+/// caller's own code, so that WeChat's retry of it is handled rather than refused as a replay.
+/// `signature_param` names the query parameter the push was admitted by. Nothing to do with
+/// the window off; a store failure is returned (the retry is then refused until the window
+/// ends).
+pub(crate) async fn forget(
+    options: &CallbackOptions,
+    tokens: &TokenManager,
+    owner: &str,
+    query: &[(String, String)],
+    signature_param: &str,
+) -> crate::Result<()> {
+    if options.replay_window_seconds == 0 {
+        return Ok(());
+    }
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| {
+                crate::Error::invalid_argument(format!(
+                    "the push's query has no `{name}`: pass the query it was handled with"
+                ))
+            })
+    };
+    let key = seen_key(
+        tokens,
+        owner,
+        param("timestamp")?,
+        param("nonce")?,
+        param(signature_param)?,
+    );
+    tokens.store().delete(key.data()).await
 }

@@ -156,6 +156,13 @@ macro_rules! component_endpoints {
                         None => crate::CallbackResponse::not_utf8(),
                     })
                 }
+                /// Forget a push that `handle_callback` answered 200 when the caller's handling
+                /// of it then failed, so that the retry is handled instead of refused as a
+                /// replay (409). `query` is the request's query; nothing to do with the replay
+                /// window off.
+                fn forget_push / forget_push_async (c, query: Query) -> () {
+                    c.forget_push(&query.0).await
+                }
             }
             pure {
                 /// The authorization link for a pre-auth code (PC QR page, or the H5 page with
@@ -377,6 +384,13 @@ macro_rules! suite_endpoints {
                         None => crate::CallbackResponse::not_utf8(),
                     })
                 }
+                /// Forget a push that `handle_callback` answered 200 when the caller's handling
+                /// of it then failed, so that the retry is handled instead of refused as a
+                /// replay (409). `query` is the request's query; nothing to do with the replay
+                /// window off.
+                fn forget_push / forget_push_async (s, query: Query) -> () {
+                    s.forget_push(&query.0).await
+                }
             }
             pure {
                 /// The install link for a pre-auth code
@@ -531,6 +545,13 @@ macro_rules! official_account_endpoints {
                         }
                         None => crate::CallbackResponse::not_utf8(),
                     })
+                }
+                /// Forget a push that `handle_message` answered 200 when the caller's handling
+                /// of it then failed, so that the retry is handled instead of refused as a
+                /// replay (409). `query` is the request's query; nothing to do with the replay
+                /// window off.
+                fn forget_push / forget_push_async (a, query: Query) -> () {
+                    a.forget_push(&query.0).await
                 }
             }
             pure {

@@ -64,6 +64,24 @@ impl CallbackResponse {
 }
 
 impl Component {
+    /// Forget a push that [`handle_callback`](Self::handle_callback) answered 200 when your own
+    /// handling of it then failed (your handler raised): with
+    /// `callback.replay_window_seconds` on, WeChat's retry of it is then handled instead of
+    /// refused with 409. `query` is the request's query, as it was handled. Nothing to do with
+    /// the window off; a store failure is returned, and the retry is then refused until the
+    /// window ends.
+    pub async fn forget_push(&self, query: &[(String, String)]) -> crate::Result<()> {
+        let callback = &self.inner.config.callback;
+        crate::replay::forget(
+            callback,
+            &self.inner.tokens,
+            self.app_id(),
+            query,
+            "msg_signature",
+        )
+        .await
+    }
+
     /// Handle a request to the authorization event URL: verify, decrypt, parse, apply the
     /// lifecycle (store the ticket; on `authorized` / `updateauthorized` exchange the code and
     /// persist; on `unauthorized` forget the authorizer), and say what to answer. The caller

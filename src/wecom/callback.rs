@@ -24,6 +24,24 @@ fn check_failed(e: Error) -> CallbackResponse {
 }
 
 impl Suite {
+    /// Forget a push that [`handle_callback`](Self::handle_callback) answered 200 when your
+    /// own handling of it then failed (your handler raised): with
+    /// `callback.replay_window_seconds` on, WeCom's retry of it is then handled instead of
+    /// refused with 409. `query` is the request's query, as it was handled. Nothing to do with
+    /// the window off; a store failure is returned, and the retry is then refused until the
+    /// window ends.
+    pub async fn forget_push(&self, query: &[(String, String)]) -> crate::Result<()> {
+        let callback = &self.inner.config.callback;
+        crate::replay::forget(
+            callback,
+            &self.inner.tokens,
+            self.suite_id(),
+            query,
+            "msg_signature",
+        )
+        .await
+    }
+
     /// Handle a request to the suite's callback URL, as any web framework sees it:
     ///
     /// - `GET …&echostr=` (URL verification): check the signature, decrypt `echostr` (receiver

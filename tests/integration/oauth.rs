@@ -630,6 +630,20 @@ async fn official_account_refuses_a_replayed_message(open: OpenStore, prefix: &s
     assert!(retried.body.contains("you said hello"), "{}", retried.body);
     assert_eq!(a.handle_message(&push).await.status, 409);
 
+    // A message the caller's own handling failed on, after a 200: forget_push (in another
+    // process) lets WeChat's retry through once more.
+    let push = plain_post_at(TEXT, &ts, "replay-forgotten");
+    assert_eq!(a.handle_message(&push).await.status, 200);
+    assert_eq!(a.handle_message(&push).await.status, 409);
+    b.forget_push(&push.query).await.unwrap();
+    assert_eq!(a.handle_message(&push).await.status, 200);
+    assert_eq!(b.handle_message(&push).await.status, 409);
+    // Keyed by `signature`, as admitted: a query without it is an error, not a silent no-op.
+    let mut unsigned = push.query.clone();
+    unsigned.retain(|(k, _)| k != "signature");
+    let err = a.forget_push(&unsigned).await.unwrap_err();
+    assert!(err.to_string().contains("signature"), "{err}");
+
     // So does a message that cannot be parsed: its retry is a 400 again, not a replay.
     let broken = plain_post_at("<xml><broken", &ts, "replay-broken");
     assert_eq!(a.handle_message(&broken).await.status, 400);
@@ -688,6 +702,8 @@ async fn official_account_replay_window_off_never_touches_the_store() {
         assert_eq!((r.status, r.body.as_str()), (200, "success"));
         assert!(r.message.is_some());
     }
+    // Nothing to forget either.
+    off.forget_push(&push.query).await.unwrap();
     // Stale timestamps are not checked either when the window is off.
     let old = plain_post_at(TEXT, "1700000000", "off-old");
     assert_eq!(off.handle_message(&old).await.status, 200);

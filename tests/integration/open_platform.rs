@@ -751,8 +751,18 @@ async fn a_replayed_push_is_refused_within_the_replay_window() {
         b.verify_ticket().await.unwrap().as_deref(),
         Some(issued.ticket.as_str())
     );
-    // Off by default: the same push is accepted again.
+    // The caller's handler failed after the 200: forgotten (here by the other process), the
+    // retry is handled once more, and only once.
+    b.forget_push(&push.query).await.unwrap();
+    assert_eq!(a.handle_callback(&push).await.status, 200);
+    assert_eq!(b.handle_callback(&push).await.status, 409);
+    let mut unsigned = push.query.clone();
+    unsigned.retain(|(k, _)| k != "msg_signature");
+    let err = a.forget_push(&unsigned).await.unwrap_err();
+    assert!(err.to_string().contains("msg_signature"), "{err}");
+    // Off by default: the same push is accepted again, and there is nothing to forget.
     let plain = component(&sim, Arc::new(MemoryStore::new()));
     assert_eq!(plain.handle_callback(&push).await.status, 200);
     assert_eq!(plain.handle_callback(&push).await.status, 200);
+    plain.forget_push(&push.query).await.unwrap();
 }

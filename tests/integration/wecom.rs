@@ -764,6 +764,10 @@ async fn a_replayed_push_is_refused(sim: &RunningSim, open: OpenStore, prefix: &
         assert!(again.message.is_none());
     }
     assert_eq!(b.suite_ticket().await.unwrap(), ticket);
+    // The caller's handler failed after the 200: forgotten, WeCom's retry is handled again.
+    b.forget_push(&request(&push).query).await.unwrap();
+    assert_eq!(deliver(&a, &push).await.status, 200);
+    assert_eq!(deliver(&b, &push).await.status, 409);
 
     let retried = deliver(&b, &install_push).await;
     assert_eq!(retried.status, 200, "{}", retried.body);

@@ -507,8 +507,9 @@ final class Component
      *
      * A bad signature answers 403, stores nothing and never calls the handler. A failed
      * lifecycle step answers 500 (WeChat pushes again) without calling the handler. Query
-     * values that are not scalars (`?nonce[]=…`) are ignored. An exception from the handler is
-     * not caught: it reaches the caller (PHP then answers 500 and WeChat pushes again).
+     * values that are not scalars (`?nonce[]=…`) are ignored. An exception from the handler
+     * reaches the caller (PHP then answers 500 and WeChat pushes again); with the replay window
+     * on, the push is forgotten first, so that the retry is handled rather than refused (409).
      *
      * @param array<string, mixed> $query the URL's query parameters, decoded (`$_GET`)
      * @param callable(Message): mixed|null $handler
@@ -516,15 +517,7 @@ final class Component
      */
     public function handleCallback(string $method, array $query, string $body, ?callable $handler = null): CallbackResult
     {
-        $strings = [];
-        foreach ($query as $name => $value) {
-            if (is_scalar($value)) {
-                $text = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
-                if (preg_match('//u', (string) $name) === 1 && preg_match('//u', $text) === 1) {
-                    $strings[(string) $name] = $text;
-                }
-            }
-        }
+        $strings = Native::callbackQuery($query);
         // A body that is not UTF-8 (no WeChat push is) goes as null: the library answers it
         // as it does in every language.
         $args = Native::json(
@@ -537,9 +530,25 @@ final class Component
         $message = is_array($parsed) ? new Message((array) $parsed['event'], (array) $parsed['fields']) : null;
         $result = new CallbackResult((int) $answer['status'], (string) $answer['body'], $message);
         if ($handler !== null && $message !== null && $result->isSuccess()) {
-            $handler($message);
+            Native::handlePush($handler, $message, fn () => $this->forgetPush($strings));
         }
         return $result;
+    }
+
+    /**
+     * Forget a push that handleCallback() answered 200 when your own handling of it then failed, so
+     * that WeChat's retry is handled rather than refused as a replay (409). The handler form
+     * does this itself before its exception propagates; call it when you handle the message
+     * after the call returned. `$query` is the request's query (`$_GET`). Does nothing with
+     * `callback.replay_window_seconds` off.
+     *
+     * @param array<string, mixed> $query
+     * @throws WeixinkitException when the store fails
+     */
+    public function forgetPush(array $query): void
+    {
+        $args = Native::json(['query' => (object) Native::callbackQuery($query)], -50005);
+        Native::clientCall($this->ffi, $this->handle, 'forget_push', $args);
     }
 
     /**

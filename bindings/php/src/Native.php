@@ -541,6 +541,61 @@ final class Native
     }
 
     /**
+     * A callback request's query as the library takes it: scalars as strings (`true`/`false`
+     * as `1`/`0`); values that are not scalars (`?nonce[]=…`) or not UTF-8 are left out, and the
+     * library then answers the request as missing them.
+     *
+     * @param array<string|int, mixed> $query
+     * @return array<string, string>
+     */
+    public static function callbackQuery(array $query): array
+    {
+        $strings = [];
+        foreach ($query as $name => $value) {
+            if (is_scalar($value)) {
+                $text = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
+                if (preg_match('//u', (string) $name) === 1 && preg_match('//u', $text) === 1) {
+                    $strings[(string) $name] = $text;
+                }
+            }
+        }
+        return $strings;
+    }
+
+    /**
+     * `$handler($message)` for a push answered 200; what it returns. Whatever it throws is
+     * thrown on after `$forget()` forgot the push in the replay window, so that WeChat's retry
+     * is handled rather than refused as a replay (409).
+     *
+     * @param callable(Message): mixed $handler
+     * @param callable(): void $forget
+     * @return mixed
+     */
+    public static function handlePush(callable $handler, Message $message, callable $forget)
+    {
+        try {
+            return $handler($message);
+        } catch (\Throwable $e) {
+            self::forgetQuietly($forget);
+            throw $e;
+        }
+    }
+
+    /**
+     * Forget a push whose handling failed, keeping that failure the one reported: when the
+     * store fails too, WeChat's retry is refused until the replay window ends.
+     *
+     * @param callable(): void $forget
+     */
+    public static function forgetQuietly(callable $forget): void
+    {
+        try {
+            $forget();
+        } catch (\Throwable $ignored) {
+        }
+    }
+
+    /**
      * A WeChat answer (a JSON object) decoded by a client call, as an array.
      *
      * @param mixed $value

@@ -310,7 +310,9 @@ final class OfficialAccount
      * answers 403 and never reaches the handler. With `callback.replay_window_seconds` set, a
      * POST whose timestamp is further than the window from now answers 403 and one already
      * received within it 409 (every worker sharing the store agrees); neither reaches the
-     * handler. URL verification (GET) is never recorded.
+     * handler. URL verification (GET) is never recorded. When the handler throws, or its reply
+     * cannot be built, the message is forgotten before the exception propagates, so that
+     * WeChat's retry is handled rather than refused.
      *
      * @param array<string, mixed> $query the URL's query parameters (`$_GET`)
      * @param callable(Message): (array<string, mixed>|null)|null $handler
@@ -318,15 +320,7 @@ final class OfficialAccount
      */
     public function handleMessage(string $method, array $query, string $body, ?callable $handler = null): CallbackResult
     {
-        $strings = [];
-        foreach ($query as $name => $value) {
-            if (is_scalar($value)) {
-                $text = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
-                if (preg_match('//u', (string) $name) === 1 && preg_match('//u', $text) === 1) {
-                    $strings[(string) $name] = $text;
-                }
-            }
-        }
+        $strings = Native::callbackQuery($query);
         $args = Native::json(
             ['method' => $method, 'query' => (object) $strings, 'body' => preg_match('//u', $body) === 1 ? $body : null],
             -50005
@@ -338,11 +332,34 @@ final class OfficialAccount
         if ($handler === null || $message === null || !$result->isSuccess()) {
             return $result;
         }
-        $reply = $handler($message);
+        $forget = fn () => $this->forgetPush($strings);
+        $reply = Native::handlePush($handler, $message, $forget);
         if ($reply === null) {
             return $result;
         }
-        return new CallbackResult(200, $this->replyBody($strings, (string) $answer['plaintext'], $reply), $message);
+        try {
+            $body = $this->replyBody($strings, (string) $answer['plaintext'], $reply);
+        } catch (\Throwable $e) {
+            Native::forgetQuietly($forget);
+            throw $e;
+        }
+        return new CallbackResult(200, $body, $message);
+    }
+
+    /**
+     * Forget a push that handleMessage() answered 200 when your own handling of it then failed, so
+     * that WeChat's retry is handled rather than refused as a replay (409). The handler form
+     * does this itself before its exception propagates; call it when you handle the message
+     * after the call returned. `$query` is the request's query (`$_GET`). Does nothing with
+     * `callback.replay_window_seconds` off.
+     *
+     * @param array<string, mixed> $query
+     * @throws WeixinkitException when the store fails
+     */
+    public function forgetPush(array $query): void
+    {
+        $args = Native::json(['query' => (object) Native::callbackQuery($query)], -50005);
+        $this->call('forget_push', $args);
     }
 
     /**

@@ -250,22 +250,16 @@ final class Suite
      * lifecycle step (store the suite_ticket; exchange `create_auth` / `reset_permanent_code`
      * codes and store the permanent code; forget the corp on `cancel_auth`). Then, for a push
      * answered 200, `$handler($message)`. A forged request is a 403 and stores nothing; a
-     * failed lifecycle step a 500 (WeCom pushes again).
+     * failed lifecycle step a 500 (WeCom pushes again). An exception from the handler reaches
+     * the caller; with the replay window on, the push is forgotten first, so that WeCom's retry
+     * is handled rather than refused (409).
      *
      * @param array<string, mixed> $query the URL's query ($_GET)
      * @param callable(Message): mixed|null $handler
      */
     public function handleCallback(string $method, array $query, string $body, ?callable $handler = null): CallbackResult
     {
-        $strings = [];
-        foreach ($query as $name => $value) {
-            if (is_scalar($value)) {
-                $text = is_bool($value) ? ($value ? '1' : '0') : (string) $value;
-                if (preg_match('//u', (string) $name) === 1 && preg_match('//u', $text) === 1) {
-                    $strings[(string) $name] = $text;
-                }
-            }
-        }
+        $strings = Native::callbackQuery($query);
         $args = Native::json(
             ['method' => $method, 'query' => (object) $strings, 'body' => preg_match('//u', $body) === 1 ? $body : null],
             -50005
@@ -275,8 +269,24 @@ final class Suite
         $message = is_array($parsed) ? new Message((array) $parsed['event'], (array) $parsed['fields']) : null;
         $result = new CallbackResult((int) $answer['status'], (string) $answer['body'], $message);
         if ($handler !== null && $message !== null && $result->isSuccess()) {
-            $handler($message);
+            Native::handlePush($handler, $message, fn () => $this->forgetPush($strings));
         }
         return $result;
+    }
+
+    /**
+     * Forget a push that handleCallback() answered 200 when your own handling of it then failed, so
+     * that WeChat's retry is handled rather than refused as a replay (409). The handler form
+     * does this itself before its exception propagates; call it when you handle the message
+     * after the call returned. `$query` is the request's query (`$_GET`). Does nothing with
+     * `callback.replay_window_seconds` off.
+     *
+     * @param array<string, mixed> $query
+     * @throws WeixinkitException when the store fails
+     */
+    public function forgetPush(array $query): void
+    {
+        $args = Native::json(['query' => (object) Native::callbackQuery($query)], -50005);
+        Native::clientCall($this->ffi, $this->handle, 'forget_push', $args);
     }
 }

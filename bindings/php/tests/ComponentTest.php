@@ -413,6 +413,27 @@ final class ComponentTest extends TestCase
         $this->assertSame($again['ticket'], $c->verifyTicket());
     }
 
+    public function testWithTheReplayWindowOnAPushWhoseHandlerFailedIsHandledOnTheRetry(): void
+    {
+        $c = new Component($this->config(['callback' => ['replay_window_seconds' => 300]]));
+        $push = self::$sim->componentTicket(self::COMPONENT)['push'];
+        try {
+            $c->handleCallback('POST', $push['query'], $push['body'], static function (): void {
+                throw new \DomainException('the audit log is down');
+            });
+            $this->fail('the handler exception was swallowed');
+        } catch (\DomainException $e) {
+            $this->assertSame('the audit log is down', $e->getMessage());
+        }
+        // WeChat's retry: handled, not refused as a replay; a second one is a replay.
+        $retried = $c->handleCallback('POST', $push['query'], $push['body'], $this->handler());
+        $this->assertSame([200, 'success'], [$retried->status, $retried->body]);
+        $this->assertSame(409, $c->handleCallback('POST', $push['query'], $push['body'])->status);
+        // By hand, for handling done after the call returned.
+        $c->forgetPush($push['query']);
+        $this->assertSame(200, $c->handleCallback('POST', $push['query'], $push['body'])->status);
+    }
+
     public function testAFailedCodeExchangeAnswers500WithoutCallingTheHandler(): void
     {
         $c = new Component($this->config());

@@ -254,6 +254,35 @@ final class OAuthTest extends TestCase
         $check = $query + ['echostr' => 'e-1'];
         $this->assertSame([200, 200], [$a->handleMessage('GET', $check, '')->status, $b->handleMessage('GET', $check, '')->status]);
 
+        // A handler that throws after the 200 (PHP answers 500): the message is forgotten, so
+        // WeChat's retry is handled, by this worker or another.
+        $failing = ['signature' => self::signature($ts, 'php-fail'), 'timestamp' => $ts, 'nonce' => 'php-fail'];
+        try {
+            $a->handleMessage('POST', $failing, self::TEXT, function (): void {
+                throw new \RuntimeException('the database is down');
+            });
+            $this->fail('the handler\'s exception must propagate');
+        } catch (\RuntimeException $e) {
+            $this->assertSame('the database is down', $e->getMessage());
+        }
+        $retried = $b->handleMessage('POST', $failing, self::TEXT, $handler);
+        $this->assertSame(200, $retried->status, $retried->body);
+        $this->assertSame(409, $a->handleMessage('POST', $failing, self::TEXT)->status);
+        // A reply that cannot be built is the same.
+        $badReply = ['signature' => self::signature($ts, 'php-bad'), 'timestamp' => $ts, 'nonce' => 'php-bad'];
+        try {
+            $a->handleMessage('POST', $badReply, self::TEXT, fn () => ['type' => 'sticker']);
+            $this->fail('an unknown reply type must raise');
+        } catch (InvalidInputException $e) {
+            $this->assertSame(-50005, $e->getCode());
+        }
+        $this->assertSame(200, $b->handleMessage('POST', $badReply, self::TEXT)->status);
+        // By hand, for handling done after the call returned.
+        $manual = ['signature' => self::signature($ts, 'php-manual'), 'timestamp' => $ts, 'nonce' => 'php-manual'];
+        $this->assertSame(200, $a->handleMessage('POST', $manual, self::TEXT)->status);
+        $b->forgetPush($manual);
+        $this->assertSame(200, $a->handleMessage('POST', $manual, self::TEXT)->status);
+
         // Off (the default): the same push is handled every time.
         $off = $this->account();
         $this->assertSame([200, 200], [

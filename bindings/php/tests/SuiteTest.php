@@ -214,6 +214,22 @@ final class SuiteTest extends TestCase
             $this->assertNull($again->message);
         }
         $this->assertSame($issued['ticket'], $b->suiteTicket());
+        // A handler that throws after the 200 (PHP answers 500): the push is forgotten, so
+        // WeCom's retry is handled, by this worker or another.
+        $fresh = $this->wecom('suite_ticket', ['suite_id' => self::SUITE]);
+        try {
+            $a->handleCallback('POST', $fresh['push']['query'], $fresh['push']['body'], function (): void {
+                throw new \RuntimeException('the queue is full');
+            });
+            $this->fail('the handler\'s exception must propagate');
+        } catch (\RuntimeException $e) {
+            $this->assertSame('the queue is full', $e->getMessage());
+        }
+        $this->assertSame(200, $this->deliver($b, $fresh)->status);
+        $this->assertSame(409, $this->deliver($a, $fresh)->status);
+        // By hand, for handling done after the call returned.
+        $b->forgetPush($fresh['push']['query']);
+        $this->assertSame(200, $this->deliver($a, $fresh)->status);
         // Off by default: the same push is accepted again.
         $plain = $this->newSuite();
         $this->assertSame(200, $this->deliver($plain, $issued)->status);

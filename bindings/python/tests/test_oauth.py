@@ -331,6 +331,51 @@ def test_the_server_url_refuses_a_replayed_message_within_the_window(sim, redis_
     assert len(seen) == 1
 
 
+def test_a_message_whose_handler_raised_is_handled_again_on_the_retry(sim):
+    # The framework answers 500 and WeChat retries: the retry must not be refused as a replay.
+    config = _config(sim)
+    config.callback = CallbackOptions(replay_window_seconds=300)
+    a = OfficialAccount(config)
+    ts = str(int(time.time()))
+
+    def query(nonce):
+        return {"signature": _signature(ts, nonce), "timestamp": ts, "nonce": nonce}
+
+    def failing(message):
+        raise RuntimeError("the database is down")
+
+    with pytest.raises(RuntimeError, match="database"):
+        a.handle_message("POST", query("py-fail"), TEXT, failing)
+    retried = a.handle_message("POST", query("py-fail"), TEXT, lambda m: "handled")
+    assert retried.status == 200 and "handled" in retried.body
+    assert a.handle_message("POST", query("py-fail"), TEXT, failing).status == 409
+    # A reply that cannot be built is the same: raised, and the retry handled.
+    with pytest.raises(WeixinkitError.InvalidInput):
+        a.handle_message("POST", query("py-bad-reply"), TEXT, lambda m: {"type": "sticker"})
+    assert a.handle_message("POST", query("py-bad-reply"), TEXT).status == 200
+    # A query given as pairs from a generator is read once to handle, once to forget.
+    with pytest.raises(RuntimeError):
+        a.handle_message("POST", (p for p in query("py-pairs").items()), TEXT, failing)
+    assert a.handle_message("POST", query("py-pairs"), TEXT).status == 200
+    # Forgetting by hand, for handling done after the call returned.
+    assert a.handle_message("POST", query("py-manual"), TEXT).status == 200
+    a.forget_push(query("py-manual"))
+    assert a.handle_message("POST", query("py-manual"), TEXT).status == 200
+
+    async def main():
+        b = AsyncOfficialAccount(config)
+
+        async def failing_async(message):
+            raise RuntimeError("the queue is full")
+
+        with pytest.raises(RuntimeError, match="queue"):
+            await b.handle_message("POST", query("py-fail-async"), TEXT, failing_async)
+        again = await b.handle_message("POST", query("py-fail-async"), TEXT, lambda m: "ok")
+        assert again.status == 200 and "ok" in again.body
+        assert (await b.handle_message("POST", query("py-fail-async"), TEXT)).status == 409
+    asyncio.run(main())
+
+
 def test_the_server_url_handles_a_repeated_message_with_the_window_off(sim):
     a = OfficialAccount(_config(sim))
     ts, nonce = str(int(time.time())), "py-off"

@@ -331,6 +331,40 @@ def test_no_ticket_is_a_ticket_error_and_a_forged_ticket_is_refused_with_61006(s
 # --- 6. asyncio ---------------------------------------------------------------------------------
 
 
+def test_a_push_whose_handler_raised_is_handled_again_on_the_retry(sim):
+    # The replay window is on; the handler fails after the lifecycle step stored the ticket.
+    c = config(sim, MemoryStore())
+    c.callback = weixinkit.CallbackOptions(replay_window_seconds=300)
+    component = Component(c)
+    issued = sim.issue_ticket()
+
+    def failing(message):
+        raise RuntimeError("the audit log is down")
+
+    with pytest.raises(RuntimeError, match="audit"):
+        deliver(component, issued["push"], failing)
+    assert component.verify_ticket() == issued["ticket"]
+    seen = []
+    retried = deliver(component, issued["push"], seen.append)
+    assert (retried.status, retried.body, len(seen)) == (200, "success", 1)
+    assert deliver(component, issued["push"], seen.append).status == 409 and len(seen) == 1
+    # Without a handler, the caller forgets by hand when its own handling fails.
+    component.forget_push(issued["push"]["query"])
+    assert deliver(component, issued["push"]).ok
+
+    async def main():
+        a = AsyncComponent(c)
+        later = sim.issue_ticket()
+
+        async def failing_async(message):
+            raise RuntimeError("the audit log is still down")
+
+        with pytest.raises(RuntimeError, match="still"):
+            await a.handle_callback("POST", later["push"]["query"], later["push"]["body"], failing_async)
+        assert (await a.handle_callback("POST", later["push"]["query"], later["push"]["body"])).ok
+    asyncio.run(main())
+
+
 def test_the_lifecycle_through_asyncio(sim):
     async def main():
         c = AsyncComponent(config(sim, MemoryStore()))

@@ -227,6 +227,30 @@ def test_a_replayed_push_is_refused_within_the_replay_window(sim, tmp_path):
         assert again.status == 409 and again.message is None
         assert "replay" in again.body
     assert b.suite_ticket() == ticket
+    # A handler that raised after the 200 (the framework answers 500): the push is forgotten,
+    # so WeCom's retry is handled, in this process or another one.
+    fresh = sim.wecom("suite_ticket", suite_id=SUITE_ID)
+
+    def failing(message):
+        raise RuntimeError("the queue is full")
+
+    with pytest.raises(RuntimeError, match="queue"):
+        deliver(a, fresh["push"], failing)
+    seen = []
+    assert deliver(b, fresh["push"], seen.append).ok and len(seen) == 1
+    assert deliver(a, fresh["push"], seen.append).status == 409 and len(seen) == 1
+
+    async def main():
+        c = AsyncSuite(config())
+        later = sim.wecom("suite_ticket", suite_id=SUITE_ID)
+
+        async def failing_async(message):
+            raise RuntimeError("the queue is still full")
+
+        with pytest.raises(RuntimeError, match="still"):
+            await c.handle_callback("POST", later["push"]["query"], later["push"]["body"], failing_async)
+        assert (await c.handle_callback("POST", later["push"]["query"], later["push"]["body"])).ok
+    asyncio.run(main())
     # Off by default.
     plain = Suite(suite_config(sim, MemoryStore()))
     assert deliver(plain, issued["push"]).ok and deliver(plain, issued["push"]).ok

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Tuple, Union
 
 from . import _native
 from ._config import OfficialAccountConfig, WebsiteAppConfig
+from ._platform import _call_handler, _call_handler_async, _forget, _forget_async
 
 __all__ = ["AsyncOfficialAccount", "AsyncWebsiteApp", "OAuthState", "OfficialAccount", "WebsiteApp"]
 
@@ -127,23 +127,22 @@ class OfficialAccount(_native.OfficialAccount):
         body is ``success``. Forged requests answer 403 and never reach the handler. With
         ``callback=CallbackOptions(replay_window_seconds=…)`` in the configuration, a POST
         outside the window answers 403 and one already received within it 409 (every process
-        sharing the store agrees). A coroutine handler is a ``TypeError`` (use
+        sharing the store agrees); when the handler raises, or its reply cannot be built, the
+        message is forgotten before the error propagates, so that WeChat's retry is handled
+        rather than refused. A coroutine handler is a ``TypeError`` (use
         ``AsyncOfficialAccount``)."""
         pairs = _query_strings(query)
         result = super().handle_message(method, pairs, "" if body is None else body)
         if handler is None or not result.ok or result.message is None or result.plaintext is None:
             return result
-        reply: Any = handler(result.message)
-        if inspect.isawaitable(reply):
-            if inspect.iscoroutine(reply):
-                reply.close()
-            raise TypeError(
-                "the handler returned an awaitable: use AsyncOfficialAccount.handle_message "
-                "for coroutine handlers"
-            )
+        reply = _call_handler(self, pairs, handler, result.message, "AsyncOfficialAccount.handle_message")
         if reply is None:
             return result
-        return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))
+        try:
+            return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))
+        except BaseException as error:
+            _forget(self, pairs, error)
+            raise
 
 
 class AsyncOfficialAccount(_native.AsyncOfficialAccount):
@@ -178,12 +177,14 @@ class AsyncOfficialAccount(_native.AsyncOfficialAccount):
         result = await super().handle_message(method, pairs, "" if body is None else body)
         if handler is None or not result.ok or result.message is None or result.plaintext is None:
             return result
-        reply = handler(result.message)
-        if inspect.isawaitable(reply):
-            reply = await reply
+        reply = await _call_handler_async(self, pairs, handler, result.message)
         if reply is None:
             return result
-        return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))
+        try:
+            return result.with_body(super().reply_body(pairs, result.plaintext, _reply(reply)))
+        except BaseException as error:
+            await _forget_async(self, pairs, error)
+            raise
 
 
 #: What ``WebsiteApp(...)`` accepts: the dataclass, or the shared JSON record.

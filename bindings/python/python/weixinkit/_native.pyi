@@ -687,6 +687,9 @@ class OfficialAccount:
     def handle_message(self, method: str, query: _Query, body: Union[str, bytes]) -> CallbackResponse:
         """Handle a request to the account's server URL: the GET signature check (answering `echostr`), or a POST message verified, decrypted when `encrypt_type=aes`, admitted through the replay window (403 outside it, 409 when already received, with `callback.replay_window_seconds` on) and parsed (never raises)."""
         ...
+    def forget_push(self, query: _Query) -> None:
+        """Forget a push that `handle_message` answered 200 when the caller's handling of it then failed, so that the retry is handled instead of refused as a replay (409). `query` is the request's query; nothing to do with the replay window off."""
+        ...
     def oauth_url(self, redirect_uri: str, scope: Optional[str] = ..., state: Optional[str] = ...) -> str:
         """The web authorization page (`snsapi_base` when `scope` is unset, or `snsapi_userinfo`), parameters in WeChat's order, with `#wechat_redirect`."""
         ...
@@ -744,6 +747,9 @@ class AsyncOfficialAccount:
         ...
     def handle_message(self, method: str, query: _Query, body: Union[str, bytes]) -> Awaitable[CallbackResponse]:
         """Handle a request to the account's server URL: the GET signature check (answering `echostr`), or a POST message verified, decrypted when `encrypt_type=aes`, admitted through the replay window (403 outside it, 409 when already received, with `callback.replay_window_seconds` on) and parsed (never raises)."""
+        ...
+    def forget_push(self, query: _Query) -> Awaitable[None]:
+        """Forget a push that `handle_message` answered 200 when the caller's handling of it then failed, so that the retry is handled instead of refused as a replay (409). `query` is the request's query; nothing to do with the replay window off."""
         ...
     def oauth_url(self, redirect_uri: str, scope: Optional[str] = ..., state: Optional[str] = ...) -> str:
         """The web authorization page (`snsapi_base` when `scope` is unset, or `snsapi_userinfo`), parameters in WeChat's order, with `#wechat_redirect`."""
@@ -1050,6 +1056,9 @@ class Component:
     def handle_callback(self, method: str, query: _Query, body: Union[str, bytes]) -> CallbackResponse:
         """Handle a request to the authorization event URL: verify, decrypt, parse, run the lifecycle step, and say what to answer (never raises)."""
         ...
+    def forget_push(self, query: _Query) -> None:
+        """Forget a push that `handle_callback` answered 200 when the caller's handling of it then failed, so that the retry is handled instead of refused as a replay (409). `query` is the request's query; nothing to do with the replay window off."""
+        ...
     def authorization_url(self, pre_auth_code: str, redirect_uri: str, options: Optional[_UrlOptions] = ...) -> str:
         """The authorization link for a pre-auth code (PC QR page, or the H5 page with `options.mobile`)."""
         ...
@@ -1143,6 +1152,9 @@ class AsyncComponent:
         ...
     def handle_callback(self, method: str, query: _Query, body: Union[str, bytes]) -> Awaitable[CallbackResponse]:
         """Handle a request to the authorization event URL: verify, decrypt, parse, run the lifecycle step, and say what to answer (never raises)."""
+        ...
+    def forget_push(self, query: _Query) -> Awaitable[None]:
+        """Forget a push that `handle_callback` answered 200 when the caller's handling of it then failed, so that the retry is handled instead of refused as a replay (409). `query` is the request's query; nothing to do with the replay window off."""
         ...
     def authorization_url(self, pre_auth_code: str, redirect_uri: str, options: Optional[_UrlOptions] = ...) -> str:
         """The authorization link for a pre-auth code (PC QR page, or the H5 page with `options.mobile`)."""
@@ -1319,6 +1331,9 @@ class Suite:
     def handle_callback(self, method: str, query: _Query, body: Union[str, bytes]) -> CallbackResponse:
         """Handle a request to the suite's callback URL: GET verifies the URL, POST verifies, decrypts, parses and runs the install lifecycle step; says what to answer (never raises)."""
         ...
+    def forget_push(self, query: _Query) -> None:
+        """Forget a push that `handle_callback` answered 200 when the caller's handling of it then failed, so that the retry is handled instead of refused as a replay (409). `query` is the request's query; nothing to do with the replay window off."""
+        ...
     def install_url(self, pre_auth_code: str, redirect_uri: str, state: Optional[str] = ...) -> str:
         """The install link for a pre-auth code (`open.work.weixin.qq.com/3rdapp/install`)."""
         ...
@@ -1391,6 +1406,9 @@ class AsyncSuite:
         ...
     def handle_callback(self, method: str, query: _Query, body: Union[str, bytes]) -> Awaitable[CallbackResponse]:
         """Handle a request to the suite's callback URL: GET verifies the URL, POST verifies, decrypts, parses and runs the install lifecycle step; says what to answer (never raises)."""
+        ...
+    def forget_push(self, query: _Query) -> Awaitable[None]:
+        """Forget a push that `handle_callback` answered 200 when the caller's handling of it then failed, so that the retry is handled instead of refused as a replay (409). `query` is the request's query; nothing to do with the replay window off."""
         ...
     def install_url(self, pre_auth_code: str, redirect_uri: str, state: Optional[str] = ...) -> str:
         """The install link for a pre-auth code (`open.work.weixin.qq.com/3rdapp/install`)."""

@@ -43,6 +43,64 @@ Handler = Callable[[_native.Message], Any]
 #: A push handler of ``AsyncComponent.handle_callback``: a plain or a coroutine function.
 AsyncHandler = Callable[[_native.Message], Union[Awaitable[Any], Any]]
 
+def _rereadable(query: Any) -> Any:
+    """The query, readable twice (to handle the push, then to forget it if the handler
+    raises): an iterable of pairs becomes a list."""
+    return query if query is None or isinstance(query, (Mapping, str)) else list(query)
+
+
+def _note(error: BaseException, failure: Exception) -> None:
+    if hasattr(error, "add_note"):  # Python 3.11+
+        error.add_note(
+            f"weixinkit could not forget the push ({failure}): WeChat's retry is refused as a "
+            "replay until the window ends"
+        )
+
+
+def _forget(client: Any, query: Any, error: BaseException) -> None:
+    """Handling a push answered 200 failed here: forget it in the replay window, so that
+    WeChat's retry is handled rather than refused as a replay (409). ``error`` is what
+    propagates; a failure to forget is noted on it."""
+    try:
+        client.forget_push(query)
+    except Exception as failure:
+        _note(error, failure)
+
+
+async def _forget_async(client: Any, query: Any, error: BaseException) -> None:
+    """``_forget`` for the asyncio clients."""
+    try:
+        await client.forget_push(query)
+    except Exception as failure:
+        _note(error, failure)
+
+
+def _call_handler(client: Any, query: Any, handler: Handler, message: Any, use: str) -> Any:
+    """``handler(message)`` for a push answered 200; what it returns. A coroutine handler is a
+    ``TypeError`` naming ``use`` instead. Whatever it raises propagates, and the push is
+    forgotten first."""
+    try:
+        outcome = handler(message)
+        if inspect.isawaitable(outcome):
+            if inspect.iscoroutine(outcome):
+                outcome.close()
+            raise TypeError(f"the handler returned an awaitable: use {use} for coroutine handlers")
+        return outcome
+    except BaseException as error:
+        _forget(client, query, error)
+        raise
+
+
+async def _call_handler_async(client: Any, query: Any, handler: AsyncHandler, message: Any) -> Any:
+    """``_call_handler`` for the asyncio clients: a coroutine handler is awaited."""
+    try:
+        outcome = handler(message)
+        return await outcome if inspect.isawaitable(outcome) else outcome
+    except BaseException as error:
+        await _forget_async(client, query, error)
+        raise
+
+
 # The records are the native classes: read-only attributes, tokens hidden from their repr.
 Authorization = _native.Authorization
 PreAuthCode = _native.PreAuthCode
@@ -134,19 +192,14 @@ class Component(_native.Component):
         ``updateauthorized`` exchange the code and store the refresh token; on
         ``unauthorized`` forget the authorizer). Then, on status 200 only, call
         ``handler(message)`` with the typed ``Message``; an exception it raises propagates
-        (your framework answers 500 and WeChat pushes again), and a coroutine function is a
-        ``TypeError`` (use ``AsyncComponent``). Answer the request with the result's ``body``
+        (your framework answers 500 and WeChat pushes again; with the replay window on, the
+        push is forgotten first so that the retry is handled, not refused with 409), and a
+        coroutine function is a ``TypeError`` (use ``AsyncComponent``). Answer the request with the result's ``body``
         and ``status``."""
+        query = _rereadable(query)
         result = super().handle_callback(method, query, "" if body is None else body)
         if handler is not None and result.ok and result.message is not None:
-            outcome = handler(result.message)
-            if inspect.isawaitable(outcome):
-                if inspect.iscoroutine(outcome):
-                    outcome.close()
-                raise TypeError(
-                    "the handler returned an awaitable: use AsyncComponent.handle_callback "
-                    "for coroutine handlers"
-                )
+            _call_handler(self, query, handler, result.message, "AsyncComponent.handle_callback")
         return result
 
 
@@ -173,9 +226,8 @@ class AsyncComponent(_native.AsyncComponent):
     ) -> CallbackResult:
         """See ``Component.handle_callback``; ``handler`` may be a plain function or a
         coroutine function (it is awaited)."""
+        query = _rereadable(query)
         result = await super().handle_callback(method, query, "" if body is None else body)
         if handler is not None and result.ok and result.message is not None:
-            outcome = handler(result.message)
-            if inspect.isawaitable(outcome):
-                await outcome
+            await _call_handler_async(self, query, handler, result.message)
         return result

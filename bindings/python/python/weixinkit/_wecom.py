@@ -8,13 +8,20 @@ configuration forms of the ``weixinkit`` package and the push handler of ``handl
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any, Mapping, Optional, Union
 
 from . import _native
 from ._config import ProviderConfig, StoreLike, SuiteConfig, WorkAccountConfig
-from ._platform import AsyncHandler, CallbackQuery, CallbackResult, Handler
+from ._platform import (
+    AsyncHandler,
+    CallbackQuery,
+    CallbackResult,
+    Handler,
+    _call_handler,
+    _call_handler_async,
+    _rereadable,
+)
 
 __all__ = [
     "AsyncCorp",
@@ -112,17 +119,13 @@ class Suite(_native.Suite):
         and store the permanent code; on ``cancel_auth`` forget the corp). Then, for a push
         answered 200, ``handler(message)`` is called with the typed ``Message``
         (``change_auth``, ``change_contact`` and every other push included); an exception it
-        raises propagates. Answer the request with the result's ``body`` and ``status``."""
+        raises propagates (with the replay window on, the push is forgotten first, so that
+        WeCom's retry is handled rather than refused with 409). Answer the request with the
+        result's ``body`` and ``status``."""
+        query = _rereadable(query)
         result = super().handle_callback(method, query, "" if body is None else body)
         if handler is not None and result.ok and result.message is not None:
-            outcome = handler(result.message)
-            if inspect.isawaitable(outcome):
-                if inspect.iscoroutine(outcome):
-                    outcome.close()
-                raise TypeError(
-                    "the handler returned an awaitable: use AsyncSuite.handle_callback "
-                    "for coroutine handlers"
-                )
+            _call_handler(self, query, handler, result.message, "AsyncSuite.handle_callback")
         return result
 
 
@@ -147,11 +150,10 @@ class AsyncSuite(_native.AsyncSuite):
     ) -> CallbackResult:
         """See ``Suite.handle_callback``; ``handler`` may be a plain function or a coroutine
         function (it is awaited)."""
+        query = _rereadable(query)
         result = await super().handle_callback(method, query, "" if body is None else body)
         if handler is not None and result.ok and result.message is not None:
-            outcome = handler(result.message)
-            if inspect.isawaitable(outcome):
-                await outcome
+            await _call_handler_async(self, query, handler, result.message)
         return result
 
 

@@ -104,7 +104,9 @@ fun Message.field(path: String): String? = fields[path]?.firstOrNull()
  * `transfer_customer_service`), or null to answer `success`. The reply is addressed back to
  * the user and encrypted when the request was. Forged requests answer 403 and never reach
  * [handler]; with `callback.replayWindowSeconds` configured, a push outside the window answers
- * 403 and one already received within it 409, without reaching [handler] either.
+ * 403 and one already received within it 409, without reaching [handler] either. When
+ * [handler] throws, or its reply cannot be built, the message is forgotten ([forgetPush])
+ * before the exception propagates, so that WeChat's retry is handled rather than refused.
  */
 fun OfficialAccount.handleMessage(
     method: String,
@@ -116,8 +118,10 @@ fun OfficialAccount.handleMessage(
     val message = result.message ?: return result
     val plaintext = result.plaintext ?: return result
     if (result.status != 200) return result
-    val reply = handler(message) ?: return result
-    return result.copy(body = replyBody(query, plaintext, reply))
+    return forgettingOnFailure({ forgetPush(query) }) {
+        val reply = handler(message) ?: return@forgettingOnFailure result
+        result.copy(body = replyBody(query, plaintext, reply))
+    }
 }
 
 /**
@@ -135,6 +139,26 @@ suspend fun OfficialAccount.handleMessageAsync(
     val message = result.message ?: return result
     val plaintext = result.plaintext ?: return result
     if (result.status != 200) return result
-    val reply = handler(message) ?: return result
-    return result.copy(body = replyBody(query, plaintext, reply))
+    return forgettingOnFailure({ forgetPushAsync(query) }) {
+        val reply = handler(message) ?: return@forgettingOnFailure result
+        result.copy(body = replyBody(query, plaintext, reply))
+    }
 }
+
+/**
+ * [handle] for a push answered 200; whatever it throws is thrown on after [forget] forgot the
+ * push in the replay window, so that WeChat's retry is handled rather than refused as a replay
+ * (409). A failure to forget is attached to that exception as suppressed: the retry is then
+ * refused until the window ends.
+ */
+private inline fun <T> forgettingOnFailure(forget: () -> Unit, handle: () -> T): T =
+    try {
+        handle()
+    } catch (e: Throwable) {
+        try {
+            forget()
+        } catch (failure: Exception) {
+            e.addSuppressed(failure)
+        }
+        throw e
+    }

@@ -174,6 +174,31 @@ class OAuthTest : WithSim() {
             val stale = a.handleMessage("POST", mapOf("signature" to signature(old, "kt-old"), "timestamp" to old, "nonce" to "kt-old"), text) { null }
             assertEquals(403, stale.status, stale.body)
             assertTrue(stale.body.contains("replay window"), stale.body)
+
+            // A handler that throws after the 200 (the server answers 500): the message is
+            // forgotten, so WeChat's retry is handled rather than refused.
+            val failing = mapOf("signature" to signature(ts, "kt-fail"), "timestamp" to ts, "nonce" to "kt-fail")
+            val thrown = assertThrows(IllegalStateException::class.java) {
+                a.handleMessage("POST", failing, text) { error("the database is down") }
+            }
+            assertEquals("the database is down", thrown.message)
+            assertEquals(200, a.handleMessage("POST", failing, text) { null }.status)
+            assertEquals(409, a.handleMessage("POST", failing, text) { null }.status)
+            val failingAsync = mapOf("signature" to signature(ts, "kt-fail-2"), "timestamp" to ts, "nonce" to "kt-fail-2")
+            val thrownAsync = runCatching { a.handleMessageAsync("POST", failingAsync, text) { error("the queue is full") } }
+            assertEquals("the queue is full", thrownAsync.exceptionOrNull()?.message)
+            assertEquals(200, a.handleMessageAsync("POST", failingAsync, text) { null }.status)
+            // A reply that cannot be built is the same.
+            val badReply = mapOf("signature" to signature(ts, "kt-bad"), "timestamp" to ts, "nonce" to "kt-bad")
+            assertThrows(WeixinkitException.InvalidInput::class.java) {
+                a.handleMessage("POST", badReply, text) { """{"type":"sticker"}""" }
+            }
+            assertEquals(200, a.handleMessage("POST", badReply, text) { null }.status)
+            // By hand, for handling done after the call returned.
+            val manual = mapOf("signature" to signature(ts, "kt-manual"), "timestamp" to ts, "nonce" to "kt-manual")
+            assertEquals(200, a.handleMessage("POST", manual, text).status)
+            a.forgetPush(manual)
+            assertEquals(200, a.handleMessage("POST", manual, text).status)
         }
     }
 

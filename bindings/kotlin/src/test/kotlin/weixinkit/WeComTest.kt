@@ -186,6 +186,11 @@ class WeComTest : WithSim() {
                         assertNull(again.message)
                     }
                     assertEquals(issued.getString("ticket"), b.suiteTicket())
+                    // The caller's own handling failed after the 200: forgotten (by the other
+                    // client), WeCom's retry is handled once more.
+                    b.forgetPush(SimPush.of(issued).query)
+                    assertEquals(200, a.deliver(issued).status)
+                    assertEquals(409, b.deliver(issued).status)
                 }
             }
             // Without the window, a repeated create_auth push (its code already exchanged,
