@@ -8,8 +8,8 @@ declare(strict_types=1);
 // on each backend available in this process (the extension when loaded, FFI when allowed),
 // beside the same work in plain PHP (openssl_decrypt + sha1 + SimpleXML, checked to give the
 // same result) and the Rust core's own criterion figures when `cargo bench --bench push` has
-// left them in target/criterion. Several rounds each; prints the median microseconds per call
-// and the ratios.
+// left them in target/criterion. Several rounds each, alternating between the contenders;
+// prints the median microseconds per call and the ratios.
 //
 //   cargo build --release && bash bindings/php/ext/build.sh target/release target/php-ext-release
 //   php -d extension=target/php-ext-release/modules/weixinkit.so bindings/php/bench/bench.php [rounds]
@@ -18,6 +18,7 @@ declare(strict_types=1);
 // FFI; refuses a debug build.
 
 require dirname(__DIR__) . '/src/autoload.php';
+require __DIR__ . '/measure.php';
 
 use Weixinkit\MessageCrypto;
 use Weixinkit\Native;
@@ -126,33 +127,6 @@ final class PlainPhp
  *
  * @return array{float, int}
  */
-function measure(callable $fn, int $rounds): array
-{
-    $iterations = 1000;
-    for (;;) {
-        $start = hrtime(true);
-        for ($i = 0; $i < $iterations; $i++) {
-            $fn();
-        }
-        $elapsed = hrtime(true) - $start;
-        if ($elapsed > 50_000_000) {
-            break;
-        }
-        $iterations *= 4;
-    }
-    $iterations = max(1000, (int) ($iterations * 200_000_000 / $elapsed));
-    $perCall = [];
-    for ($r = 0; $r < $rounds; $r++) {
-        $start = hrtime(true);
-        for ($i = 0; $i < $iterations; $i++) {
-            $fn();
-        }
-        $perCall[] = (hrtime(true) - $start) / $iterations / 1000;
-    }
-    sort($perCall);
-    return [$perCall[intdiv(count($perCall), 2)], $iterations];
-}
-
 function fail(string $why): never
 {
     fwrite(STDERR, "bench: {$why}\n");
@@ -233,8 +207,7 @@ printf("input: perf-push.json (%d-byte body, %d-byte plaintext), %d rounds; medi
 foreach (['decryptMessage', 'encryptReply'] as $case) {
     printf("%s\n", $case === 'decryptMessage' ? 'decryptMessage (verify + decrypt + parse)' : 'encryptReply (encrypt + sign + XML envelope)');
     $results = [];
-    foreach ($contenders as $name => $fns) {
-        [$median, $iterations] = measure($fns[$case], $rounds);
+    foreach (measure(array_map(static fn (array $fns) => $fns[$case], $contenders), $rounds) as $name => [$median, $iterations]) {
         $results[$name] = $median;
         printf("  %-10s %8.2f us  (%d x %d)\n", $name, $median, $rounds, $iterations);
     }

@@ -17,6 +17,7 @@ declare(strict_types=1);
 // Uses target/release/libweixinkit.so (or WEIXINKIT_LIB); refuses a debug build.
 
 require dirname(__DIR__) . '/src/autoload.php';
+require __DIR__ . '/measure.php';
 
 use Weixinkit\Native;
 use Weixinkit\OfficialAccount;
@@ -71,38 +72,6 @@ function redis(string $url, string ...$args): string
     return trim($reply);
 }
 
-/**
- * Median µs per call of `$fn` over `$rounds` rounds (calibrated to about 0.2 s a round).
- *
- * @return array{float, int}
- */
-function measure(callable $fn, int $rounds): array
-{
-    $iterations = 100;
-    for (;;) {
-        $start = hrtime(true);
-        for ($i = 0; $i < $iterations; $i++) {
-            $fn();
-        }
-        $elapsed = hrtime(true) - $start;
-        if ($elapsed > 50_000_000) {
-            break;
-        }
-        $iterations *= 4;
-    }
-    $iterations = max(100, (int) ($iterations * 200_000_000 / $elapsed));
-    $perCall = [];
-    for ($r = 0; $r < $rounds; $r++) {
-        $start = hrtime(true);
-        for ($i = 0; $i < $iterations; $i++) {
-            $fn();
-        }
-        $perCall[] = (hrtime(true) - $start) / $iterations / 1000;
-    }
-    sort($perCall);
-    return [$perCall[intdiv(count($perCall), 2)], $iterations];
-}
-
 $dir = sys_get_temp_dir() . '/wxk-bench-' . getmypid();
 mkdir($dir, 0700);
 $redisUrl = getenv('WEIXINKIT_REDIS_URL');
@@ -139,8 +108,6 @@ foreach ($cases as $name => $account) {
         fwrite(STDERR, "bench: {$name} did not return the stored token\n");
         exit(1);
     }
-    [$median, $iterations] = measure(static function () use ($account) {
-        return $account->accessToken();
-    }, $rounds);
+    [[$median, $iterations]] = array_values(measure([static fn () => $account->accessToken()], $rounds));
     printf("accessToken() %s  median %7.2f us/call  (%d rounds x %d iterations)\n", $name, $median, $rounds, $iterations);
 }
