@@ -73,12 +73,32 @@ fi
 cargo build --release --quiet
 target="${CARGO_TARGET_DIR:-$repo/target}"
 bash "$repo/bindings/php/ext/build.sh" "$target/release" "$target/php-ext-release"
-# The core's figures again, right before the PHP runs compare against them: minutes of other
-# benchmarks lie between the first run and this point, and the machine's load drifts.
-cargo bench --bench push -- --warm-up-time 2 --measurement-time 5 "verify_decrypt_parse|encrypt_reply|encrypt_floor" >/dev/null
-median verify_decrypt_parse encrypt_reply encrypt_floor
-WEIXINKIT_LIB="$target/release/libweixinkit.so" php -d "extension=$target/php-ext-release/modules/weixinkit.so" \
-    -d ffi.enable=1 "$repo/bindings/php/bench/bench.php"
+# The PHP ratios to the core pair a PHP run with a criterion run just before it; the load of
+# this shared machine drifts by tens of percent within minutes, moving either side. Three
+# pairs, each printed, then the median of each ratio over them.
+php_log="$(mktemp)"
+for pair in 1 2 3; do
+    echo "-- pair $pair: the core (criterion), then PHP"
+    cargo bench --bench push -- --warm-up-time 2 --measurement-time 5 "verify_decrypt_parse|encrypt_reply|encrypt_floor" >/dev/null
+    median verify_decrypt_parse encrypt_reply encrypt_floor
+    WEIXINKIT_LIB="$target/release/libweixinkit.so" php -d "extension=$target/php-ext-release/modules/weixinkit.so" \
+        -d ffi.enable=1 "$repo/bindings/php/bench/bench.php" 5 | tee -a "$php_log"
+done
+python3 - "$php_log" <<'PY'
+import re, statistics, sys
+ratios = {}
+case = None
+for line in open(sys.argv[1]):
+    if line.startswith(("decryptMessage", "encryptReply")):
+        case = line.split()[0]
+    m = re.match(r"\s+(.+?): ([0-9.]+)x", line)
+    if case and m:
+        ratios.setdefault((case, m.group(1)), []).append(float(m.group(2)))
+print("-- PHP ratios, median of the pairs (each pair's own in brackets)")
+for (case, name), values in ratios.items():
+    print(f"  {case:<15} {name:<22} {statistics.median(values):5.2f}x  {values}")
+PY
+rm -f "$php_log"
 if [ -f "$repo/bindings/php/bench/tokens.php" ]; then
     WEIXINKIT_LIB="$target/release/libweixinkit.so" php "$repo/bindings/php/bench/tokens.php"
 fi
