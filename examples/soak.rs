@@ -70,6 +70,9 @@ const KILL_SLOW_MS: u64 = 2_000;
 /// in flight cannot store what it got: the one refresh a restart can cost.
 const RESTART_SLOW_MS: u64 = 800;
 const REDIS_DOWN_MS: u64 = 2_000;
+/// The least time between the end of one scenario on a token and the next invalidation of it:
+/// longer than the slowest injected API fault (1.2 s) with room for a loaded machine.
+const RESETTLE: Duration = Duration::from_secs(3);
 /// Error kinds the injected faults and the Redis outage can legitimately surface (after the
 /// engine's own retries); any other kind is a defect and fails the run.
 const EXPECTED_ERRORS: &[&str] = &["store", "transport", "timeout", "http_status", "api -1"];
@@ -910,6 +913,8 @@ mod driver {
         let mut next_scenario = started + slot;
         let mut plan_iter = plan.into_iter().map(|(_, kind)| kind).peekable();
         let mut cursors: HashMap<&'static str, usize> = HashMap::new();
+        // When the last scenario on each token key finished.
+        let mut settled: HashMap<String, Instant> = HashMap::new();
         let mut fault_timer = Instant::now();
 
         while Instant::now() < deadline || plan_iter.peek().is_some() {
@@ -948,6 +953,15 @@ mod driver {
                     }];
                     *cursor += 1;
                     let key = target.key.data().to_string();
+                    // A call that met this token's last invalidation retries once with the new
+                    // token, and the engine retries once by design: let those retries land
+                    // before the same token is invalidated again, or one call can meet two
+                    // invalidations and surface a token error. (Scenarios run back to back
+                    // when one ran long, e.g. a lock takeover after a kill.)
+                    if let Some(at) = settled.get(&key) {
+                        tokio::time::sleep(RESETTLE.saturating_sub(at.elapsed())).await;
+                    }
+                    settled.insert(key.clone(), Instant::now());
                     match scenario {
                         Scenario::Revoke => {
                             // The refresh meets 0–2 faults, which the engine's retries absorb.
@@ -1088,6 +1102,7 @@ mod driver {
                             );
                         }
                     }
+                    settled.insert(target.key.data().to_string(), Instant::now());
                     next_scenario = next_scenario.max(Instant::now() + Duration::from_millis(300));
                 }
             }
