@@ -81,6 +81,14 @@ pub(crate) fn decrypt(
     String::from_utf8(buf).map_err(|_| Error::InvalidBuffer("message is not UTF-8"))
 }
 
+/// The ciphertext's length in bytes for a message and receiver id of these lengths: the
+/// 20-byte header and both, padded to the next multiple of 32 (a whole block of padding when
+/// already aligned).
+pub(crate) fn encrypted_len(msg_len: usize, receiver_id_len: usize) -> usize {
+    let body = 16 + 4 + msg_len + receiver_id_len;
+    body + (BLOCK - body % BLOCK)
+}
+
 /// The base64 ciphertext, appended to `out`.
 pub(crate) fn encrypt_append(
     cipher: &Cipher,
@@ -90,16 +98,16 @@ pub(crate) fn encrypt_append(
     out: &mut String,
 ) {
     let body = 16 + 4 + msg.len() + receiver_id.len();
-    let pad = BLOCK - body % BLOCK; // 1..=32
-    let mut buf = Vec::with_capacity(body + pad);
+    let total = encrypted_len(msg.len(), receiver_id.len());
+    let pad = total - body; // 1..=32
+    let mut buf = Vec::with_capacity(total);
     buf.extend_from_slice(&random);
     // WeChat messages are far below 4 GiB; a longer one cannot be represented at all.
     let msg_len = u32::try_from(msg.len()).expect("message longer than 4 GiB");
     buf.extend_from_slice(&msg_len.to_be_bytes());
     buf.extend_from_slice(msg);
     buf.extend_from_slice(receiver_id);
-    buf.resize(body + pad, pad as u8);
-    let total = buf.len();
+    buf.resize(total, pad as u8);
     cipher
         .encryptor()
         .encrypt_padded_mut::<NoPadding>(&mut buf, total)

@@ -415,8 +415,7 @@ impl MessageCrypto {
     ) -> Result<()> {
         let id = self.receiver_id.reply_id()?;
         let random = fresh_prefix()?;
-        let body = 20 + plaintext.len() + id.len();
-        let encrypted_len = (body / cipher::BLOCK + 1) * cipher::BLOCK;
+        let encrypted_len = cipher::encrypted_len(plaintext.len(), id.len());
         // The envelope's own text is 187 bytes with the signature; one more for a C caller's NUL.
         out.reserve(encrypted_len.div_ceil(3) * 4 + timestamp.len() + nonce.len() + 200);
         envelope::xml_reply_into(

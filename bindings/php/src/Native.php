@@ -576,22 +576,13 @@ final class Native
         try {
             return $handler($message);
         } catch (\Throwable $e) {
-            self::forgetQuietly($forget);
+            try {
+                $forget();
+            } catch (\Throwable $ignored) {
+                // The handler's failure is the one to report; the retry is then refused until
+                // the replay window ends.
+            }
             throw $e;
-        }
-    }
-
-    /**
-     * Forget a push whose handling failed, keeping that failure the one reported: when the
-     * store fails too, WeChat's retry is refused until the replay window ends.
-     *
-     * @param callable(): void $forget
-     */
-    public static function forgetQuietly(callable $forget): void
-    {
-        try {
-            $forget();
-        } catch (\Throwable $ignored) {
         }
     }
 

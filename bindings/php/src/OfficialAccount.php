@@ -332,18 +332,12 @@ final class OfficialAccount
         if ($handler === null || $message === null || !$result->isSuccess()) {
             return $result;
         }
-        $forget = fn () => $this->forgetPush($strings);
-        $reply = Native::handlePush($handler, $message, $forget);
-        if ($reply === null) {
-            return $result;
-        }
-        try {
-            $body = $this->replyBody($strings, (string) $answer['plaintext'], $reply);
-        } catch (\Throwable $e) {
-            Native::forgetQuietly($forget);
-            throw $e;
-        }
-        return new CallbackResult(200, $body, $message);
+        // The reply is built inside too: one that cannot be built forgets the push as well.
+        $body = Native::handlePush(function (Message $message) use ($handler, $strings, $answer): ?string {
+            $reply = $handler($message);
+            return $reply === null ? null : $this->replyBody($strings, (string) $answer['plaintext'], $reply);
+        }, $message, fn () => $this->forgetPush($strings));
+        return $body === null ? $result : new CallbackResult(200, $body, $message);
     }
 
     /**
